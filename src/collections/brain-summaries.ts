@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { oneOf, count, descendingTime, identifier, nonNegative, text, timestamp } from './fields.ts';
+import { toRxJsonSchema, type CollectionDeclaration } from './declare-collection.ts';
+
+export const SUMMARY_TYPES = ['daily', 'manual', 'scheduled'] as const;
+export const SUMMARY_TRIGGERS = ['cron', 'command', 'api'] as const;
+
+export const summaryMetricsSchema = z.strictObject({
+  newLeadsCount: count(),
+  hotLeadsCount: count(),
+  warmLeadsCount: count(),
+  coldLeadsCount: count(),
+  responseRate: nonNegative(100).optional(),
+  avgScore: nonNegative(100).optional(),
+  topQuestions: z.array(text(1_000)).max(100).optional(),
+  rejectionReasons: z.array(text(1_000)).max(100).optional(),
+});
+
+/** What a caller passes to createSummary. */
+export const createSummaryArgsSchema = z.strictObject({
+  workspace_id: identifier(),
+  summary_text: text(50_000),
+  summary_type: oneOf(SUMMARY_TYPES),
+  trigger: oneOf(SUMMARY_TRIGGERS),
+  triggered_by: text(256).optional(),
+  metrics: summaryMetricsSchema,
+  tokens_used: count().optional(),
+  cost_usd: nonNegative(1_000_000).optional(),
+});
+
+/** A stored summary: the arguments plus id, created_at and the newest-first sort key. */
+export const brainSummaryDocumentSchema = createSummaryArgsSchema.extend({
+  id: identifier(),
+  created_at: timestamp(),
+  created_desc: timestamp(),
+});
+
+export type CreateSummaryArgs = z.input<typeof createSummaryArgsSchema>;
+export type SummaryMetrics = z.infer<typeof summaryMetricsSchema>;
+export type BrainSummaryDocument = z.infer<typeof brainSummaryDocumentSchema>;
+export type BrainSummary = Omit<BrainSummaryDocument, 'created_desc'>;
+export type SummaryType = (typeof SUMMARY_TYPES)[number];
+
+export const brainSummaries: CollectionDeclaration<BrainSummaryDocument, BrainSummary> = {
+  name: 'brainSummaries',
+  document: brainSummaryDocumentSchema,
+  jsonSchema: toRxJsonSchema(brainSummaryDocumentSchema, {
+    title: 'brainSummaries',
+    version: 0,
+    indexes: [
+      ['workspace_id', 'created_desc'],
+      ['workspace_id', 'summary_type', 'created_desc'],
+      ['created_at'],
+    ],
+  }),
+  migrationStrategies: {},
+  invariants: (doc) =>
+    doc.created_desc === descendingTime(doc.created_at)
+      ? []
+      : [{ path: ['created_desc'], message: 'must equal MAX_TIME - created_at', code: 'invariant' }],
+  toPublic: ({ created_desc: _sortKey, ...summary }) => summary,
+  // Summaries are append-only: a conflicting edit keeps the server's version.
+  merge: (master) => master,
+};

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import type { RxJsonSchema, MigrationStrategies } from 'rxdb';
+import { BrainStoreError, type BrainStoreIssue } from '../errors/brain-store-error.ts';
+
+export type CollectionName = 'brainSummaries' | 'brainInsights' | 'brainActions';
+
+/** How two versions of one document resolve, the same on every client and on the server. */
+export type MergeRule<Doc> = (master: Doc, incoming: Doc) => Doc;
+
+export interface CollectionDeclaration<Doc extends { id: string; workspace_id: string }, Public> {
+  readonly name: CollectionName;
+  /** The single source of truth: field types, enums, bounds. */
+  readonly document: z.ZodType<Doc>;
+  /** The RxDB JSON schema derived from `document`, with version, primary key and indexes. */
+  readonly jsonSchema: RxJsonSchema<Doc>;
+  readonly migrationStrategies: MigrationStrategies;
+  /** Cross-field rules JSON schema cannot say (derived sort keys agree with their source). */
+  readonly invariants: (doc: Doc) => BrainStoreIssue[];
+  /** The public shape: the stored document without the derived sort keys. */
+  readonly toPublic: (doc: Doc) => Public;
+  readonly merge: MergeRule<Doc>;
+}
+
+export interface RxSchemaOptions {
+  readonly title: string;
+  readonly version: number;
+  readonly indexes: readonly (readonly string[])[];
+}
+
+/** Derives the RxDB JSON schema from the zod declaration. */
+export function toRxJsonSchema<Doc>(document: z.ZodType<Doc>, options: RxSchemaOptions): RxJsonSchema<Doc> {
+  const { $schema: _ignored, ...json } = z.toJSONSchema(document, { target: 'draft-07', io: 'input' }) as Record<
+    string,
+    unknown
+  >;
+  return {
+    ...json,
+    title: options.title,
+    version: options.version,
+    primaryKey: 'id',
+    type: 'object',
+    indexes: options.indexes.map((index) => [...index]),
+  } as unknown as RxJsonSchema<Doc>;
+}
+
+/** Converts zod issues into the store's issue shape (path + message + code). */
+export function toIssues(error: z.ZodError, prefix: readonly (string | number)[] = []): BrainStoreIssue[] {
+  return error.issues.map((issue) => ({
+    path: [...prefix, ...issue.path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment))],
+    message: issue.message,
+    code: issue.code,
+  }));
+}
+
+/**
+ * Parses `input` with `schema` or throws `VALIDATION` naming every bad field.
+ * Input is first checked to be a plain object so a hostile prototype never reaches zod.
+ */
+export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, prefix: readonly (string | number)[] = []): T {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    throw new BrainStoreError('VALIDATION', { issues: toIssues(result.error, prefix) });
+  }
+  return result.data;
+}
+
+/** Validates a stored document: structure, then invariants. Returns the issues (empty when valid). */
+export function checkDocument<Doc extends { id: string; workspace_id: string }, Public>(
+  declaration: CollectionDeclaration<Doc, Public>,
+  doc: unknown,
+): BrainStoreIssue[] {
+  const result = declaration.document.safeParse(doc);
+  if (!result.success) return toIssues(result.error);
+  return declaration.invariants(result.data);
+}
+
+/** Deep-freezes a plain JSON value (reads hand out frozen objects). */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/**
+ * Field builders shared by the three collection declarations. Each one is written so that
+ * `z.toJSONSchema` yields exactly the constraint the zod check enforces, which keeps the
+ * zod schema and the derived RxDB JSON schema (validated by ajv) in agreement.
+ */
+
+/** No NUL character and no lone UTF-16 surrogate (the `u` flag reads surrogate pairs as one code point). */
+export const SAFE_TEXT_PATTERN = /^[^\u0000\uD800-\uDFFF]*$/u;
+
+/** Latest timestamp accepted (ms since epoch, year 2286); bounds the indexed number fields. */
+export const MAX_TIME = 10_000_000_000_000;
+
+export const DAY_MS = 86_400_000;
+
+/**
+ * A string of at most `max` code points. ajv counts code points (its `unicode` option),
+ * zod's `.max()` counts UTF-16 units, so the length check is a refinement and the JSON
+ * schema gets `maxLength` through metadata.
+ */
+export function text(max: number, min = 0) {
+  return z
+    .string()
+    .regex(SAFE_TEXT_PATTERN, { message: 'must not contain a NUL character or a lone surrogate' })
+    .refine((value) => codePointLength(value) <= max && codePointLength(value) >= min, {
+      message: min > 0 ? `must be ${min} to ${max} characters` : `must be at most ${max} characters`,
+    })
+    .meta(min > 0 ? { maxLength: max, minLength: min } : { maxLength: max });
+}
+
+function codePointLength(value: string): number {
+  let count = 0;
+  for (const _ of value) count++;
+  return count;
+}
+
+/** The client-made primary key (UUIDv7 by default) and other identifiers used in indexes. */
+export const identifier = () => text(128, 1);
+
+/** Epoch milliseconds; indexed, so bounded and whole. */
+export const timestamp = () => z.number().int().min(0).max(MAX_TIME).meta({ multipleOf: 1 });
+
+/** A whole count (frequency, lead counts, tokens). */
+export const count = () => z.number().int().min(0).max(1_000_000_000);
+
+/** A finite non-negative number. */
+export const nonNegative = (max = 1_000_000_000) => z.number().min(0).max(max);
+
+/** The newest-first sort key: RxDB's planner serves only ascending index order. */
+export function descendingTime(time: number): number {
+  return MAX_TIME - time;
+}
+
+/** An enum of strings; indexed fields need a maxLength, so it carries one. */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values).meta({ maxLength: Math.max(...values.map((value) => value.length)) });
+}

@@ -1,0 +1,17 @@
+export { createBrainStore } from './store/create-brain-store.ts';
+export type { BrainStore, BrainDatabase, BrainCollections, CreateBrainStoreOptions } from './store/create-brain-store.ts';
+export { BrainStoreError, ERROR_CODES, isBrainStoreError } from './errors/brain-store-error.ts';
+export type { BrainStoreErrorCode, BrainStoreIssue } from './errors/brain-store-error.ts';
+export type { LiveQuery } from './queries/live-query.ts';
+export type { SummaryQueries } from './queries/brain-summaries.ts';
+export type { InsightQueries } from './queries/brain-insights.ts';
+export type { ActionQueries } from './queries/brain-actions.ts';
+export { COLLECTIONS } from './collections/all-collections.ts';
+export { brainSummaries, SUMMARY_TYPES, SUMMARY_TRIGGERS } from './collections/brain-summaries.ts';
+export type { BrainSummary, CreateSummaryArgs, SummaryMetrics, SummaryType } from './collections/brain-summaries.ts';
+export { brainInsights, INSIGHT_TYPES, INSIGHT_CONFIDENCES, INSIGHT_TIME_RANGES } from './collections/brain-insights.ts';
+export type { BrainInsight, CreateInsightArgs, InsightType, InsightTimeRange } from './collections/brain-insights.ts';
+export { brainActions, ACTION_TYPES, ACTION_URGENCIES } from './collections/brain-actions.ts';
+export type { BrainAction, CreateActionArgs, ActionUrgency } from './collections/brain-actions.ts';
+export { ACTION_STATUSES, mergeActionVersions } from './collections/action-status.ts';
+export type { ActionStatus } from './collections/action-status.ts';

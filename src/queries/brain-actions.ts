@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import type { RxCollection } from 'rxdb';
+import {
+  ACTION_URGENCIES,
+  brainActions,
+  createActionArgsSchema,
+  DEFAULT_ACTION_TTL_MS,
+  type BrainAction,
+  type BrainActionDocument,
+  type CreateActionArgs,
+} from '../collections/brain-actions.ts';
+import { ACTION_STATUSES, type ActionStatus, type TerminalStatus } from '../collections/action-status.ts';
+import { descendingTime, identifier, text } from '../collections/fields.ts';
+import { parseOrThrow } from '../collections/declare-collection.ts';
+import { BrainStoreError } from '../errors/brain-store-error.ts';
+import { liveQuery, type LiveQuery } from './live-query.ts';
+import { insertAll, limitSchema, readArgs, storageCall, type QueryContext } from './query-context.ts';
+import { expireDueActions } from './expire-due-actions.ts';
+
+const byWorkspaceArgs = z.strictObject({
+  workspace_id: identifier(),
+  status: z.enum(ACTION_STATUSES).optional(),
+  limit: limitSchema(100).optional(),
+});
+const byPriorityArgs = z.strictObject({
+  workspace_id: identifier(),
+  urgency: z.enum(ACTION_URGENCIES).optional(),
+  limit: limitSchema(100).optional(),
+});
+const actionedArgs = z.strictObject({ action_id: identifier(), actioned_by: text(256) });
+const dismissArgs = z.strictObject({ action_id: identifier() });
+
+export interface ActionQueries {
+  /** Stores a pending action; `expires_at` defaults to created_at + 24 h. Returns the id. */
+  createActionRecommendation(args: CreateActionArgs): Promise<string>;
+  /** Actions of one status (default pending), priority high→low, ties newest first; limit default 20. */
+  getActionsByWorkspace(args: z.input<typeof byWorkspaceArgs>): LiveQuery<BrainAction[]>;
+  /** Pending, unexpired actions, optionally of one urgency, in the same order; limit default 20. */
+  getActionsByPriority(args: z.input<typeof byPriorityArgs>): LiveQuery<BrainAction[]>;
+  /** pending → actioned, with actioned_at = now. */
+  markActionActioned(args: z.input<typeof actionedArgs>): Promise<void>;
+  /** pending → dismissed. */
+  dismissAction(args: z.input<typeof dismissArgs>): Promise<void>;
+  /** Marks every pending action with expires_at ≤ now as expired; returns how many. */
+  cleanupExpiredActions(): Promise<number>;
+  /** The earliest expires_at among pending actions (found through an index), or undefined. */
+  nextExpiry(): Promise<number | undefined>;
+}
+
+const PRIORITY_ORDER = [{ priority_rank: 'asc' }, { created_desc: 'asc' }, { id: 'asc' }] as const;
+
+export function createActionQueries(collection: RxCollection<BrainActionDocument>, context: QueryContext): ActionQueries {
+  const { now } = context;
+  const toPublic = (docs: BrainActionDocument[]) => docs.map(brainActions.toPublic);
+  /** Pending actions leave the answer at their expires_at, before any cleanup has run. */
+  const earliestPendingExpiry = (docs: BrainActionDocument[]) => {
+    let earliest: number | undefined;
+    for (const doc of docs) if (doc.status === 'pending' && (earliest === undefined || doc.expires_at < earliest)) earliest = doc.expires_at;
+    return earliest;
+  };
+
+  const byPriority = (selector: Record<string, unknown>, index: string[], limit: number, status: ActionStatus) =>
+    liveQuery({
+      collection,
+      now,
+      query: (at) => ({
+        selector: status === 'pending' ? { ...selector, expires_at: { $gt: at } } : selector,
+        sort: [...PRIORITY_ORDER],
+        index,
+        limit,
+      }),
+      answer: toPublic,
+      changesAt: status === 'pending' ? earliestPendingExpiry : undefined,
+    });
+
+  async function transition(action_id: string, to: TerminalStatus, extra: (at: number) => Partial<BrainActionDocument>) {
+    const doc = await storageCall(() => collection.findOne(action_id).exec());
+    if (!doc) throw new BrainStoreError('NOT_FOUND', { parameters: { action_id } });
+    await storageCall(() =>
+      doc.incrementalModify((current) => {
+        const at = now();
+        // An action past its expiry is expired, whether or not a cleanup has marked it yet.
+        const effective: ActionStatus = current.status === 'pending' && current.expires_at <= at ? 'expired' : current.status;
+        if (effective !== 'pending') {
+          throw new BrainStoreError('INVALID_TRANSITION', { parameters: { action_id, from: effective, to } });
+        }
+        return { ...current, ...extra(at), status: to, status_at: at };
+      }),
+    );
+  }
+
+  return {
+    async createActionRecommendation(args) {
+      const input = parseOrThrow(createActionArgsSchema, args);
+      const created_at = now();
+      const doc: BrainActionDocument = {
+        ...input,
+        id: context.newId(),
+        status: 'pending',
+        status_at: created_at,
+        created_at,
+        expires_at: input.expires_at ?? created_at + DEFAULT_ACTION_TTL_MS,
+        priority_rank: 100 - input.priority,
+        created_desc: descendingTime(created_at),
+      };
+      await insertAll(collection, brainActions, [doc]);
+      return doc.id;
+    },
+
+    getActionsByWorkspace(args) {
+      const { workspace_id, status = 'pending', limit = 20 } = readArgs(byWorkspaceArgs, args);
+      return byPriority({ workspace_id, status }, ['workspace_id', 'status', 'priority_rank', 'created_desc'], limit, status);
+    },
+
+    getActionsByPriority(args) {
+      const { workspace_id, urgency, limit = 20 } = readArgs(byPriorityArgs, args);
+      return urgency === undefined
+        ? byPriority({ workspace_id, status: 'pending' }, ['workspace_id', 'status', 'priority_rank', 'created_desc'], limit, 'pending')
+        : byPriority(
+            { workspace_id, status: 'pending', urgency },
+            ['workspace_id', 'status', 'urgency', 'priority_rank', 'created_desc'],
+            limit,
+            'pending',
+          );
+    },
+
+    async markActionActioned(args) {
+      const { action_id, actioned_by } = parseOrThrow(actionedArgs, args);
+      await transition(action_id, 'actioned', (at) => ({ actioned_by, actioned_at: at }));
+    },
+
+    async dismissAction(args) {
+      const { action_id } = parseOrThrow(dismissArgs, args);
+      await transition(action_id, 'dismissed', () => ({}));
+    },
+
+    cleanupExpiredActions: () => expireDueActions(collection, now()),
+
+    async nextExpiry() {
+      const first = await storageCall(() =>
+        collection
+          .findOne({ selector: { status: 'pending' }, sort: [{ expires_at: 'asc' }, { id: 'asc' }], index: ['status', 'expires_at'] })
+          .exec(),
+      );
+      return first?.expires_at;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import type { RxCollection } from 'rxdb';
+import {
+  brainInsights,
+  createInsightArgsSchema,
+  INSIGHT_TIME_RANGES,
+  INSIGHT_TYPES,
+  type BrainInsight,
+  type BrainInsightDocument,
+  type CreateInsightArgs,
+} from '../collections/brain-insights.ts';
+import { descendingTime, identifier } from '../collections/fields.ts';
+import { parseOrThrow } from '../collections/declare-collection.ts';
+import { liveQuery, type LiveQuery } from './live-query.ts';
+import { insertAll, limitSchema, readArgs, type QueryContext } from './query-context.ts';
+
+/** Largest bulkCreateInsights batch: one write transaction, bounded memory. */
+export const MAX_INSIGHTS_PER_BULK = 10_000;
+
+const bulkArgs = z.strictObject({ insights: z.array(createInsightArgsSchema).min(1).max(MAX_INSIGHTS_PER_BULK) });
+const byWorkspaceArgs = z.strictObject({
+  workspace_id: identifier(),
+  insight_type: z.enum(INSIGHT_TYPES).optional(),
+  time_range: z.enum(INSIGHT_TIME_RANGES).optional(),
+  limit: limitSchema(100).optional(),
+});
+
+export interface InsightQueries {
+  /** Stores an insight; returns its id. */
+  createInsight(args: CreateInsightArgs): Promise<string>;
+  /** Validates every insight first, then writes all or none; ids in input order. */
+  bulkCreateInsights(args: { insights: CreateInsightArgs[] }): Promise<string[]>;
+  /** Newest first, optionally of one type and/or time range; `limit` default 20, at most 100. */
+  getInsightsByWorkspace(args: z.input<typeof byWorkspaceArgs>): LiveQuery<BrainInsight[]>;
+}
+
+export function createInsightQueries(collection: RxCollection<BrainInsightDocument>, context: QueryContext): InsightQueries {
+  const toDocuments = (inputs: z.infer<typeof createInsightArgsSchema>[]): BrainInsightDocument[] => {
+    const created_at = context.now();
+    return inputs.map((input) => ({ ...input, id: context.newId(), created_at, created_desc: descendingTime(created_at) }));
+  };
+
+  return {
+    async createInsight(args) {
+      const [doc] = toDocuments([parseOrThrow(createInsightArgsSchema, args)]);
+      await insertAll(collection, brainInsights, [doc!]);
+      return doc!.id;
+    },
+
+    async bulkCreateInsights(args) {
+      const { insights } = parseOrThrow(bulkArgs, args);
+      const docs = toDocuments(insights);
+      await insertAll(collection, brainInsights, docs, (index) => ['insights', index]);
+      return docs.map((doc) => doc.id);
+    },
+
+    getInsightsByWorkspace(args) {
+      const { workspace_id, insight_type, time_range, limit = 20 } = readArgs(byWorkspaceArgs, args);
+      const selector: Record<string, string> = { workspace_id };
+      const index = ['workspace_id'];
+      if (insight_type !== undefined) (selector['insight_type'] = insight_type), index.push('insight_type');
+      if (time_range !== undefined) (selector['time_range'] = time_range), index.push('time_range');
+      index.push('created_desc');
+      return liveQuery({
+        collection,
+        now: context.now,
+        query: () => ({ selector, sort: [{ created_desc: 'asc' }, { id: 'asc' }], index, limit }),
+        answer: (docs) => docs.map(brainInsights.toPublic),
+      });
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { RxCollection } from 'rxdb';
+import { z } from 'zod';
+import { BrainStoreError } from '../errors/brain-store-error.ts';
+import { checkDocument, parseOrThrow, type CollectionDeclaration } from '../collections/declare-collection.ts';
+
+/** What the query modules need from the store: the clock and the id maker. */
+export interface QueryContext {
+  readonly now: () => number;
+  readonly newId: () => string;
+}
+
+/** A `limit` argument: a whole number from 1 to `max`. */
+export const limitSchema = (max: number) => z.number().int().min(1).max(max);
+
+/** Validates read arguments; a bad one is a VALIDATION error naming the field. */
+export function readArgs<T>(schema: z.ZodType<T>, input: unknown): T {
+  return parseOrThrow(schema, input);
+}
+
+/**
+ * Validates documents against the declaration (schema + invariants) and inserts them all,
+ * or none: every document is checked before the first write.
+ */
+export async function insertAll<Doc extends { id: string; workspace_id: string }, Public>(
+  collection: RxCollection<Doc>,
+  declaration: CollectionDeclaration<Doc, Public>,
+  docs: Doc[],
+  pathPrefix: (index: number) => (string | number)[] = () => [],
+): Promise<void> {
+  docs.forEach((doc, index) => {
+    const issues = checkDocument(declaration, doc);
+    if (issues.length) {
+      throw new BrainStoreError('VALIDATION', {
+        issues: issues.map((issue) => ({ ...issue, path: [...pathPrefix(index), ...issue.path] })),
+      });
+    }
+  });
+  const result = await storageCall(() => collection.bulkInsert(docs));
+  if (result.error.length > 0) {
+    throw new BrainStoreError('STORAGE', { cause: result.error[0], parameters: { failed: result.error.length } });
+  }
+}
+
+/** Runs a storage call, turning foreign errors into STORAGE (ours pass through). */
+export async function storageCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (cause) {
+    if (cause instanceof BrainStoreError) throw cause;
+    throw new BrainStoreError('STORAGE', { cause, message: cause instanceof Error ? cause.message : String(cause) });
+  }
+}

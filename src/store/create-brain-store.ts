@@ -1,0 +1,119 @@
+import { addRxPlugin, createRxDatabase, type RxCollection, type RxDatabase, type RxStorage } from 'rxdb';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
+import { RxDBLeaderElectionPlugin } from 'rxdb/plugins/leader-election';
+import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
+import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
+import { BrainStoreError } from '../errors/brain-store-error.ts';
+import { COLLECTIONS } from '../collections/all-collections.ts';
+import type { BrainSummaryDocument } from '../collections/brain-summaries.ts';
+import type { BrainInsightDocument } from '../collections/brain-insights.ts';
+import type { BrainActionDocument } from '../collections/brain-actions.ts';
+import { createSummaryQueries, type SummaryQueries } from '../queries/brain-summaries.ts';
+import { createInsightQueries, type InsightQueries } from '../queries/brain-insights.ts';
+import { createActionQueries, type ActionQueries } from '../queries/brain-actions.ts';
+import type { CollectionDeclaration } from '../collections/declare-collection.ts';
+import { conflictHandlerFor } from './conflict-handler.ts';
+
+addRxPlugin(RxDBMigrationSchemaPlugin);
+addRxPlugin(RxDBLeaderElectionPlugin);
+
+export interface BrainCollections {
+  brainSummaries: RxCollection<BrainSummaryDocument>;
+  brainInsights: RxCollection<BrainInsightDocument>;
+  brainActions: RxCollection<BrainActionDocument>;
+}
+export type BrainDatabase = RxDatabase<BrainCollections>;
+
+export interface CreateBrainStoreOptions {
+  /** Database name (one IndexedDB database / one directory per name). Default `brain-store`. */
+  readonly name?: string;
+  /** Any RxDB storage. Default: Dexie over the global `indexedDB`. It is wrapped with ajv validation. */
+  readonly storage?: RxStorage<any, any>;
+  /** The clock for every default timestamp, expiry and "recent" window. Default `Date.now`. */
+  readonly now?: () => number;
+  /** Share the database between browser tabs (BroadcastChannel). Default: true in a browser, false in Node. */
+  readonly multiInstance?: boolean;
+  /** Make a new document id. Default UUIDv7 (time-ordered). */
+  readonly newId?: () => string;
+}
+
+export interface BrainStore {
+  readonly brainSummaries: SummaryQueries;
+  readonly brainInsights: InsightQueries;
+  readonly brainActions: ActionQueries;
+  readonly database: BrainDatabase;
+  readonly now: () => number;
+  /** Registers a teardown run by close() (replication, expiry cleanup). */
+  onClose(teardown: () => void | Promise<void>): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (or creates) the store.
+ * @example
+ * const store = await createBrainStore({ name: 'dashboard' });
+ * const id = await store.brainActions.createActionRecommendation({ workspace_id: 'w1', contact_id: 'c1',
+ *   action_type: 'follow_up', priority: 80, urgency: 'today', reason: 'Asked for pricing twice' });
+ * store.brainActions.getActionsByPriority({ workspace_id: 'w1' }).$.subscribe(render);
+ */
+export async function createBrainStore(options: CreateBrainStoreOptions = {}): Promise<BrainStore> {
+  const now = options.now ?? Date.now;
+  const storage = wrappedValidateAjvStorage({ storage: options.storage ?? defaultStorage() });
+  let database: BrainDatabase;
+  try {
+    database = await createRxDatabase<BrainCollections>({
+      name: options.name ?? 'brain-store',
+      storage,
+      multiInstance: options.multiInstance ?? typeof window !== 'undefined',
+      eventReduce: true,
+      closeDuplicates: true,
+    });
+    await database.addCollections({
+      brainSummaries: collectionCreator('brainSummaries'),
+      brainInsights: collectionCreator('brainInsights'),
+      brainActions: collectionCreator('brainActions'),
+    });
+  } catch (cause) {
+    throw cause instanceof BrainStoreError ? cause : new BrainStoreError('STORAGE', { cause, message: String(cause) });
+  }
+
+  const teardowns: (() => void | Promise<void>)[] = [];
+  const context = { now, newId: options.newId ?? (await import('uuid')).v7 };
+  const actions = createActionQueries(database.brainActions, context);
+  let closed: Promise<void> | undefined;
+  return {
+    brainSummaries: createSummaryQueries(database.brainSummaries, context),
+    brainInsights: createInsightQueries(database.brainInsights, context),
+    brainActions: actions,
+    database,
+    now,
+    onClose: (teardown) => void teardowns.push(teardown),
+    close: () =>
+      (closed ??= (async () => {
+        for (const teardown of teardowns.splice(0).reverse()) await teardown();
+        await database.close();
+      })()),
+  };
+}
+
+function collectionCreator(name: keyof typeof COLLECTIONS) {
+  const declaration = COLLECTIONS[name] as CollectionDeclaration<any, unknown>;
+  return {
+    schema: declaration.jsonSchema,
+    migrationStrategies: declaration.migrationStrategies,
+    conflictHandler: conflictHandlerFor(declaration),
+  } as const;
+}
+
+function defaultStorage(): RxStorage<any, any> {
+  const indexedDB = (globalThis as { indexedDB?: unknown }).indexedDB;
+  const IDBKeyRange = (globalThis as { IDBKeyRange?: unknown }).IDBKeyRange;
+  if (!indexedDB || !IDBKeyRange) {
+    throw new BrainStoreError('CONFIG', {
+      parameters: { option: 'storage' },
+      message:
+        'No global indexedDB here (Node?). Pass the `storage` option, e.g. getRxStorageMemory() from rxdb/plugins/storage-memory or getRxStorageDexie({ indexedDB, IDBKeyRange }) with fake-indexeddb.',
+    });
+  }
+  return getRxStorageDexie({ indexedDB, IDBKeyRange } as Parameters<typeof getRxStorageDexie>[0]);
+}
