@@ -1,0 +1,24 @@
+import type { CollectionName } from '../collections/declare-collection.ts';
+
+/** Collection names a server serves by default (anything else is a 404). */
+export const SYNC_COLLECTIONS: readonly CollectionName[] = ['brainSummaries', 'brainInsights', 'brainActions'];
+
+/**
+ * Endpoint paths, relative to the server URL. All take `Authorization: Bearer <token>`.
+ * - POST pull   body PullRequest   → PullResponse
+ * - POST push   body PushRequest   → PushResponse
+ * - GET  stream (text/event-stream) → StreamEvent per `data:` line
+ */
+export const endpoints = {
+  pull: (collection: string) => `/sync/${encodeURIComponent(collection)}/pull`,
+  push: (collection: string) => `/sync/${encodeURIComponent(collection)}/push`,
+  stream: (collection: string) => `/sync/${encodeURIComponent(collection)}/stream`,
+  health: '/healthz',
+  metrics: '/metrics',
+} as const;
+
+/** Largest push batch and pull batch the server accepts (413 / 400 beyond). */
+export const MAX_PUSH_ROWS = 1_000;
+export const MAX_PULL_BATCH = 1_000;
+/** Largest request body in bytes (413 beyond). */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
