@@ -15,3 +15,7 @@ export { brainActions, ACTION_TYPES, ACTION_URGENCIES } from './collections/brai
 export type { BrainAction, CreateActionArgs, ActionUrgency } from './collections/brain-actions.ts';
 export { ACTION_STATUSES, mergeActionVersions } from './collections/action-status.ts';
 export type { ActionStatus } from './collections/action-status.ts';
+export { replicateBrainStore } from './replication/replicate-brain-store.ts';
+export type { BrainSync, SyncStatus, SyncState, ReplicateBrainStoreOptions } from './replication/replicate-brain-store.ts';
+export type { RejectedWrite } from './replication/rejected-writes.ts';
+export { PROTOCOL_VERSION } from './protocol/protocol-version.ts';

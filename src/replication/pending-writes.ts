@@ -1,0 +1,86 @@
+import { BehaviorSubject, filter, firstValueFrom, map, type Observable, type Subscription } from 'rxjs';
+import { deepEqual, type RxCollection } from 'rxdb';
+import { stripBookkeeping } from '../store/conflict-handler.ts';
+
+/** Context RxDB uses when it writes a resolved conflict into the local store. */
+const CONFLICT_WRITE_CONTEXT = 'replication-up-write-conflict';
+/** Prefix of the context RxDB uses when it writes pulled documents (not local edits). */
+const DOWNSTREAM_CONTEXT_PREFIX = 'replication-downstream-';
+
+/**
+ * Tracks local writes the server has not acknowledged yet, per document: the content of the
+ * newest local version. A push acknowledges a document when the server accepted exactly that
+ * content; a newer local edit made meanwhile stays pending.
+ */
+export class PendingWrites {
+  readonly #byId = new Map<string, unknown>();
+  /** The server's version after a conflict: the resolution writing it locally is not a new edit. */
+  readonly #conflictMasters = new Map<string, unknown>();
+  readonly #count = new BehaviorSubject(0);
+  #subscription: Subscription | undefined;
+
+  readonly count$: Observable<number> = this.#count.asObservable();
+
+  /** Follows the collection's storage writes; pulled (downstream) writes are not local edits. */
+  watch(collection: RxCollection): void {
+    this.#subscription = collection.storageInstance.changeStream().subscribe((bulk) => {
+      if (bulk.context.startsWith(DOWNSTREAM_CONTEXT_PREFIX)) return;
+      for (const event of bulk.events) {
+          const content = comparable(event.documentData);
+          if (bulk.context === CONFLICT_WRITE_CONTEXT) {
+            const master = this.#conflictMasters.get(event.documentId);
+            this.#conflictMasters.delete(event.documentId);
+            if (master !== undefined && deepEqual(master, content)) {
+              this.#delete(event.documentId);
+              continue;
+            }
+          }
+          this.#byId.set(event.documentId, content);
+      }
+      this.#count.next(this.#byId.size);
+    });
+  }
+
+  /** Rows handed to the push handler are pending until acknowledged (covers writes from before a restart). */
+  sending(docs: readonly Record<string, unknown>[]): void {
+    for (const doc of docs) if (!this.#byId.has(doc['id'] as string)) this.#byId.set(doc['id'] as string, comparable(doc));
+    this.#count.next(this.#byId.size);
+  }
+
+  acknowledged(doc: Record<string, unknown>): void {
+    const id = doc['id'] as string;
+    if (deepEqual(this.#byId.get(id), comparable(doc))) this.#delete(id);
+  }
+
+  conflicted(master: Record<string, unknown>): void {
+    this.#conflictMasters.set(master['id'] as string, comparable(master));
+  }
+
+  has(id: string): boolean {
+    return this.#byId.has(id);
+  }
+
+  /** Resolves once no version of `id` is pending. */
+  settled(id: string): Promise<void> {
+    return firstValueFrom(this.#count.pipe(map(() => this.#byId.has(id)), filter((pending) => !pending))).then(() => undefined);
+  }
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  #delete(id: string): void {
+    this.#byId.delete(id);
+    this.#count.next(this.#byId.size);
+  }
+
+  stop(): void {
+    this.#subscription?.unsubscribe();
+    this.#count.complete();
+  }
+}
+
+function comparable(doc: object): unknown {
+  const { _deleted, ...rest } = stripBookkeeping(doc) as Record<string, unknown>;
+  return { ...rest, _deleted: Boolean(_deleted) };
+}

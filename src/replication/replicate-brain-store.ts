@@ -1,0 +1,175 @@
+import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observable } from 'rxjs';
+import { deepEqual, type RxCollection } from 'rxdb';
+import type { BrainStore } from '../store/create-brain-store.ts';
+import type { CollectionName } from '../collections/declare-collection.ts';
+import { BrainStoreError, ERROR_CODES, type BrainStoreErrorCode } from '../errors/brain-store-error.ts';
+import { SYNC_COLLECTIONS } from '../protocol/endpoints.ts';
+import { SyncHttpClient, type FetchLike } from './sync-http-client.ts';
+import { PendingWrites } from './pending-writes.ts';
+import { RejectedWrites, type RejectedWrite } from './rejected-writes.ts';
+import { replicateCollection, type CollectionReplication } from './replicate-collection.ts';
+import { cappedBackoff } from './capped-backoff.ts';
+
+export type SyncState = 'idle' | 'syncing' | 'offline' | 'error';
+
+export interface SyncStatus {
+  readonly state: SyncState;
+  /** Local writes not yet acknowledged by the server. */
+  readonly pending: number;
+  /** When the server last answered a pull or push (store clock), or null. */
+  readonly lastSyncedAt: number | null;
+  readonly error?: BrainStoreError;
+}
+
+export interface ReplicateBrainStoreOptions {
+  /** The sync server's base URL, e.g. `http://127.0.0.1:8787`. */
+  readonly url: string;
+  /** A fixed access token … */
+  readonly token?: string;
+  /** … or a function asked before every request (return a refreshed token when needed). */
+  readonly getToken?: () => string | Promise<string>;
+  /** Keep pulling changes from the server's stream (default true); false syncs once. */
+  readonly live?: boolean;
+  /** Documents per pull and push request (default 200, at most 1000). */
+  readonly batchSize?: number;
+  /** Wait before retrying a failed pull or push, in ms (default 5000). */
+  readonly retryTime?: number;
+  /** Injected fetch (tests, custom agents). Default: the global fetch. */
+  readonly fetch?: FetchLike;
+  /** Which collections to replicate (default all three). */
+  readonly collections?: readonly CollectionName[];
+  /** Local deletes that must not be pushed (documents purged by retention on both sides). */
+  readonly skipPush?: (collection: CollectionName, doc: Record<string, unknown>) => boolean;
+}
+
+export interface BrainSync {
+  readonly status$: Observable<SyncStatus>;
+  /** Writes the server refused for good (code + reason), kept until cleared. */
+  readonly rejected$: Observable<readonly RejectedWrite[]>;
+  clearRejected(predicate?: (write: RejectedWrite) => boolean): void;
+  /** Resolves when every local write so far is on the server and the last pull is in. */
+  awaitInSync(): Promise<void>;
+  /** Resolves when the current version of document `id` is acknowledged by the server. */
+  awaitWrite(id: string): Promise<void>;
+  /** Pull now (e.g. after the app learns it is back online). */
+  resync(): void;
+  cancel(): Promise<void>;
+}
+
+/**
+ * Keeps a store in sync with a brain-store sync server.
+ * @example
+ * const sync = replicateBrainStore(store, { url: 'http://127.0.0.1:8787', token });
+ * sync.status$.subscribe((s) => console.log(s.state, s.pending));
+ * await sync.awaitInSync();
+ */
+export function replicateBrainStore(store: BrainStore, options: ReplicateBrainStoreOptions): BrainSync {
+  const getToken = options.getToken ?? (options.token !== undefined ? () => options.token as string : undefined);
+  if (!getToken) throw new BrainStoreError('CONFIG', { parameters: { option: 'token' }, message: 'Pass `token` or `getToken`.' });
+  const batchSize = options.batchSize ?? 200;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000) {
+    throw new BrainStoreError('CONFIG', { parameters: { option: 'batchSize', value: batchSize }, message: 'batchSize must be 1 to 1000.' });
+  }
+  const retryTime = options.retryTime ?? 5_000;
+  const client = new SyncHttpClient({ url: options.url, getToken, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const pending = new PendingWrites();
+  const rejected = new RejectedWrites();
+  const lastSyncedAt$ = new BehaviorSubject<number | null>(null);
+  const streamError$ = new BehaviorSubject<unknown>(undefined);
+  const backoff = cappedBackoff({ baseMs: Math.min(retryTime, 1_000), maxMs: Math.max(retryTime, 30_000) });
+
+  const replications: CollectionReplication[] = (options.collections ?? SYNC_COLLECTIONS).map((name) =>
+    replicateCollection({
+      name,
+      collection: store.database[name] as unknown as RxCollection<Record<string, unknown>>,
+      client,
+      live: options.live ?? true,
+      batchSize,
+      retryTime,
+      backoff,
+      now: store.now,
+      pending,
+      rejected,
+      ...(options.skipPush ? { skipPush: (doc) => options.skipPush!(name, doc) } : {}),
+      onSynced: () => {
+        lastSyncedAt$.next(store.now());
+        streamError$.next(undefined);
+      },
+      onStreamError: (error) => streamError$.next(error),
+    }),
+  );
+
+  const lastError$ = combineLatest([...replications.map(lastErrorOf), streamError$]).pipe(
+    map((errors) => errors.find((error) => error !== undefined)),
+  );
+  const active$ = combineLatest(replications.map((replication) => replication.active$)).pipe(map((all) => all.some(Boolean)));
+
+  const status$ = combineLatest([active$, pending.count$, lastSyncedAt$, lastError$]).pipe(
+    map(([active, pendingCount, lastSyncedAt, error]): SyncStatus => {
+      const failure = error === undefined ? undefined : toBrainStoreError(error);
+      const state: SyncState = failure
+        ? failure.code === 'NETWORK'
+          ? 'offline'
+          : 'error'
+        : active || pendingCount > 0
+          ? 'syncing'
+          : 'idle';
+      return { state, pending: pendingCount, lastSyncedAt, ...(failure ? { error: failure } : {}) };
+    }),
+    distinctUntilChanged(deepEqual),
+  );
+
+  let cancelled: Promise<void> | undefined;
+  const cancel = () =>
+    (cancelled ??= (async () => {
+      await Promise.all(replications.map((replication) => replication.cancel()));
+      for (const replication of replications) replication.restore();
+      pending.stop();
+      rejected.stop();
+      lastSyncedAt$.complete();
+      streamError$.complete();
+    })());
+  store.onClose(cancel);
+
+  return {
+    status$,
+    rejected$: rejected.list$,
+    clearRejected: (predicate) => rejected.clear(predicate),
+    awaitInSync: async () => {
+      await Promise.all(replications.map((replication) => replication.awaitInSync()));
+    },
+    awaitWrite: async (id) => {
+      // Let RxDB hand the newest local version to the push handler first.
+      await Promise.all(replications.map((replication) => replication.awaitInitialReplication()));
+      await pending.settled(id);
+    },
+    resync: () => replications.forEach((replication) => replication.resync()),
+    cancel,
+  };
+}
+
+/** The replication's latest error, cleared by its next successful round trip. */
+function lastErrorOf(replication: CollectionReplication): Observable<unknown> {
+  const latest$ = new BehaviorSubject<unknown>(undefined);
+  replication.error$.subscribe((error) => latest$.next(error));
+  replication.received$.subscribe(() => latest$.next(undefined));
+  replication.sent$.subscribe(() => latest$.next(undefined));
+  return latest$;
+}
+
+function toBrainStoreError(error: unknown): BrainStoreError {
+  if (error instanceof BrainStoreError) return error;
+  // RxDB wraps handler errors (RC_PULL / RC_PUSH) with the originals in parameters.errors.
+  const inner = (error as { parameters?: { errors?: unknown[] } }).parameters?.errors?.[0];
+  if (inner instanceof BrainStoreError) return inner;
+  const plain = inner as { code?: string; message?: string; parameters?: Record<string, unknown> } | undefined;
+  if (plain?.code && Object.hasOwn(ERROR_CODES, plain.code)) {
+    // The server's (or the HTTP client's) code survives RxDB's plain-JSON wrapping.
+    return new BrainStoreError(plain.code as BrainStoreErrorCode, {
+      cause: error,
+      message: plain.message ?? '',
+      parameters: plain.parameters ?? {},
+    });
+  }
+  return new BrainStoreError('NETWORK', { cause: error, message: error instanceof Error ? error.message : String(error) });
+}

@@ -1,0 +1,138 @@
+import { Subject, map, merge } from 'rxjs';
+import type { RxCollection, RxConflictHandler, WithDeleted } from 'rxdb';
+import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
+import type { CollectionName } from '../collections/declare-collection.ts';
+import { endpoints } from '../protocol/endpoints.ts';
+import type { PullResponse, PushResponse, PushRow, SyncCheckpoint, WireDocument } from '../protocol/messages.ts';
+import type { SyncHttpClient } from './sync-http-client.ts';
+import { syncEventStream } from './sync-event-stream.ts';
+import type { PendingWrites } from './pending-writes.ts';
+import type { RejectedWrites } from './rejected-writes.ts';
+
+export interface CollectionReplicationOptions {
+  readonly name: CollectionName;
+  readonly collection: RxCollection<SyncDoc>;
+  readonly client: SyncHttpClient;
+  readonly live: boolean;
+  readonly batchSize: number;
+  readonly retryTime: number;
+  readonly backoff: (attempt: number) => number;
+  readonly now: () => number;
+  readonly pending: PendingWrites;
+  readonly rejected: RejectedWrites;
+  /** Local deletes that must not travel upstream (purged by retention on both sides). */
+  readonly skipPush?: (doc: WithDeleted<SyncDoc>) => boolean;
+  readonly onSynced: () => void;
+  readonly onStreamError: (error: unknown) => void;
+}
+
+/**
+ * One collection's replication with RxDB's replicateRxCollection: pull by checkpoint, push
+ * rows with their assumed master state, a poke stream that triggers pulls. Rejected rows are
+ * recorded and the local document reverted to the server's version so the queue moves on.
+ */
+/** A document as the replication sees it: plain JSON with a string `id`. */
+type SyncDoc = Record<string, unknown>;
+
+export type CollectionReplication = RxReplicationState<SyncDoc, SyncCheckpoint> & { resync(): void; restore(): void };
+
+export function replicateCollection(options: CollectionReplicationOptions): CollectionReplication {
+  const { name, collection, client, pending, rejected } = options;
+  const reverts = installForcedReverts(collection);
+  const resync$ = new Subject<'RESYNC'>();
+
+  const state = replicateRxCollection<SyncDoc, SyncCheckpoint>({
+    collection,
+    replicationIdentifier: `brain-store-${name}-${client.identity}`,
+    live: options.live,
+    retryTime: options.retryTime,
+    waitForLeadership: true,
+    autoStart: true,
+    pull: {
+      batchSize: options.batchSize,
+      handler: async (checkpoint, batchSize) => {
+        const response = await client.postJson<PullResponse>(endpoints.pull(name), { checkpoint: checkpoint ?? null, batchSize });
+        options.onSynced();
+        return { documents: response.documents as WithDeleted<SyncDoc>[], checkpoint: response.checkpoint ?? checkpoint };
+      },
+      ...(options.live
+        ? { stream$: merge(
+            resync$,
+            syncEventStream({ client, path: endpoints.stream(name), backoff: options.backoff, onError: options.onStreamError }).pipe(
+              map(() => 'RESYNC' as const),
+            ),
+          ) }
+        : {}),
+    },
+    push: {
+      batchSize: options.batchSize,
+      modifier: (doc) => (options.skipPush?.(doc) ? null : doc),
+      handler: async (rows) => {
+        pending.sending(rows.map((row) => row.newDocumentState));
+        const response = await client.postJson<PushResponse>(endpoints.push(name), { rows: rows.map(toWireRow) });
+        options.onSynced();
+        const failed = new Set<string>();
+        const conflicts: WireDocument[] = [...response.conflicts];
+        for (const master of response.conflicts) {
+          failed.add(master.id);
+          pending.conflicted(master);
+        }
+        for (const row of response.rejected) {
+          failed.add(row.id);
+          const local = rows.find((candidate) => candidate.newDocumentState['id'] === row.id)?.newDocumentState;
+          rejected.add({
+            collection: name,
+            document: (local ?? { id: row.id, _deleted: false }) as WireDocument,
+            code: row.code,
+            message: row.message,
+            issues: row.issues ?? [],
+            rejectedAt: options.now(),
+          });
+          // Revert: the server's version, or (for a document the server never had) a tombstone.
+          const master = row.master ?? ({ ...(local ?? {}), id: row.id, _deleted: true } as WireDocument);
+          reverts.add(row.id);
+          pending.conflicted(master);
+          conflicts.push(master);
+        }
+        for (const row of rows) if (!failed.has(row.newDocumentState['id'] as string)) pending.acknowledged(row.newDocumentState);
+        return conflicts as WithDeleted<SyncDoc>[];
+      },
+    },
+  });
+  pending.watch(collection);
+  return Object.assign(state, { resync: () => resync$.next('RESYNC'), restore: reverts.restore });
+}
+
+function toWireRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }): PushRow {
+  return {
+    newDocumentState: row.newDocumentState as WireDocument,
+    assumedMasterState: (row.assumedMasterState ?? null) as WireDocument | null,
+  };
+}
+
+interface ForcedReverts {
+  /** The next conflict of this document resolves to the server's version. */
+  add(id: string): void;
+  /** Puts the collection's own conflict handler back. */
+  restore(): void;
+}
+
+/**
+ * Wraps the collection's conflict handler so that a rejected write is reverted to the
+ * server's version, whatever the merge rule would say; each id is consumed once.
+ */
+function installForcedReverts(collection: RxCollection<SyncDoc>): ForcedReverts {
+  const original: RxConflictHandler<SyncDoc> = collection.conflictHandler;
+  const ids = new Set<string>();
+  collection.conflictHandler = {
+    isEqual: original.isEqual,
+    resolve: async (input, context) =>
+      ids.delete(input.realMasterState['id'] as string) ? input.realMasterState : original.resolve(input, context),
+  };
+  return {
+    add: (id) => void ids.add(id),
+    restore: () => {
+      collection.conflictHandler = original;
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { BrainStoreError, type BrainStoreErrorCode } from '../errors/brain-store-error.ts';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '../protocol/protocol-version.ts';
+import type { WireError } from '../protocol/messages.ts';
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface SyncHttpClientOptions {
+  readonly url: string;
+  /** A fixed token, or a function asked before each request (refresh is its business). */
+  readonly getToken: () => string | Promise<string>;
+  readonly fetch?: FetchLike;
+}
+
+const STATUS_CODES: Record<number, BrainStoreErrorCode> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  404: 'BAD_REQUEST',
+  413: 'TOO_LARGE',
+  429: 'RATE_LIMITED',
+};
+
+/** Thin JSON-over-HTTP client for the sync endpoints; every failure is a BrainStoreError. */
+export class SyncHttpClient {
+  readonly #base: string;
+  readonly #getToken: () => string | Promise<string>;
+  readonly #fetch: FetchLike;
+
+  constructor(options: SyncHttpClientOptions) {
+    this.#base = options.url.replace(/\/+$/, '');
+    this.#getToken = options.getToken;
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  /** Identifies the server, so a store synced with another server starts from scratch. */
+  get identity(): string {
+    return this.#base;
+  }
+
+  async headers(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+    return {
+      authorization: `Bearer ${await this.#getToken()}`,
+      [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
+      ...extra,
+    };
+  }
+
+  async postJson<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    const response = await this.request(path, {
+      method: 'POST',
+      headers: await this.headers({ 'content-type': 'application/json' }),
+      body: JSON.stringify(body),
+      ...(signal ? { signal } : {}),
+    });
+    return (await response.json()) as T;
+  }
+
+  /** Sends a request; a non-2xx answer becomes a BrainStoreError with the server's code. */
+  async request(path: string, init: RequestInit): Promise<Response> {
+    let response: Response;
+    try {
+      response = await this.#fetch(this.#base + path, init);
+    } catch (cause) {
+      if (init.signal?.aborted) throw cause;
+      throw new BrainStoreError('NETWORK', { cause, parameters: { url: this.#base + path } });
+    }
+    if (response.ok) return response;
+    throw await toError(response);
+  }
+}
+
+async function toError(response: Response): Promise<BrainStoreError> {
+  let body: Partial<WireError> = {};
+  try {
+    body = (await response.json()) as WireError;
+  } catch {
+    // A proxy's HTML page or an empty body: the status says enough.
+  }
+  const fallback = STATUS_CODES[response.status] ?? (response.status >= 500 ? 'NETWORK' : 'BAD_REQUEST');
+  const code = (body.error?.code ?? fallback) as BrainStoreErrorCode;
+  const retryAfter = response.headers.get('retry-after');
+  return new BrainStoreError(code, {
+    message: body.error?.message ?? `HTTP ${response.status}`,
+    issues: body.error?.issues ?? [],
+    parameters: { status: response.status, ...(retryAfter ? { retryAfterSeconds: Number(retryAfter) } : {}) },
+  });
+}
