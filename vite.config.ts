@@ -13,6 +13,17 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // RxDB's own replication suite expects mocha-style describe/it globals.
+        test: {
+          name: 'rxdb-suite',
+          include: ['test/**/*.suite.test.ts'],
+          environment: 'node',
+          globals: true,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

@@ -21,13 +21,16 @@ export class PendingWrites {
 
   readonly count$: Observable<number> = this.#count.asObservable();
 
+  /** @param primaryKey the field holding the document id. */
+  constructor(private readonly primaryKey = 'id') {}
+
   /** Follows the collection's storage writes; pulled (downstream) writes are not local edits. */
   watch(collection: RxCollection): void {
     this.#subscription = collection.storageInstance.changeStream().subscribe((bulk) => {
       if (bulk.context.startsWith(DOWNSTREAM_CONTEXT_PREFIX)) return;
       for (const event of bulk.events) {
-          const content = comparable(event.documentData);
-          if (bulk.context === CONFLICT_WRITE_CONTEXT) {
+        const content = comparable(event.documentData);
+        if (bulk.context === CONFLICT_WRITE_CONTEXT) {
             const master = this.#conflictMasters.get(event.documentId);
             this.#conflictMasters.delete(event.documentId);
             if (master !== undefined && deepEqual(master, content)) {
@@ -43,17 +46,20 @@ export class PendingWrites {
 
   /** Rows handed to the push handler are pending until acknowledged (covers writes from before a restart). */
   sending(docs: readonly Record<string, unknown>[]): void {
-    for (const doc of docs) if (!this.#byId.has(doc['id'] as string)) this.#byId.set(doc['id'] as string, comparable(doc));
+    for (const doc of docs) {
+      const id = doc[this.primaryKey] as string;
+      if (!this.#byId.has(id)) this.#byId.set(id, comparable(doc));
+    }
     this.#count.next(this.#byId.size);
   }
 
   acknowledged(doc: Record<string, unknown>): void {
-    const id = doc['id'] as string;
+    const id = doc[this.primaryKey] as string;
     if (deepEqual(this.#byId.get(id), comparable(doc))) this.#delete(id);
   }
 
   conflicted(master: Record<string, unknown>): void {
-    this.#conflictMasters.set(master['id'] as string, comparable(master));
+    this.#conflictMasters.set(master[this.primaryKey] as string, comparable(master));
   }
 
   has(id: string): boolean {

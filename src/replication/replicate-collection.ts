@@ -6,11 +6,12 @@ import { endpoints } from '../protocol/endpoints.ts';
 import type { PullResponse, PushResponse, PushRow, SyncCheckpoint, WireDocument } from '../protocol/messages.ts';
 import type { SyncHttpClient } from './sync-http-client.ts';
 import { syncEventStream } from './sync-event-stream.ts';
-import type { PendingWrites } from './pending-writes.ts';
+import { PendingWrites } from './pending-writes.ts';
 import type { RejectedWrites } from './rejected-writes.ts';
 
 export interface CollectionReplicationOptions {
-  readonly name: CollectionName;
+  /** The collection's name on the server. */
+  readonly name: string;
   readonly collection: RxCollection<SyncDoc>;
   readonly client: SyncHttpClient;
   readonly live: boolean;
@@ -18,12 +19,15 @@ export interface CollectionReplicationOptions {
   readonly retryTime: number;
   readonly backoff: (attempt: number) => number;
   readonly now: () => number;
-  readonly pending: PendingWrites;
+  /** Shared tracker of unacknowledged writes (default: one for this collection). */
+  readonly pending?: PendingWrites;
   readonly rejected: RejectedWrites;
+  /** Collection name recorded with rejected writes. */
+  readonly label?: CollectionName;
   /** Local deletes that must not travel upstream (purged by retention on both sides). */
   readonly skipPush?: (doc: WithDeleted<SyncDoc>) => boolean;
-  readonly onSynced: () => void;
-  readonly onStreamError: (error: unknown) => void;
+  readonly onSynced?: () => void;
+  readonly onStreamError?: (error: unknown) => void;
 }
 
 /**
@@ -37,8 +41,10 @@ type SyncDoc = Record<string, unknown>;
 export type CollectionReplication = RxReplicationState<SyncDoc, SyncCheckpoint> & { resync(): void; restore(): void };
 
 export function replicateCollection(options: CollectionReplicationOptions): CollectionReplication {
-  const { name, collection, client, pending, rejected } = options;
-  const reverts = installForcedReverts(collection);
+  const { name, collection, client, rejected } = options;
+  const pending = options.pending ?? new PendingWrites(collection.schema.primaryPath as string);
+  const key = collection.schema.primaryPath as string;
+  const reverts = installForcedReverts(collection, key);
   const resync$ = new Subject<'RESYNC'>();
 
   const state = replicateRxCollection<SyncDoc, SyncCheckpoint>({
@@ -52,13 +58,13 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
       batchSize: options.batchSize,
       handler: async (checkpoint, batchSize) => {
         const response = await client.postJson<PullResponse>(endpoints.pull(name), { checkpoint: checkpoint ?? null, batchSize });
-        options.onSynced();
+        options.onSynced?.();
         return { documents: response.documents as WithDeleted<SyncDoc>[], checkpoint: response.checkpoint ?? checkpoint };
       },
       ...(options.live
         ? { stream$: merge(
             resync$,
-            syncEventStream({ client, path: endpoints.stream(name), backoff: options.backoff, onError: options.onStreamError }).pipe(
+            syncEventStream({ client, path: endpoints.stream(name), backoff: options.backoff, onError: (error) => options.onStreamError?.(error) }).pipe(
               map(() => 'RESYNC' as const),
             ),
           ) }
@@ -70,31 +76,31 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
       handler: async (rows) => {
         pending.sending(rows.map((row) => row.newDocumentState));
         const response = await client.postJson<PushResponse>(endpoints.push(name), { rows: rows.map(toWireRow) });
-        options.onSynced();
+        options.onSynced?.();
         const failed = new Set<string>();
         const conflicts: WireDocument[] = [...response.conflicts];
         for (const master of response.conflicts) {
-          failed.add(master.id);
+          failed.add(master[key] as string);
           pending.conflicted(master);
         }
         for (const row of response.rejected) {
           failed.add(row.id);
-          const local = rows.find((candidate) => candidate.newDocumentState['id'] === row.id)?.newDocumentState;
+          const local = rows.find((candidate) => candidate.newDocumentState[key] === row.id)?.newDocumentState;
           rejected.add({
-            collection: name,
-            document: (local ?? { id: row.id, _deleted: false }) as WireDocument,
+            collection: options.label ?? (name as CollectionName),
+            document: (local ?? { [key]: row.id, _deleted: false }) as WireDocument,
             code: row.code,
             message: row.message,
             issues: row.issues ?? [],
             rejectedAt: options.now(),
           });
           // Revert: the server's version, or (for a document the server never had) a tombstone.
-          const master = row.master ?? ({ ...(local ?? {}), id: row.id, _deleted: true } as WireDocument);
+          const master = row.master ?? ({ ...(local ?? {}), [key]: row.id, _deleted: true } as WireDocument);
           reverts.add(row.id);
           pending.conflicted(master);
           conflicts.push(master);
         }
-        for (const row of rows) if (!failed.has(row.newDocumentState['id'] as string)) pending.acknowledged(row.newDocumentState);
+        for (const row of rows) if (!failed.has(row.newDocumentState[key] as string)) pending.acknowledged(row.newDocumentState);
         return conflicts as WithDeleted<SyncDoc>[];
       },
     },
@@ -121,13 +127,13 @@ interface ForcedReverts {
  * Wraps the collection's conflict handler so that a rejected write is reverted to the
  * server's version, whatever the merge rule would say; each id is consumed once.
  */
-function installForcedReverts(collection: RxCollection<SyncDoc>): ForcedReverts {
+function installForcedReverts(collection: RxCollection<SyncDoc>, key: string): ForcedReverts {
   const original: RxConflictHandler<SyncDoc> = collection.conflictHandler;
   const ids = new Set<string>();
   collection.conflictHandler = {
     isEqual: original.isEqual,
     resolve: async (input, context) =>
-      ids.delete(input.realMasterState['id'] as string) ? input.realMasterState : original.resolve(input, context),
+      ids.delete(input.realMasterState[key] as string) ? input.realMasterState : original.resolve(input, context),
   };
   return {
     add: (id) => void ids.add(id),

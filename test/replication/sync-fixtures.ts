@@ -51,7 +51,7 @@ export function until<T>(source$: Observable<T>, predicate: (value: T) => boolea
 
 /** A fetch that can be switched off to simulate losing the network. */
 export function switchableFetch(): { fetch: typeof fetch; online: boolean } {
-  const state = {
+  const state: { fetch: typeof fetch; online: boolean } = {
     online: true,
     fetch: ((input: RequestInfo | URL, init?: RequestInit) =>
       state.online ? fetch(input, init) : Promise.reject(new TypeError('fetch failed: offline'))) as typeof fetch,
