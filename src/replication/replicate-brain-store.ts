@@ -78,7 +78,10 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
   const streamError$ = new BehaviorSubject<unknown>(undefined);
   const backoff = cappedBackoff({ baseMs: Math.min(retryTime, 1_000), maxMs: Math.max(retryTime, 30_000) });
 
-  const replications: CollectionReplication[] = (options.collections ?? SYNC_COLLECTIONS).map((name) =>
+  const names = options.collections ?? SYNC_COLLECTIONS;
+  // Each collection's latest failure, cleared by its next successful round trip.
+  const errors = names.map(() => new BehaviorSubject<unknown>(undefined));
+  const replications: CollectionReplication[] = names.map((name, index) =>
     replicateCollection({
       name,
       collection: store.database[name] as unknown as RxCollection<Record<string, unknown>>,
@@ -93,13 +96,15 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       ...(options.skipPush ? { skipPush: (doc) => options.skipPush!(name, doc) } : {}),
       onSynced: () => {
         lastSyncedAt$.next(store.now());
+        errors[index]!.next(undefined);
         streamError$.next(undefined);
       },
       onStreamError: (error) => streamError$.next(error),
     }),
   );
 
-  const lastError$ = combineLatest([...replications.map(lastErrorOf), streamError$]).pipe(
+  replications.forEach((replication, index) => replication.error$.subscribe((error) => errors[index]!.next(error)));
+  const lastError$ = combineLatest([...errors, streamError$]).pipe(
     map((errors) => errors.find((error) => error !== undefined)),
   );
   const active$ = combineLatest(replications.map((replication) => replication.active$)).pipe(map((all) => all.some(Boolean)));
@@ -128,6 +133,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       rejected.stop();
       lastSyncedAt$.complete();
       streamError$.complete();
+      errors.forEach((error$) => error$.complete());
     })());
   store.onClose(cancel);
 
@@ -146,15 +152,6 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     resync: () => replications.forEach((replication) => replication.resync()),
     cancel,
   };
-}
-
-/** The replication's latest error, cleared by its next successful round trip. */
-function lastErrorOf(replication: CollectionReplication): Observable<unknown> {
-  const latest$ = new BehaviorSubject<unknown>(undefined);
-  replication.error$.subscribe((error) => latest$.next(error));
-  replication.received$.subscribe(() => latest$.next(undefined));
-  replication.sent$.subscribe(() => latest$.next(undefined));
-  return latest$;
 }
 
 function toBrainStoreError(error: unknown): BrainStoreError {

@@ -54,11 +54,20 @@ export class SyncHttpClient {
     return (await response.json()) as T;
   }
 
+  #fetchOnce(path: string, init: RequestInit): Promise<Response> {
+    return this.#fetch(this.#base + path, init);
+  }
+
   /** Sends a request; a non-2xx answer becomes a BrainStoreError with the server's code. */
   async request(path: string, init: RequestInit): Promise<Response> {
     let response: Response;
     try {
-      response = await this.#fetch(this.#base + path, init);
+      response = await this.#fetchOnce(path, init).catch((cause: unknown) => {
+        // A kept-alive connection the server has just closed: every sync request is
+        // idempotent (pull reads, an identical push resend succeeds), so try once more.
+        if (isConnectionReset(cause) && !init.signal?.aborted) return this.#fetchOnce(path, init);
+        throw cause;
+      });
     } catch (cause) {
       if (init.signal?.aborted) throw cause;
       throw new BrainStoreError('NETWORK', { cause, parameters: { url: this.#base + path } });
@@ -66,6 +75,11 @@ export class SyncHttpClient {
     if (response.ok) return response;
     throw await toError(response);
   }
+}
+
+function isConnectionReset(error: unknown): boolean {
+  const code = (error as { cause?: { code?: string } } | undefined)?.cause?.code;
+  return code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE';
 }
 
 async function toError(response: Response): Promise<BrainStoreError> {

@@ -5,6 +5,7 @@
  * collection in a fixed workspace. Runs in the `rxdb-suite` vitest project (mocha-style
  * globals).
  */
+import { afterAll, beforeAll, describe } from 'vitest';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { runReplicationBaseTestSuite, setConfig } from 'rxdb/plugins/test-utils';
 import { addRxPlugin, type RxCollection } from 'rxdb';

@@ -1,0 +1,94 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { postgresState, startTestServer, type TestBackend } from '../helpers/sync-server.ts';
+import { action, openSyncedStore, sync, until } from './sync-fixtures.ts';
+
+const pg = await postgresState();
+const backends: TestBackend[] = pg.available ? ['pglite', 'postgres'] : ['pglite'];
+let counter = 0;
+let ws = '';
+
+describe.each(backends)('sync edge cases against %s', (backend) => {
+  beforeEach(() => {
+    ws = `edge-${++counter}-${backend}`;
+  });
+
+  it('loses no queued write when the token expires and getToken hands out a fresh one', async () => {
+    let serverTime = Date.now();
+    const server = await startTestServer({ backend, now: () => serverTime });
+    let token = await server.token([ws], 60);
+    serverTime += 120_000; // the token has expired
+    let asked = 0;
+    const a = await openSyncedStore();
+    const syncA = sync(a, {
+      url: server.url,
+      getToken: () => {
+        asked += 1;
+        return token;
+      },
+    });
+    const id = await a.brainActions.createActionRecommendation(action(ws));
+    const failing = await until(syncA.status$, (s) => s.state === 'error');
+    expect(failing.error?.code).toBe('UNAUTHORIZED');
+    expect(failing.pending).toBe(1);
+
+    token = await server.token([ws]);
+    await syncA.awaitWrite(id);
+    expect(asked).toBeGreaterThan(1);
+    expect((await until(syncA.status$, (s) => s.state === 'idle')).pending).toBe(0);
+    await server.close();
+  });
+
+  it.each([
+    ['batchSize - 1', 9],
+    ['exactly batchSize', 10],
+    ['batchSize + 1', 11],
+    ['one bulk write of 2.5 batches', 25],
+  ])('pushes and pulls %s documents completely', async (_label, count) => {
+    const server = await startTestServer({ backend });
+    const token = await server.token([ws]);
+    const a = await openSyncedStore();
+    const syncA = sync(a, { url: server.url, token, batchSize: 10 });
+    await a.brainInsights.bulkCreateInsights({
+      insights: Array.from({ length: count }, (_, i) => ({
+        workspace_id: ws,
+        insight_type: 'trending_topic' as const,
+        pattern: `pattern ${i}`,
+        frequency: i,
+        examples: [],
+        confidence: 'high' as const,
+        time_range: 'today' as const,
+      })),
+    });
+    await syncA.awaitInSync();
+
+    const b = await openSyncedStore();
+    const syncB = sync(b, { url: server.url, token, batchSize: 10, live: false });
+    await syncB.awaitInSync();
+    const pulled = await b.brainInsights.getInsightsByWorkspace({ workspace_id: ws, limit: 100 }).exec();
+    expect(pulled).toHaveLength(count);
+    expect(new Set(pulled.map((insight) => insight.id)).size).toBe(count);
+    await server.close();
+  });
+});
+
+describe.skipIf(!pg.available)('two server instances over one PostgreSQL', () => {
+  it('carries a write from a client of one instance to a client of the other, live', async () => {
+    ws = `two-instances-${++counter}`;
+    const one = await startTestServer({ backend: 'postgres' });
+    const two = await startTestServer({ backend: 'postgres' });
+    const a = await openSyncedStore();
+    const b = await openSyncedStore();
+    const syncA = sync(a, { url: one.url, token: await one.token([ws]) });
+    const syncB = sync(b, { url: two.url, token: await two.token([ws]) });
+    await Promise.all([syncA.awaitInSync(), syncB.awaitInSync()]);
+
+    const arrived = until(b.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 1);
+    const id = await a.brainActions.createActionRecommendation(action(ws, { priority: 77 }));
+    expect((await arrived)[0]).toMatchObject({ id, priority: 77 });
+
+    const back = until(a.brainActions.getActionsByWorkspace({ workspace_id: ws, status: 'actioned' }).$, (list) => list.length === 1);
+    await b.brainActions.markActionActioned({ action_id: id, actioned_by: 'bea' });
+    expect((await back)[0]).toMatchObject({ id, actioned_by: 'bea' });
+    await Promise.all([one.close(), two.close()]);
+  });
+});
