@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The brain-store command line: `demo` (what `npm start` runs), `serve`, `token`, `help`.
+ * The brain-store command line: `start` (what `npm start` runs), `demo`, `serve`, `token`, `help`.
  * Each command parses its own options.
  */
 import { parseArgs } from 'node:util';
@@ -12,6 +12,12 @@ import { DEFAULT_DATA_DIR, DEFAULT_PORT } from './server-defaults.ts';
 const USAGE = `Usage: brain-store <command> [options]
 
 Commands:
+  start                 The main job (what \`npm start\` runs): the sync server on embedded PGlite, a bot
+                        store writing analytics and a dashboard store showing them live through the
+                        server; then the server keeps serving until Ctrl-C.
+      --data-dir <dir>  PGlite directory (default ${DEFAULT_DATA_DIR}); --memory keeps it in memory.
+      --duration <s>    Stop after this many seconds instead of waiting for Ctrl-C.
+      --port <n>        Port (default ${DEFAULT_PORT}; 0 picks a free one).
   demo                  A ~5 s live demo on in-memory storage: a simulated bot writes a summary,
                         insights and actions; live queries print on every change; then it exits.
       --step-ms <n>     Milliseconds between bot steps (default 400; 0 runs at full speed).
@@ -40,6 +46,8 @@ function demoOptions(argv: readonly string[]): { stepMs: number } {
 async function main(argv: readonly string[]): Promise<void> {
   const [command = 'help', ...rest] = argv;
   switch (command) {
+    case 'start':
+      return (await import('./start.ts')).runStart(rest);
     case 'demo':
       return runDemo(demoOptions(rest));
     // The server modules (PGlite, pg, hono) load only for the commands that need them.
