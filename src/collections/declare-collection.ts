@@ -43,13 +43,32 @@ export function toRxJsonSchema<Doc>(document: z.ZodType<Doc>, options: RxSchemaO
   } as unknown as RxJsonSchema<Doc>;
 }
 
-/** Converts zod issues into the store's issue shape (path + message + code). */
+/**
+ * Converts zod issues into the store's issue shape (path + message + code). An unknown key
+ * becomes one issue per key whose path ends in that key, so callers can point at it.
+ */
 export function toIssues(error: z.ZodError, prefix: readonly (string | number)[] = []): BrainStoreIssue[] {
-  return error.issues.map((issue) => ({
-    path: [...prefix, ...issue.path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment))],
-    message: issue.message,
-    code: issue.code,
-  }));
+  return error.issues.flatMap((issue): BrainStoreIssue[] => {
+    const path = [...prefix, ...issue.path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment))];
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field "${key}"`, code: issue.code }));
+    }
+    return [{ path, message: issue.message, code: issue.code }];
+  });
+}
+
+/**
+ * Objects must be plain JSON-like data: a class instance or an object with a swapped
+ * prototype could feed zod inherited fields. Returns the issues (empty when plain).
+ */
+export function plainDataIssues(value: unknown, path: (string | number)[] = []): BrainStoreIssue[] {
+  if (value === null || typeof value !== 'object') return [];
+  if (Array.isArray(value)) return value.flatMap((item, index) => plainDataIssues(item, [...path, index]));
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) {
+    return [{ path, message: 'must be a plain object', code: 'invalid_type' }];
+  }
+  return Object.keys(value).flatMap((key) => plainDataIssues((value as Record<string, unknown>)[key], [...path, key]));
 }
 
 /**
@@ -57,6 +76,8 @@ export function toIssues(error: z.ZodError, prefix: readonly (string | number)[]
  * Input is first checked to be a plain object so a hostile prototype never reaches zod.
  */
 export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, prefix: readonly (string | number)[] = []): T {
+  const hostile = plainDataIssues(input, [...prefix]);
+  if (hostile.length) throw new BrainStoreError('VALIDATION', { issues: hostile });
   const result = schema.safeParse(input);
   if (!result.success) {
     throw new BrainStoreError('VALIDATION', { issues: toIssues(result.error, prefix) });

@@ -9,12 +9,11 @@ import {
   type BrainActionDocument,
   type CreateActionArgs,
 } from '../collections/brain-actions.ts';
-import { ACTION_STATUSES, type ActionStatus, type TerminalStatus } from '../collections/action-status.ts';
+import { ACTION_STATUSES, canTransition, type ActionStatus, type TerminalStatus } from '../collections/action-status.ts';
 import { descendingTime, identifier, text } from '../collections/fields.ts';
-import { parseOrThrow } from '../collections/declare-collection.ts';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
 import { liveQuery, type LiveQuery } from './live-query.ts';
-import { insertAll, limitSchema, readArgs, storageCall, type QueryContext } from './query-context.ts';
+import { insertAll, limitSchema, readArgs, storageCall, writeArgs, type QueryContext } from './query-context.ts';
 import { expireDueActions } from './expire-due-actions.ts';
 
 const byWorkspaceArgs = z.strictObject({
@@ -47,6 +46,10 @@ export interface ActionQueries {
   nextExpiry(): Promise<number | undefined>;
 }
 
+const TRANSITION_WRITE_CONTEXT = 'brain-store-transition';
+/** Re-reads after a concurrent change before giving up with STORAGE. */
+const MAX_TRANSITION_ATTEMPTS = 10;
+
 const PRIORITY_ORDER = [{ priority_rank: 'asc' }, { created_desc: 'asc' }, { id: 'asc' }] as const;
 
 export function createActionQueries(collection: RxCollection<BrainActionDocument>, context: QueryContext): ActionQueries {
@@ -63,6 +66,7 @@ export function createActionQueries(collection: RxCollection<BrainActionDocument
     liveQuery({
       collection,
       now,
+      lifecycle: context.lifecycle,
       query: (at) => ({
         selector: status === 'pending' ? { ...selector, expires_at: { $gt: at } } : selector,
         sort: [...PRIORITY_ORDER],
@@ -73,25 +77,32 @@ export function createActionQueries(collection: RxCollection<BrainActionDocument
       changesAt: status === 'pending' ? earliestPendingExpiry : undefined,
     });
 
+  /**
+   * One status transition as a conditional write on the version read. Not incrementalModify:
+   * RxDB still writes (a new revision, which replication would push) when its modifier throws,
+   * and a refused transition must write nothing. A concurrent change (409) re-reads and
+   * re-checks, so the state machine is enforced against the state actually replaced.
+   */
   async function transition(action_id: string, to: TerminalStatus, extra: (at: number) => Partial<BrainActionDocument>) {
-    const doc = await storageCall(() => collection.findOne(action_id).exec());
-    if (!doc) throw new BrainStoreError('NOT_FOUND', { parameters: { action_id } });
-    await storageCall(() =>
-      doc.incrementalModify((current) => {
-        const at = now();
-        // An action past its expiry is expired, whether or not a cleanup has marked it yet.
-        const effective: ActionStatus = current.status === 'pending' && current.expires_at <= at ? 'expired' : current.status;
-        if (effective !== 'pending') {
-          throw new BrainStoreError('INVALID_TRANSITION', { parameters: { action_id, from: effective, to } });
-        }
-        return { ...current, ...extra(at), status: to, status_at: at };
-      }),
-    );
+    for (let attempt = 0; ; attempt++) {
+      const [previous] = await storageCall(() => collection.storageInstance.findDocumentsById([action_id], false));
+      if (!previous) throw new BrainStoreError('NOT_FOUND', { parameters: { action_id } });
+      const at = now();
+      // An action past its expiry is expired, whether or not a cleanup has marked it yet.
+      const from: ActionStatus = previous.status === 'pending' && previous.expires_at <= at ? 'expired' : previous.status;
+      if (!canTransition(from, to)) throw new BrainStoreError('INVALID_TRANSITION', { parameters: { action_id, from, to } });
+      const document = { ...previous, ...extra(at), status: to, status_at: at };
+      const { error } = await storageCall(() => collection.storageInstance.bulkWrite([{ previous, document }], TRANSITION_WRITE_CONTEXT));
+      const failure = error[0];
+      if (!failure) return;
+      if (failure.status === 409 && attempt < MAX_TRANSITION_ATTEMPTS) continue;
+      throw new BrainStoreError('STORAGE', { cause: failure, parameters: { action_id, status: failure.status } });
+    }
   }
 
   return {
     async createActionRecommendation(args) {
-      const input = parseOrThrow(createActionArgsSchema, args);
+      const input = writeArgs(context, createActionArgsSchema, args);
       const created_at = now();
       const doc: BrainActionDocument = {
         ...input,
@@ -108,12 +119,12 @@ export function createActionQueries(collection: RxCollection<BrainActionDocument
     },
 
     getActionsByWorkspace(args) {
-      const { workspace_id, status = 'pending', limit = 20 } = readArgs(byWorkspaceArgs, args);
+      const { workspace_id, status = 'pending', limit = 20 } = readArgs(context, byWorkspaceArgs, args);
       return byPriority({ workspace_id, status }, ['workspace_id', 'status', 'priority_rank', 'created_desc'], limit, status);
     },
 
     getActionsByPriority(args) {
-      const { workspace_id, urgency, limit = 20 } = readArgs(byPriorityArgs, args);
+      const { workspace_id, urgency, limit = 20 } = readArgs(context, byPriorityArgs, args);
       return urgency === undefined
         ? byPriority({ workspace_id, status: 'pending' }, ['workspace_id', 'status', 'priority_rank', 'created_desc'], limit, 'pending')
         : byPriority(
@@ -125,18 +136,22 @@ export function createActionQueries(collection: RxCollection<BrainActionDocument
     },
 
     async markActionActioned(args) {
-      const { action_id, actioned_by } = parseOrThrow(actionedArgs, args);
+      const { action_id, actioned_by } = writeArgs(context, actionedArgs, args);
       await transition(action_id, 'actioned', (at) => ({ actioned_by, actioned_at: at }));
     },
 
     async dismissAction(args) {
-      const { action_id } = parseOrThrow(dismissArgs, args);
+      const { action_id } = writeArgs(context, dismissArgs, args);
       await transition(action_id, 'dismissed', () => ({}));
     },
 
-    cleanupExpiredActions: () => expireDueActions(collection, now()),
+    async cleanupExpiredActions() {
+      context.lifecycle.assertOpen();
+      return expireDueActions(collection, now());
+    },
 
     async nextExpiry() {
+      context.lifecycle.assertOpen();
       const first = await storageCall(() =>
         collection
           .findOne({ selector: { status: 'pending' }, sort: [{ expires_at: 'asc' }, { id: 'asc' }], index: ['status', 'expires_at'] })

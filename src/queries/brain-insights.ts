@@ -10,9 +10,8 @@ import {
   type CreateInsightArgs,
 } from '../collections/brain-insights.ts';
 import { descendingTime, identifier } from '../collections/fields.ts';
-import { parseOrThrow } from '../collections/declare-collection.ts';
 import { liveQuery, type LiveQuery } from './live-query.ts';
-import { insertAll, limitSchema, readArgs, type QueryContext } from './query-context.ts';
+import { insertAll, limitSchema, readArgs, writeArgs, type QueryContext } from './query-context.ts';
 
 /** Largest bulkCreateInsights batch: one write transaction, bounded memory. */
 export const MAX_INSIGHTS_PER_BULK = 10_000;
@@ -42,20 +41,20 @@ export function createInsightQueries(collection: RxCollection<BrainInsightDocume
 
   return {
     async createInsight(args) {
-      const [doc] = toDocuments([parseOrThrow(createInsightArgsSchema, args)]);
+      const [doc] = toDocuments([writeArgs(context, createInsightArgsSchema, args)]);
       await insertAll(collection, brainInsights, [doc!]);
       return doc!.id;
     },
 
     async bulkCreateInsights(args) {
-      const { insights } = parseOrThrow(bulkArgs, args);
+      const { insights } = writeArgs(context, bulkArgs, args);
       const docs = toDocuments(insights);
       await insertAll(collection, brainInsights, docs, (index) => ['insights', index]);
       return docs.map((doc) => doc.id);
     },
 
     getInsightsByWorkspace(args) {
-      const { workspace_id, insight_type, time_range, limit = 20 } = readArgs(byWorkspaceArgs, args);
+      const { workspace_id, insight_type, time_range, limit = 20 } = readArgs(context, byWorkspaceArgs, args);
       const selector: Record<string, string> = { workspace_id };
       const index = ['workspace_id'];
       if (insight_type !== undefined) (selector['insight_type'] = insight_type), index.push('insight_type');
@@ -64,6 +63,7 @@ export function createInsightQueries(collection: RxCollection<BrainInsightDocume
       return liveQuery({
         collection,
         now: context.now,
+      lifecycle: context.lifecycle,
         query: () => ({ selector, sort: [{ created_desc: 'asc' }, { id: 'asc' }], index, limit }),
         answer: (docs) => docs.map(brainInsights.toPublic),
       });

@@ -9,9 +9,8 @@ import {
   type CreateSummaryArgs,
 } from '../collections/brain-summaries.ts';
 import { DAY_MS, descendingTime, identifier } from '../collections/fields.ts';
-import { parseOrThrow } from '../collections/declare-collection.ts';
 import { liveQuery, type LiveQuery } from './live-query.ts';
-import { insertAll, limitSchema, readArgs, type QueryContext } from './query-context.ts';
+import { insertAll, limitSchema, readArgs, writeArgs, type QueryContext } from './query-context.ts';
 
 const latestArgs = z.strictObject({ workspace_id: identifier() });
 const byWorkspaceArgs = z.strictObject({
@@ -42,7 +41,7 @@ export function createSummaryQueries(collection: RxCollection<BrainSummaryDocume
 
   return {
     async createSummary(args) {
-      const input = parseOrThrow(createSummaryArgsSchema, args);
+      const input = writeArgs(context, createSummaryArgsSchema, args);
       const created_at = context.now();
       const doc: BrainSummaryDocument = {
         ...input,
@@ -55,31 +54,34 @@ export function createSummaryQueries(collection: RxCollection<BrainSummaryDocume
     },
 
     getLatestSummary(args) {
-      const { workspace_id } = readArgs(latestArgs, args);
+      const { workspace_id } = readArgs(context, latestArgs, args);
       return liveQuery({
         collection,
         now: context.now,
+      lifecycle: context.lifecycle,
         query: () => ({ ...newestFirst(workspace_id), limit: 1 }),
         answer: (docs) => (docs[0] ? brainSummaries.toPublic(docs[0]) : null),
       });
     },
 
     getSummariesByWorkspace(args) {
-      const { workspace_id, summary_type, limit = 10 } = readArgs(byWorkspaceArgs, args);
+      const { workspace_id, summary_type, limit = 10 } = readArgs(context, byWorkspaceArgs, args);
       return liveQuery({
         collection,
         now: context.now,
+      lifecycle: context.lifecycle,
         query: () => ({ ...newestFirst(workspace_id, summary_type), limit }),
         answer: toPublic,
       });
     },
 
     getRecentSummaries(args) {
-      const { workspace_id, days = 1 } = readArgs(recentArgs, args);
+      const { workspace_id, days = 1 } = readArgs(context, recentArgs, args);
       const windowMs = days * DAY_MS;
       return liveQuery({
         collection,
         now: context.now,
+      lifecycle: context.lifecycle,
         query: (at) => {
           const base = newestFirst(workspace_id);
           // created_at >= at - window  ⇔  created_desc <= MAX_TIME - (at - window)

@@ -1,6 +1,7 @@
-import { BehaviorSubject, Observable, defer, distinctUntilChanged, finalize, map, switchMap, tap } from 'rxjs';
+import { BehaviorSubject, Observable, defer, distinctUntilChanged, filter, finalize, map, switchMap, takeUntil, tap } from 'rxjs';
 import { deepEqual, type MangoQuery, type RxCollection, type RxDocument } from 'rxdb';
 import { deepFreeze } from '../collections/declare-collection.ts';
+import { storageCall, type Lifecycle } from './query-context.ts';
 
 /**
  * A reactive read: `exec()` answers once, `$` emits the current answer first and then once
@@ -17,6 +18,8 @@ const MAX_TIMER_MS = 2_147_483_647;
 export interface LiveQueryOptions<Doc, T> {
   readonly collection: RxCollection<Doc>;
   readonly now: () => number;
+  /** `$` completes when the store closes; `exec()`/`$` on a closed store fail with CLOSED. */
+  readonly lifecycle: Lifecycle;
   /** Builds the mango query for the instant `at` (time windows and expiry are relative to it). */
   readonly query: (at: number) => MangoQuery<any>;
   /** Turns the stored documents into the answer. */
@@ -29,43 +32,65 @@ export interface LiveQueryOptions<Doc, T> {
 }
 
 export function liveQuery<Doc, T>(options: LiveQueryOptions<Doc, T>): LiveQuery<T> {
-  const { collection, now, query, answer, changesAt } = options;
+  const { collection, now, lifecycle, query, answer, changesAt } = options;
   const toAnswer = (docs: RxDocument<Doc>[]): { docs: Doc[]; value: T } => {
     const plain = docs.map((doc) => doc.toMutableJSON() as Doc);
     return { docs: plain, value: deepFreeze(answer(plain)) };
   };
 
   const $ = defer(() => {
+    lifecycle.assertOpen();
     const tick$ = new BehaviorSubject(now());
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const arm = (docs: Doc[], at: number) => {
+    const disarm = () => {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
-      const next = changesAt?.(docs, at);
-      if (next === undefined) return;
+    };
+    const arm = (next: number) => {
+      disarm();
       const wait = Math.min(Math.max(next - now(), 0), MAX_TIMER_MS);
       timer = setTimeout(() => {
         timer = undefined;
         const current = now();
         // The clock may not have reached `next` (a drifting injected clock): re-arm instead.
         if (current >= next) tick$.next(current);
-        else arm(docs, at);
+        else arm(next);
       }, wait);
     };
     return tick$.pipe(
       switchMap((at) => collection.find(query(at) as MangoQuery<Doc>).$.pipe(map((docs) => ({ at, ...toAnswer(docs) })))),
-      tap(({ docs, at }) => arm(docs, at)),
+      filter(({ docs, at }) => {
+        const next = changesAt?.(docs, at);
+        if (next === undefined) {
+          disarm();
+          return true;
+        }
+        // Already due (e.g. a write landed an action whose expires_at passed since `at`):
+        // re-run at the current instant instead of emitting an answer that is already stale.
+        if (next <= now()) {
+          disarm();
+          tick$.next(now());
+          return false;
+        }
+        arm(next);
+        return true;
+      }),
       map(({ value }) => value),
       distinctUntilChanged(deepEqual),
+      takeUntil(lifecycle.closed$),
       finalize(() => {
-        if (timer !== undefined) clearTimeout(timer);
+        disarm();
         tick$.complete();
       }),
     );
   });
 
   return {
-    exec: async () => toAnswer(await collection.find(query(now()) as MangoQuery<Doc>).exec()).value,
+    exec: async () => {
+      lifecycle.assertOpen();
+      const docs = await storageCall(() => collection.find(query(now()) as MangoQuery<Doc>).exec());
+      return toAnswer(docs).value;
+    },
     $,
   };
 }

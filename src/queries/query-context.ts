@@ -1,19 +1,53 @@
 import type { RxCollection } from 'rxdb';
+import { Subject, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
 import { checkDocument, parseOrThrow, type CollectionDeclaration } from '../collections/declare-collection.ts';
 
-/** What the query modules need from the store: the clock and the id maker. */
+/** What the query modules need from the store: the clock, the id maker, open/closed. */
 export interface QueryContext {
   readonly now: () => number;
   readonly newId: () => string;
+  readonly lifecycle: Lifecycle;
+}
+
+/** Whether the store is open; `closed$` fires once when it closes. */
+export interface Lifecycle {
+  readonly closed$: Observable<void>;
+  /** Throws CLOSED once the store has been closed. */
+  assertOpen(): void;
+  close(): void;
+}
+
+export function createLifecycle(): Lifecycle {
+  const closed$ = new Subject<void>();
+  let closed = false;
+  return {
+    closed$,
+    assertOpen: () => {
+      if (closed) throw new BrainStoreError('CLOSED');
+    },
+    close: () => {
+      if (closed) return;
+      closed = true;
+      closed$.next();
+      closed$.complete();
+    },
+  };
 }
 
 /** A `limit` argument: a whole number from 1 to `max`. */
 export const limitSchema = (max: number) => z.number().int().min(1).max(max);
 
-/** Validates read arguments; a bad one is a VALIDATION error naming the field. */
-export function readArgs<T>(schema: z.ZodType<T>, input: unknown): T {
+/** Validates read arguments (on an open store); a bad one is a VALIDATION error naming the field. */
+export function readArgs<T>(context: QueryContext, schema: z.ZodType<T>, input: unknown): T {
+  context.lifecycle.assertOpen();
+  return parseOrThrow(schema, input);
+}
+
+/** Validates write arguments (on an open store); a bad one is a VALIDATION error naming the field. */
+export function writeArgs<T>(context: QueryContext, schema: z.ZodType<T>, input: unknown): T {
+  context.lifecycle.assertOpen();
   return parseOrThrow(schema, input);
 }
 

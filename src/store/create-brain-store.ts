@@ -1,7 +1,6 @@
 import { addRxPlugin, createRxDatabase, type RxCollection, type RxDatabase, type RxStorage } from 'rxdb';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { RxDBLeaderElectionPlugin } from 'rxdb/plugins/leader-election';
-import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
 import { COLLECTIONS } from '../collections/all-collections.ts';
@@ -11,8 +10,10 @@ import type { BrainActionDocument } from '../collections/brain-actions.ts';
 import { createSummaryQueries, type SummaryQueries } from '../queries/brain-summaries.ts';
 import { createInsightQueries, type InsightQueries } from '../queries/brain-insights.ts';
 import { createActionQueries, type ActionQueries } from '../queries/brain-actions.ts';
-import type { CollectionDeclaration } from '../collections/declare-collection.ts';
+import type { CollectionDeclaration, CollectionName } from '../collections/declare-collection.ts';
+import { createLifecycle } from '../queries/query-context.ts';
 import { conflictHandlerFor } from './conflict-handler.ts';
+import { validatedStorage } from './validated-storage.ts';
 
 addRxPlugin(RxDBMigrationSchemaPlugin);
 addRxPlugin(RxDBLeaderElectionPlugin);
@@ -35,6 +36,11 @@ export interface CreateBrainStoreOptions {
   readonly multiInstance?: boolean;
   /** Make a new document id. Default UUIDv7 (time-ordered). */
   readonly newId?: () => string;
+  /**
+   * Advanced: replace a collection's declaration, e.g. a newer schema version with the
+   * `migrationStrategies` that bring stored documents up to it. Default: the built-in ones.
+   */
+  readonly collections?: { readonly [K in CollectionName]?: CollectionDeclaration<any, unknown> };
 }
 
 export interface BrainStore {
@@ -57,28 +63,34 @@ export interface BrainStore {
  * store.brainActions.getActionsByPriority({ workspace_id: 'w1' }).$.subscribe(render);
  */
 export async function createBrainStore(options: CreateBrainStoreOptions = {}): Promise<BrainStore> {
-  const now = options.now ?? Date.now;
-  const storage = wrappedValidateAjvStorage({ storage: options.storage ?? defaultStorage() });
-  let database: BrainDatabase;
+  // `() => Date.now()`, not `Date.now`: fake timers installed after creation still apply.
+  const now = options.now ?? (() => Date.now());
+  const storage = validatedStorage({ storage: options.storage ?? defaultStorage() });
+  const declarations = { ...COLLECTIONS, ...options.collections } as Record<CollectionName, CollectionDeclaration<any, unknown>>;
+  let opened: BrainDatabase | undefined;
   try {
-    database = await createRxDatabase<BrainCollections>({
+    opened = await createRxDatabase<BrainCollections>({
       name: options.name ?? 'brain-store',
       storage,
       multiInstance: options.multiInstance ?? typeof window !== 'undefined',
       eventReduce: true,
       closeDuplicates: true,
     });
-    await database.addCollections({
-      brainSummaries: collectionCreator('brainSummaries'),
-      brainInsights: collectionCreator('brainInsights'),
-      brainActions: collectionCreator('brainActions'),
+    await opened.addCollections({
+      brainSummaries: collectionCreator(declarations.brainSummaries),
+      brainInsights: collectionCreator(declarations.brainInsights),
+      brainActions: collectionCreator(declarations.brainActions),
     });
   } catch (cause) {
+    // A half-opened database would hold its collections against the 13-collection limit.
+    await opened?.close().catch(() => undefined);
     throw cause instanceof BrainStoreError ? cause : new BrainStoreError('STORAGE', { cause, message: String(cause) });
   }
+  const database = opened;
 
   const teardowns: (() => void | Promise<void>)[] = [];
-  const context = { now, newId: options.newId ?? (await import('uuid')).v7 };
+  const lifecycle = createLifecycle();
+  const context = { now, newId: options.newId ?? (await import('uuid')).v7, lifecycle };
   const actions = createActionQueries(database.brainActions, context);
   let closed: Promise<void> | undefined;
   return {
@@ -90,14 +102,16 @@ export async function createBrainStore(options: CreateBrainStoreOptions = {}): P
     onClose: (teardown) => void teardowns.push(teardown),
     close: () =>
       (closed ??= (async () => {
+        // Teardowns (replication, expiry cleanup) may still use the store; then live queries
+        // complete and drop their timers, new calls fail with CLOSED, and the database closes.
         for (const teardown of teardowns.splice(0).reverse()) await teardown();
+        lifecycle.close();
         await database.close();
       })()),
   };
 }
 
-function collectionCreator(name: keyof typeof COLLECTIONS) {
-  const declaration = COLLECTIONS[name] as CollectionDeclaration<any, unknown>;
+function collectionCreator(declaration: CollectionDeclaration<any, unknown>) {
   return {
     schema: declaration.jsonSchema,
     migrationStrategies: declaration.migrationStrategies,

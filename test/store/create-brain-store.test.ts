@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { createBrainStore, BrainStoreError, brainSummaries } from '../../src/index.ts';
+import { toRxJsonSchema } from '../../src/collections/declare-collection.ts';
+import { brainSummaryDocumentSchema, type BrainSummaryDocument } from '../../src/collections/brain-summaries.ts';
+import type { CollectionDeclaration } from '../../src/collections/declare-collection.ts';
+import { STORAGES, closingStores, uniqueName } from '../helpers/storages.ts';
+import { T0, actionArgs, manualClock, settle, summaryArgs } from '../queries/fixtures.ts';
+
+describe('createBrainStore without a storage in Node', () => {
+  it('fails with CONFIG naming the `storage` option', async () => {
+    expect((globalThis as { indexedDB?: unknown }).indexedDB).toBeUndefined();
+    const error = await createBrainStore({ name: uniqueName() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BrainStoreError);
+    expect(error).toMatchObject({ code: 'CONFIG', parameters: { option: 'storage' } });
+    expect((error as Error).message).toContain('`storage`');
+  });
+});
+
+describe.each(STORAGES)('createBrainStore on $name', ({ make }) => {
+  const stores = closingStores();
+  afterEach(() => void vi.useRealTimers());
+
+  it('close() is idempotent and the store refuses work afterwards with CLOSED', async () => {
+    const store = await stores.open(make);
+    await store.close();
+    await store.close();
+    await expect(store.brainSummaries.createSummary(summaryArgs())).rejects.toMatchObject({ code: 'CLOSED' });
+    expect(() => store.brainSummaries.getLatestSummary({ workspace_id: 'w1' })).toThrow(
+      expect.objectContaining({ code: 'CLOSED' }),
+    );
+  });
+
+  it('close() completes live subscriptions and leaves no timer behind', async () => {
+    const store = await stores.open(make);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    await settle(store.brainActions.createActionRecommendation(actionArgs()), vi);
+    let completed = false;
+    const seen: unknown[] = [];
+    const subscription = store.brainActions
+      .getActionsByPriority({ workspace_id: 'w1' })
+      .$.subscribe({ next: (value) => seen.push(value), complete: () => (completed = true) });
+    for (let i = 0; i < 100 && seen.length === 0; i++) await settle(Promise.resolve(), vi);
+    expect(seen).toHaveLength(1);
+    expect(vi.getTimerCount()).toBeGreaterThan(0); // at least the read's timer at expires_at
+    await settle(store.close(), vi);
+    await settle(store.close(), vi);
+    expect(completed).toBe(true);
+    expect(subscription.closed).toBe(true);
+    // RxDB's own short idle timers drain within a second; the read's 24 h timer must be gone.
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('refuses an invalid document written through store.database (ajv-wrapped storage)', async () => {
+    const store = await stores.open(make);
+    const id = await store.brainActions.createActionRecommendation(actionArgs());
+    const valid = (await store.database.brainActions.findOne(id).exec())!.toMutableJSON();
+    const collection = store.database.brainActions;
+    const bad = [
+      { ...valid, id: 'x1', priority: 101, priority_rank: -1 },
+      { ...valid, id: 'x2', status: 'done' },
+      { ...valid, id: 'x3', reason: 'a\u0000b' },
+      { ...valid, id: 'x4', extra: 1 },
+      // Cross-field invariants are enforced by the storage too, not only by the query layer.
+      { ...valid, id: 'x5', priority_rank: 3 },
+      { ...valid, id: 'x6', status: 'actioned' },
+    ];
+    for (const doc of bad) await expect(collection.insert(doc as never), doc.id).rejects.toBeTruthy();
+    await expect(collection.findOne(id).exec().then((d) => d!.incrementalPatch({ priority: 2.5 } as never))).rejects.toBeTruthy();
+    const raw = await collection.storageInstance.bulkWrite([{ document: { ...valid, id: 'x7', urgency: 'soon', _meta: { lwt: 1 }, _rev: '1-a', _deleted: false, _attachments: {} } as never }], 'test');
+    expect(raw.error[0]).toMatchObject({ status: 422 });
+    const all = await collection.find().exec();
+    expect(all.map((d) => d.toJSON())).toEqual([expect.objectContaining({ id, priority: 50 })]);
+  });
+
+  it('migrates v0 data when reopened with a v1 declaration (regression: #2 migration wiring)', async () => {
+    const storage = make();
+    const name = uniqueName();
+    const clock = manualClock();
+    const v0 = await stores.reopen(storage, name, { now: clock.now });
+    const id = await v0.brainSummaries.createSummary(summaryArgs({ summary_text: 'old text' }));
+    await v0.close();
+
+    // A synthetic v1: a new optional field, filled by the migration.
+    const documentV1 = brainSummaryDocumentSchema.extend({ language: z.enum(['en', 'de']).meta({ maxLength: 2 }).optional() });
+    const v1: CollectionDeclaration<BrainSummaryDocument, unknown> = {
+      ...brainSummaries,
+      document: documentV1 as never,
+      jsonSchema: toRxJsonSchema(documentV1, { ...brainSummaries.jsonSchema, title: 'brainSummaries', version: 1, indexes: brainSummaries.jsonSchema.indexes as string[][] }) as never,
+      migrationStrategies: { 1: (doc: BrainSummaryDocument) => ({ ...doc, language: 'en', summary_text: doc.summary_text.toUpperCase() }) },
+    };
+    const reopened = await stores.reopen(storage, name, { now: clock.now, collections: { brainSummaries: v1 } });
+    expect(reopened.database.brainSummaries.schema.version).toBe(1);
+    const latest = await reopened.brainSummaries.getLatestSummary({ workspace_id: 'w1' }).exec();
+    expect(latest).toMatchObject({ id, summary_text: 'OLD TEXT', language: 'en', created_at: T0 });
+  });
+});
