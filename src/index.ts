@@ -19,3 +19,8 @@ export { replicateBrainStore } from './replication/replicate-brain-store.ts';
 export type { BrainSync, SyncStatus, SyncState, ReplicateBrainStoreOptions } from './replication/replicate-brain-store.ts';
 export type { RejectedWrite } from './replication/rejected-writes.ts';
 export { PROTOCOL_VERSION } from './protocol/protocol-version.ts';
+export { startExpiryCleanup } from './expiry/start-expiry-cleanup.ts';
+export type { ExpiryCleanupOptions, ExpiryRunReport, ExpiryStore } from './expiry/start-expiry-cleanup.ts';
+export type { ExpiryScheduler } from './expiry/expiry-scheduler.ts';
+export { isPurgedByRetention, isRetentionDelete, DEFAULT_ACTION_RETENTION_MS } from './expiry/retention.ts';
+export type { RetentionOptions } from './expiry/retention.ts';

@@ -49,7 +49,7 @@ export function createInsightQueries(collection: RxCollection<BrainInsightDocume
     async bulkCreateInsights(args) {
       const { insights } = writeArgs(context, bulkArgs, args);
       const docs = toDocuments(insights);
-      await insertAll(collection, brainInsights, docs, (index) => ['insights', index]);
+      await insertAll(collection, brainInsights, docs, (index) => ['insights', index], true);
       return docs.map((doc) => doc.id);
     },
 

@@ -1,8 +1,9 @@
 import type { RxCollection } from 'rxdb';
 import { Subject, type Observable } from 'rxjs';
 import { z } from 'zod';
-import { BrainStoreError } from '../errors/brain-store-error.ts';
-import { checkDocument, parseOrThrow, type CollectionDeclaration } from '../collections/declare-collection.ts';
+import { BrainStoreError, type BrainStoreIssue } from '../errors/brain-store-error.ts';
+import { checkDocument, parseOrThrow, toIssues, type CollectionDeclaration } from '../collections/declare-collection.ts';
+import { identifier, timestamp } from '../collections/fields.ts';
 
 /** What the query modules need from the store: the clock, the id maker, open/closed. */
 export interface QueryContext {
@@ -60,9 +61,12 @@ export async function insertAll<Doc extends { id: string; workspace_id: string }
   declaration: CollectionDeclaration<Doc, Public>,
   docs: Doc[],
   pathPrefix: (index: number) => (string | number)[] = () => [],
+  argsValidated = false,
 ): Promise<void> {
   docs.forEach((doc, index) => {
-    const issues = checkDocument(declaration, doc);
+    // Documents built from arguments zod already accepted only need what the store added:
+    // the id, the clock's timestamps and the derived sort keys (the invariants).
+    const issues = argsValidated ? [...storeFieldIssues(doc), ...declaration.invariants(doc)] : checkDocument(declaration, doc);
     if (issues.length) {
       throw new BrainStoreError('VALIDATION', {
         issues: issues.map((issue) => ({ ...issue, path: [...pathPrefix(index), ...issue.path] })),
@@ -83,4 +87,12 @@ export async function storageCall<T>(call: () => Promise<T>): Promise<T> {
     if (cause instanceof BrainStoreError) throw cause;
     throw new BrainStoreError('STORAGE', { cause, message: cause instanceof Error ? cause.message : String(cause) });
   }
+}
+
+const storeFields = z.object({ id: identifier(), created_at: timestamp(), expires_at: timestamp().optional() });
+
+/** Issues with the fields the store itself fills in (a bad clock or id maker shows up here). */
+function storeFieldIssues(doc: object): BrainStoreIssue[] {
+  const result = storeFields.safeParse(doc);
+  return result.success ? [] : toIssues(result.error);
 }

@@ -9,6 +9,8 @@ import { PendingWrites } from './pending-writes.ts';
 import { RejectedWrites, type RejectedWrite } from './rejected-writes.ts';
 import { replicateCollection, type CollectionReplication } from './replicate-collection.ts';
 import { cappedBackoff } from './capped-backoff.ts';
+import { isRetentionDelete } from '../expiry/retention.ts';
+import { retentionInUse } from '../expiry/retention-in-use.ts';
 
 export type SyncState = 'idle' | 'syncing' | 'offline' | 'error';
 
@@ -38,7 +40,10 @@ export interface ReplicateBrainStoreOptions {
   readonly fetch?: FetchLike;
   /** Which collections to replicate (default all three). */
   readonly collections?: readonly CollectionName[];
-  /** Local deletes that must not be pushed (documents purged by retention on both sides). */
+  /**
+   * Local deletes that must not be pushed. Default: deletes made by the expiry cleanup's
+   * retention purge, which the server makes by the same rule (see startExpiryCleanup).
+   */
   readonly skipPush?: (collection: CollectionName, doc: Record<string, unknown>) => boolean;
 }
 
@@ -93,7 +98,8 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       now: store.now,
       pending,
       rejected,
-      ...(options.skipPush ? { skipPush: (doc) => options.skipPush!(name, doc) } : {}),
+      skipPush: (doc) =>
+        options.skipPush ? options.skipPush(name, doc) : isRetentionDelete(name, doc, store.now(), retentionInUse(store.database)),
       onSynced: () => {
         lastSyncedAt$.next(store.now());
         errors[index]!.next(undefined);

@@ -72,8 +72,11 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
     },
     push: {
       batchSize: options.batchSize,
-      modifier: (doc) => (options.skipPush?.(doc) ? null : doc),
-      handler: async (rows) => {
+      handler: async (allRows) => {
+        // Deletes both sides make by the same retention rule never travel (no flood of
+        // deletes); RxDB counts a row left out here as written, so its queue moves on.
+        const rows = options.skipPush ? allRows.filter((row) => !options.skipPush!(row.newDocumentState)) : allRows;
+        if (rows.length === 0) return [];
         pending.sending(rows.map((row) => row.newDocumentState));
         const response = await client.postJson<PushResponse>(endpoints.push(name), { rows: rows.map(toWireRow) });
         options.onSynced?.();

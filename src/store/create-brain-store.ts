@@ -1,3 +1,4 @@
+import { uuidV7 } from './uuid-v7.ts';
 import { addRxPlugin, createRxDatabase, type RxCollection, type RxDatabase, type RxStorage } from 'rxdb';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { RxDBLeaderElectionPlugin } from 'rxdb/plugins/leader-election';
@@ -90,7 +91,7 @@ export async function createBrainStore(options: CreateBrainStoreOptions = {}): P
 
   const teardowns: (() => void | Promise<void>)[] = [];
   const lifecycle = createLifecycle();
-  const context = { now, newId: options.newId ?? (await import('uuid')).v7, lifecycle };
+  const context = { now, newId: options.newId ?? uuidV7, lifecycle };
   const actions = createActionQueries(database.brainActions, context);
   let closed: Promise<void> | undefined;
   return {

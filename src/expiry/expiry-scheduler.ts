@@ -1,0 +1,22 @@
+/**
+ * The timers the expiry cleanup uses, injectable so a host (or a test) can drive them.
+ * The default resolves `globalThis.setTimeout` at call time, so fake timers installed after
+ * this module was loaded are honoured.
+ */
+export interface ExpiryScheduler {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const defaultScheduler: ExpiryScheduler = {
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** setTimeout cannot wait longer than this (2^31 - 1 ms); longer waits fire early and re-arm. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A delay setTimeout accepts: whole, between 0 and MAX_TIMER_MS. */
+export function timerDelay(ms: number): number {
+  return Math.min(Math.max(Math.ceil(ms), 0), MAX_TIMER_MS);
+}

@@ -1,0 +1,166 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { STORAGES, closingStores } from '../helpers/storages.ts';
+import { HOUR, MINUTE, SECOND, T0, create, fakeDocument, recordRuns, settle, startedCleanup, statusOf, trackingScheduler, until, useFakeClock } from './expiry-fixtures.ts';
+import { startExpiryCleanup, type ExpiryCleanupOptions } from '../../src/expiry/start-expiry-cleanup.ts';
+import { isBrainStoreError, type BrainStore } from '../../src/index.ts';
+
+describe.each(STORAGES)('startExpiryCleanup lifecycle on $name', ({ make }) => {
+  const stores = closingStores();
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.useRealTimers();
+  });
+
+  const started = (options: ExpiryCleanupOptions = {}, setup?: (store: BrainStore) => Promise<void>) =>
+    startedCleanup(() => stores.open(make), options, setup);
+
+  it('errors go to onError and the subscription keeps running', async () => {
+    const { store, log } = await started({ intervalMs: MINUTE });
+    const spy = vi.spyOn(store.brainActions, 'cleanupExpiredActions').mockRejectedValueOnce(new Error('disk full'));
+    await vi.advanceTimersByTimeAsync(MINUTE);
+    await until(() => log.errors.length === 1, 'the error');
+    expect(String(log.errors[0])).toContain('disk full');
+    await vi.advanceTimersByTimeAsync(MINUTE);
+    await log.runs(2);
+    expect(spy).toHaveBeenCalledTimes(2);
+  });
+
+  it('never overlaps runs; triggers during a run collapse into one follow-up run', async () => {
+    const { store, log } = await started({ intervalMs: MINUTE });
+    const real = store.brainActions.cleanupExpiredActions.bind(store.brainActions);
+    let active = 0;
+    let maxActive = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const spy = vi.spyOn(store.brainActions, 'cleanupExpiredActions').mockImplementation(async () => {
+      active += 1;
+      maxActive = Math.max(maxActive, active);
+      await gate;
+      active -= 1;
+      return real();
+    });
+    await vi.advanceTimersByTimeAsync(MINUTE); // starts a run that blocks on the gate
+    await create(store, Date.now()); // due now: the expiry timer asks for a run
+    await vi.advanceTimersByTimeAsync(3 * MINUTE); // three more interval requests
+    await settle();
+    expect(spy).toHaveBeenCalledTimes(1);
+    release();
+    await log.runs(3);
+    await settle();
+    expect(spy).toHaveBeenCalledTimes(2);
+    expect(maxActive).toBe(1);
+  });
+
+  it('unsubscribe stops every timer and listener; no run happens afterwards', async () => {
+    const tracked = trackingScheduler();
+    const page = fakeDocument();
+    vi.stubGlobal('document', page.doc);
+    let id = '';
+    const { store, log, subscription } = await started({ scheduler: tracked.scheduler }, async (s) => void (id = await create(s, T0 + HOUR)));
+    expect(tracked.live.size).toBe(2); // the clock watch and the expiry timer
+    const spy = vi.spyOn(store.brainActions, 'cleanupExpiredActions');
+    subscription.unsubscribe();
+    expect(tracked.live.size).toBe(0);
+    // RxDB's own short waits (a query re-run after a concurrent write waits 20 ms) drain too.
+    await vi.advanceTimersByTimeAsync(SECOND);
+    await settle();
+    expect(vi.getTimerCount()).toBe(0);
+    page.hide();
+    page.show();
+    await vi.advanceTimersByTimeAsync(2 * HOUR);
+    await settle();
+    expect(spy).not.toHaveBeenCalled();
+    expect(log.reports).toHaveLength(1);
+    expect(await statusOf(store, id)).toBe('pending');
+  });
+
+  it('store.close() stops it too', async () => {
+    const tracked = trackingScheduler();
+    const { store, subscription } = await started({ scheduler: tracked.scheduler });
+    const closing = store.close();
+    expect(subscription.closed).toBe(true); // the teardown runs first, synchronously
+    expect(tracked.live.size).toBe(0);
+    // RxDB's close waits on its own (here fake) timers.
+    let closed = false;
+    void closing.then(() => (closed = true));
+    while (!closed) await vi.advanceTimersByTimeAsync(SECOND);
+  });
+
+  it('runs at once when a hidden tab becomes visible again', async () => {
+    const page = fakeDocument();
+    vi.stubGlobal('document', page.doc);
+    let id = '';
+    const { store, log } = await started({}, async (s) => void (id = await create(s, T0 + HOUR)));
+    page.hide();
+    await settle();
+    expect(log.reports).toHaveLength(1);
+    vi.setSystemTime(T0 + 2 * HOUR); // the tab's timers were frozen meanwhile
+    page.show();
+    await log.runs(2);
+    expect(await statusOf(store, id)).toBe('expired');
+  });
+
+  it('a drift within the tolerance is not a jump', async () => {
+    const { log } = await started({ clockCheckMs: 5 * SECOND, clockJumpToleranceMs: 2 * SECOND });
+    vi.setSystemTime(Date.now() + 1_500);
+    await vi.advanceTimersByTimeAsync(30 * SECOND);
+    await settle();
+    expect(log.reports).toHaveLength(1);
+    vi.setSystemTime(Date.now() - 3 * SECOND);
+    await vi.advanceTimersByTimeAsync(5 * SECOND);
+    await log.runs(2);
+  });
+
+  it('with several tabs on one database, runs only once this tab is the leader', async () => {
+    useFakeClock();
+    const store = await stores.open(make);
+    const due = await create(store, T0 - 1);
+    let becomeLeader!: () => void;
+    const leadership = new Promise<boolean>((resolve) => (becomeLeader = () => resolve(true)));
+    const database = new Proxy(store.database, {
+      get: (target, key) =>
+        key === 'multiInstance' ? true : key === 'waitForLeadership' ? () => leadership : (Reflect.get(target, key) as unknown),
+    });
+    const log = recordRuns();
+    startExpiryCleanup({ ...store, database }, { onRun: log.onRun, onError: log.onError });
+    await vi.advanceTimersByTimeAsync(5 * MINUTE);
+    await settle();
+    expect(log.reports).toHaveLength(0);
+    expect(await statusOf(store, due)).toBe('pending');
+    becomeLeader();
+    await log.runs(1);
+    expect(await statusOf(store, due)).toBe('expired');
+  });
+
+  it('unsubscribed before leadership: never runs', async () => {
+    useFakeClock();
+    const store = await stores.open(make);
+    let becomeLeader!: () => void;
+    const leadership = new Promise<boolean>((resolve) => (becomeLeader = () => resolve(true)));
+    const database = new Proxy(store.database, {
+      get: (target, key) =>
+        key === 'multiInstance' ? true : key === 'waitForLeadership' ? () => leadership : (Reflect.get(target, key) as unknown),
+    });
+    const tracked = trackingScheduler();
+    const log = recordRuns();
+    startExpiryCleanup({ ...store, database }, { onRun: log.onRun, scheduler: tracked.scheduler }).unsubscribe();
+    becomeLeader();
+    await settle();
+    expect(log.reports).toHaveLength(0);
+    expect(tracked.live.size).toBe(0);
+  });
+
+  it('refuses bad options with a CONFIG error', async () => {
+    useFakeClock();
+    const store = await stores.open(make);
+    for (const options of [{ intervalMs: 0 }, { intervalMs: Number.NaN }, { clockCheckMs: -1 }, { retention: { actionsMs: -5 } }]) {
+      let caught: unknown;
+      try {
+        startExpiryCleanup(store, options);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isBrainStoreError(caught, 'CONFIG')).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,180 @@
+import { vi } from 'vitest';
+import type { RxCollection } from 'rxdb';
+import type { BrainStore, CreateActionArgs } from '../../src/index.ts';
+import type { BrainActionDocument } from '../../src/collections/brain-actions.ts';
+import type { ActionStatus } from '../../src/collections/action-status.ts';
+import { descendingTime } from '../../src/collections/fields.ts';
+import { startExpiryCleanup, type ExpiryCleanupOptions, type ExpiryRunReport } from '../../src/expiry/start-expiry-cleanup.ts';
+
+export const T0 = 1_700_000_000_000;
+export const SECOND = 1_000;
+export const MINUTE = 60_000;
+export const HOUR = 3_600_000;
+export const DAY = 86_400_000;
+
+/**
+ * Fake the clock and the timers, but not setImmediate: fake-indexeddb completes its
+ * requests through setImmediate, so Dexie would hang on faked immediates.
+ */
+export function useFakeClock(start = T0): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: start });
+}
+
+export const actionArgs = (over: Partial<CreateActionArgs> = {}): CreateActionArgs => ({
+  workspace_id: 'w1',
+  contact_id: 'c1',
+  action_type: 'follow_up',
+  priority: 50,
+  urgency: 'today',
+  reason: 'asked for pricing twice',
+  ...over,
+});
+
+/** A valid stored action for bulk inserts (createActionRecommendation is one write per call). */
+export function actionDoc(
+  id: string,
+  over: { created_at: number; expires_at?: number; status?: ActionStatus; status_at?: number; priority?: number },
+): BrainActionDocument {
+  const { created_at, status = 'pending', priority = 50 } = over;
+  const expires_at = over.expires_at ?? created_at + DAY;
+  const status_at = over.status_at ?? (status === 'pending' ? created_at : status === 'expired' ? expires_at : created_at + 1);
+  return {
+    id,
+    workspace_id: 'w1',
+    contact_id: `c-${id}`,
+    action_type: 'follow_up',
+    priority,
+    urgency: 'today',
+    reason: 'r',
+    status,
+    status_at,
+    created_at,
+    expires_at,
+    priority_rank: 100 - priority,
+    created_desc: descendingTime(created_at),
+    ...(status === 'actioned' ? { actioned_at: status_at, actioned_by: 'u1' } : {}),
+  };
+}
+
+const realTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Lets pending storage work finish (real macrotasks; fake timers do not move). */
+export async function settle(ticks = 30): Promise<void> {
+  for (let i = 0; i < ticks; i++) await realTick();
+}
+
+/** Waits (in real macrotasks, not fake time) until `predicate` holds. */
+export async function until(predicate: () => boolean | Promise<boolean>, what: string, maxTicks = 200_000): Promise<void> {
+  for (let i = 0; i < maxTicks; i++) {
+    if (await predicate()) return;
+    await realTick();
+  }
+  throw new Error(`timed out waiting for: ${what}`);
+}
+
+/** Collects the reports and errors of a cleanup subscription. */
+export function recordRuns() {
+  const reports: ExpiryRunReport[] = [];
+  const errors: unknown[] = [];
+  return {
+    reports,
+    errors,
+    onRun: (report: ExpiryRunReport) => void reports.push(report),
+    onError: (error: unknown) => void errors.push(error),
+    /** Waits until at least `count` runs have completed. */
+    runs: (count: number) => until(() => reports.length >= count, `${count} runs (have ${reports.length})`),
+  };
+}
+
+/** Counts the documents the storage hands out for queries and id lookups on a collection. */
+export function countReads(collection: RxCollection) {
+  const storage = collection.storageInstance;
+  let read = 0;
+  const query = storage.query.bind(storage);
+  const byIds = storage.findDocumentsById.bind(storage);
+  vi.spyOn(storage, 'query').mockImplementation(async (prepared) => {
+    const result = await query(prepared);
+    read += result.documents.length;
+    return result;
+  });
+  vi.spyOn(storage, 'findDocumentsById').mockImplementation(async (ids, withDeleted) => {
+    const result = await byIds(ids, withDeleted);
+    read += result.length;
+    return result;
+  });
+  return {
+    get read() {
+      return read;
+    },
+    reset: () => void (read = 0),
+  };
+}
+
+/** The stored status of every action, by id. */
+export async function statuses(store: BrainStore): Promise<Map<string, ActionStatus>> {
+  const docs = await store.database.brainActions.find().exec();
+  return new Map(docs.map((doc) => [doc.id, doc.status]));
+}
+
+export async function statusOf(store: BrainStore, id: string): Promise<ActionStatus | undefined> {
+  return (await store.database.brainActions.findOne(id).exec())?.status;
+}
+
+export type { BrainActionDocument };
+
+/** A scheduler over the (fake) global timers that knows which of its timers are still armed. */
+export function trackingScheduler() {
+  const live = new Set<ReturnType<typeof setTimeout>>();
+  return {
+    live,
+    scheduler: {
+      setTimeout(callback: () => void, ms: number) {
+        const handle = setTimeout(() => {
+          live.delete(handle);
+          callback();
+        }, ms);
+        live.add(handle);
+        return handle;
+      },
+      clearTimeout(handle: unknown) {
+        live.delete(handle as ReturnType<typeof setTimeout>);
+        clearTimeout(handle as ReturnType<typeof setTimeout>);
+      },
+    },
+  };
+}
+
+/** A stand-in for the browser's `document`, enough for visibilitychange. */
+export function fakeDocument() {
+  const target = new EventTarget();
+  const doc = Object.assign(target, { visibilityState: 'visible' });
+  return {
+    doc,
+    show() {
+      doc.visibilityState = 'visible';
+      doc.dispatchEvent(new Event('visibilitychange'));
+    },
+    hide() {
+      doc.visibilityState = 'hidden';
+      doc.dispatchEvent(new Event('visibilitychange'));
+    },
+  };
+}
+
+/** Opens a store (fake clock at T0), lets `setup` write, starts the cleanup and waits for its first run. */
+export async function startedCleanup(
+  open: () => Promise<BrainStore>,
+  options: ExpiryCleanupOptions = {},
+  setup?: (store: BrainStore) => Promise<void>,
+) {
+  useFakeClock();
+  const store = await open();
+  await setup?.(store);
+  const log = recordRuns();
+  const subscription = startExpiryCleanup(store, { onRun: log.onRun, onError: log.onError, ...options });
+  await log.runs(1);
+  return { store, log, subscription };
+}
+
+/** A pending action that expires at `expires_at`; returns its id. */
+export const create = (store: BrainStore, expires_at: number) => store.brainActions.createActionRecommendation(actionArgs({ expires_at }));
