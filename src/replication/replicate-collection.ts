@@ -76,6 +76,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
         // Deletes both sides make by the same retention rule never travel (no flood of
         // deletes); RxDB counts a row left out here as written, so its queue moves on.
         const rows = options.skipPush ? allRows.filter((row) => !options.skipPush!(row.newDocumentState)) : allRows;
+        for (const row of allRows) if (!rows.includes(row)) pending.acknowledged(row.newDocumentState);
         if (rows.length === 0) return [];
         pending.sending(rows.map((row) => row.newDocumentState));
         const response = await client.postJson<PushResponse>(endpoints.push(name), { rows: rows.map(toWireRow) });

@@ -92,3 +92,36 @@ describe.skipIf(!pg.available)('two server instances over one PostgreSQL', () =>
     await Promise.all([one.close(), two.close()]);
   });
 });
+
+describe('retention and sync', () => {
+  it('does not push the deletes of a local retention purge (regression for #4: no flood of deletes)', async () => {
+    const { startExpiryCleanup } = await import('../../src/index.ts');
+    ws = `retention-${++counter}`;
+    let t = Date.now();
+    const server = await startTestServer({ backend: 'pglite' });
+    const a = await openSyncedStore({ now: () => t });
+    const syncA = sync(a, { url: server.url, token: await server.token([ws]) });
+    const id = await a.brainActions.createActionRecommendation(action(ws));
+    await a.brainActions.markActionActioned({ action_id: id, actioned_by: 'ann' });
+    await syncA.awaitWrite(id);
+
+    t += 8 * 86_400_000; // past the 7-day retention of terminal actions
+    const purged = new Promise<number>((resolve) => {
+      const cleanup = startExpiryCleanup(a, {
+        onRun: (report) => {
+          cleanup.unsubscribe();
+          resolve(report.purged.brainActions);
+        },
+      });
+    });
+    expect(await purged).toBe(1);
+    await syncA.awaitInSync();
+    const rows = await server.sql.query<{ deleted: boolean; status: string }>(
+      `SELECT deleted, doc->>'status' AS status FROM brain_store_documents WHERE id = $1`,
+      [id],
+    );
+    expect(rows).toEqual([{ deleted: false, status: 'actioned' }]);
+    expect((await until(syncA.status$, (s) => s.pending === 0)).pending).toBe(0);
+    await server.close();
+  });
+});
