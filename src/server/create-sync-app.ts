@@ -1,0 +1,93 @@
+import { Hono, type Context } from 'hono';
+import { cors } from 'hono/cors';
+import { BrainStoreError } from '../errors/brain-store-error.ts';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '../protocol/protocol-version.ts';
+import { verifyAccessToken, type AccessClaims } from './access-token.ts';
+import { handlePull } from './handle-pull.ts';
+import { handlePush } from './handle-push.ts';
+import type { HostedCollection } from './hosted-collections.ts';
+import { openChangeStream } from './open-change-stream.ts';
+import { parseJsonBody, readBodyText } from './read-body-text.ts';
+import type { ServerContext } from './server-context.ts';
+import { requestError, wireErrorResponse } from './wire-error-response.ts';
+
+/** A sync endpoint; `body` is the parsed JSON body (POST only), parsed once the caller is known. */
+type Handler = (c: Context, ctx: ServerContext, collection: HostedCollection, claims: AccessClaims, body: unknown) => Promise<Response> | Response;
+
+/**
+ * The HTTP surface: /sync/:collection/{pull,push,stream}, /healthz, /metrics. Every sync
+ * request passes, in order: protocol version, token (401), rate limit (429), collection (404).
+ * Testable without a port through `app.request()`.
+ */
+export function createSyncApp(ctx: ServerContext): Hono {
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    c.header(PROTOCOL_HEADER, String(PROTOCOL_VERSION));
+    const route = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
+    ctx.metrics.latency.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - started) / 1000);
+    // The query string may carry a token (streams): log the path only.
+    ctx.logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+  });
+  app.use('*', cors({
+    origin: typeof ctx.corsOrigin === 'string' ? ctx.corsOrigin : [...ctx.corsOrigin],
+    allowHeaders: ['authorization', 'content-type', PROTOCOL_HEADER],
+    exposeHeaders: ['retry-after', PROTOCOL_HEADER],
+    maxAge: 600,
+  }));
+
+  app.get('/healthz', async (c) => {
+    try {
+      await ctx.db.query('SELECT 1');
+      return c.json({ ok: true });
+    } catch (error) {
+      ctx.logger.error({ err: error }, 'health check failed');
+      return c.json({ ok: false }, 503);
+    }
+  });
+  app.get('/metrics', async (c) => c.text(await ctx.metrics.registry.metrics(), 200, { 'content-type': ctx.metrics.registry.contentType }));
+
+  const sync = (handler: Handler) => async (c: Context) => {
+    const text = c.req.method === 'POST' ? await readBodyText(c, ctx.limits.maxBodyBytes) : undefined;
+    const version = c.req.header(PROTOCOL_HEADER);
+    if (version !== undefined && version !== String(PROTOCOL_VERSION)) {
+      throw requestError('BAD_REQUEST', `protocol version ${version} is not supported; this server speaks ${PROTOCOL_VERSION}`, {
+        protocolVersion: PROTOCOL_VERSION,
+      });
+    }
+    const token = bearerToken(c);
+    if (!token) throw new BrainStoreError('UNAUTHORIZED', { message: 'send Authorization: Bearer <token>' });
+    const claims = await verifyAccessToken(token, ctx.secretKey, ctx.now());
+    const wait = ctx.rateLimit(token);
+    if (wait !== null) throw requestError('RATE_LIMITED', `retry in ${wait} s`, { retryAfterSeconds: wait });
+    const collection = ctx.collections.get(c.req.param('collection') ?? '');
+    if (!collection) throw requestError('NOT_FOUND', 'no such collection');
+    return handler(c, ctx, collection, claims, text === undefined ? undefined : parseJsonBody(text));
+  };
+  app.post('/sync/:collection/pull', sync(handlePull));
+  app.post('/sync/:collection/push', sync(handlePush));
+  app.get('/sync/:collection/stream', sync((_c, context, collection, claims) => openChangeStream(context, collection, claims)));
+
+  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: 'NOT_FOUND: no such endpoint' } }, 404));
+  app.onError((error, c) => {
+    const { status, body, retryAfterSeconds } = wireErrorResponse(error);
+    if (status === 500) ctx.logger.error({ err: error, path: c.req.path }, 'request failed');
+    else ctx.logger.debug({ code: body.error.code, path: c.req.path }, 'request refused');
+    if (retryAfterSeconds !== undefined) c.header('retry-after', String(retryAfterSeconds));
+    // A body refused for its size was not read to the end: the connection cannot be reused.
+    if (status === 413) c.header('connection', 'close');
+    return c.json(body, status);
+  });
+  return app;
+}
+
+/** The token from `Authorization: Bearer`, or `?token=` on streams (EventSource cannot set headers). */
+function bearerToken(c: Context): string | undefined {
+  const header = c.req.header('authorization');
+  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  if (match) return match[1];
+  if (c.req.method === 'GET' && c.req.path.endsWith('/stream')) return c.req.query('token') || undefined;
+  return undefined;
+}

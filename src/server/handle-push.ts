@@ -1,0 +1,60 @@
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { toIssues } from '../collections/declare-collection.ts';
+import { BrainStoreError } from '../errors/brain-store-error.ts';
+import type { PushResponse } from '../protocol/messages.ts';
+import type { AccessClaims } from './access-token.ts';
+import type { RawPushRow } from './check-push-row.ts';
+import type { HostedCollection } from './hosted-collections.ts';
+import { pushDocuments } from './push-documents.ts';
+import type { ServerContext } from './server-context.ts';
+import { requestError } from './wire-error-response.ts';
+
+/** The protocol's push shape, with the collection's own primary key field in place of `id`. */
+function pushShape(primaryKey: string) {
+  const document = z.looseObject({ [primaryKey]: z.string(), _deleted: z.boolean() });
+  return z.strictObject({
+    rows: z.array(z.strictObject({ newDocumentState: document, assumedMasterState: document.nullable().optional() })),
+  });
+}
+const shapes = new Map<string, ReturnType<typeof pushShape>>();
+
+/**
+ * POST /sync/:collection/push — applies rows, answers conflicts and rejected rows.
+ * The body is only *checked* by zod; the raw JSON.parse objects are what gets stored, so
+ * nothing is dropped or re-keyed on the way (zod would silently drop a `__proto__` key).
+ */
+export async function handlePush(c: Context, ctx: ServerContext, collection: HostedCollection, claims: AccessClaims, body: unknown): Promise<Response> {
+  const rows = (body as { rows?: unknown } | null)?.rows;
+  if (Array.isArray(rows) && rows.length > ctx.limits.maxPushRows) {
+    throw requestError('TOO_LARGE', `a push takes at most ${ctx.limits.maxPushRows} rows`, { maxPushRows: ctx.limits.maxPushRows });
+  }
+  let shape = shapes.get(collection.primaryKey);
+  if (!shape) shapes.set(collection.primaryKey, (shape = pushShape(collection.primaryKey)));
+  const parsed = shape.safeParse(body);
+  if (!parsed.success) {
+    throw new BrainStoreError('BAD_REQUEST', {
+      message: `the push body must be { rows: [{ newDocumentState, assumedMasterState? }] } with a string "${collection.primaryKey}" and a boolean "_deleted"`,
+      issues: toIssues(parsed.error).slice(0, 20),
+    });
+  }
+  const outcome = await pushDocuments(ctx.db, {
+    collection,
+    workspaces: claims.workspaces,
+    rows: rows as RawPushRow[],
+    now: ctx.now(),
+  });
+  const name = collection.name;
+  ctx.metrics.pushes.inc({ collection: name });
+  ctx.metrics.pushRows.inc({ collection: name, outcome: 'written' }, outcome.written);
+  ctx.metrics.pushRows.inc({ collection: name, outcome: 'unchanged' }, outcome.unchanged);
+  ctx.metrics.pushRows.inc({ collection: name, outcome: 'conflict' }, outcome.conflicts.length);
+  ctx.metrics.pushRows.inc({ collection: name, outcome: 'rejected' }, outcome.rejected.length);
+  ctx.metrics.conflicts.inc({ collection: name }, outcome.conflicts.length);
+  for (const row of outcome.rejected) ctx.metrics.rejected.inc({ collection: name, code: row.code });
+  if (outcome.rejected.length > 0) {
+    ctx.logger.info({ collection: name, subject: claims.subject, rejected: outcome.rejected.map(({ id, code }) => ({ id, code })) }, 'push rows rejected');
+  }
+  const response: PushResponse = { conflicts: outcome.conflicts, rejected: outcome.rejected };
+  return c.json(response);
+}

@@ -1,0 +1,11 @@
+export { startSyncServer } from './start-sync-server.ts';
+export type { SyncServer, SyncServerOptions } from './start-sync-server.ts';
+export { createAccessToken } from './access-token.ts';
+export type { CreateAccessTokenOptions } from './access-token.ts';
+export { FIXED_WORKSPACE } from './hosted-collections.ts';
+export type { HostedCollectionOptions } from './hosted-collections.ts';
+export type { RetentionOptions, MaintenanceResult } from './run-server-maintenance.ts';
+export type { RateLimitOptions } from './create-rate-limiter.ts';
+export type { SqlDatabase, SqlExecutor } from './sql/sql-database.ts';
+export { DEFAULT_RETENTION } from './run-server-maintenance.ts';
+export { DEFAULT_RATE_LIMIT } from './create-rate-limiter.ts';

@@ -1,0 +1,94 @@
+import type { StreamEvent } from '../protocol/messages.ts';
+import type { AccessClaims } from './access-token.ts';
+import type { HostedCollection } from './hosted-collections.ts';
+import { readableWorkspaces } from './handle-pull.ts';
+import type { ServerContext } from './server-context.ts';
+
+const encoder = new TextEncoder();
+/** A client this far behind (bytes queued) is not reading: drop it, it will reconnect and RESYNC. */
+const MAX_QUEUED_BYTES = 64 * 1024;
+
+/**
+ * GET /sync/:collection/stream — a Server-Sent Events response. RESYNC first (the client
+ * pulls from its checkpoint, covering anything missed while disconnected), then a CHANGE poke
+ * per burst of changes, HEARTBEAT every `heartbeatMs`. Closed when the token expires: the
+ * client reconnects with a fresh token.
+ */
+export function openChangeStream(ctx: ServerContext, collection: HostedCollection, claims: AccessClaims): Response {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let closed = false;
+  let changeQueued = false;
+  const timers: NodeJS.Timeout[] = [];
+
+  const send = (event: StreamEvent): void => {
+    if (closed) return;
+    if ((controller.desiredSize ?? 0) < -MAX_QUEUED_BYTES) return close();
+    try {
+      controller.enqueue(encoder.encode(`data: ${JSON.stringify(event)}\n\n`));
+    } catch {
+      close();
+    }
+  };
+
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    for (const timer of timers) clearTimeout(timer);
+    unsubscribe();
+    ctx.streams.delete(close);
+    ctx.metrics.streamClients.dec();
+    try {
+      controller.close();
+    } catch {
+      // already closed or cancelled by the client
+    }
+  };
+
+  const expired = (): boolean => ctx.now() >= claims.expiresAt;
+  const unsubscribe = ctx.hub.subscribe({
+    collection: collection.name,
+    workspaces: new Set(readableWorkspaces(collection, claims)),
+    change() {
+      // Coalesce a burst of notices into one poke: the client pulls everything anyway.
+      if (changeQueued || closed) return;
+      changeQueued = true;
+      setImmediate(() => {
+        changeQueued = false;
+        send({ type: 'CHANGE' });
+      });
+    },
+    resync: () => send({ type: 'RESYNC' }),
+  });
+
+  const body = new ReadableStream<Uint8Array>({
+    start(streamController) {
+      controller = streamController;
+    },
+    cancel: () => close(),
+  });
+  ctx.streams.add(close);
+  ctx.metrics.streamClients.inc();
+  send({ type: 'RESYNC' });
+
+  const heartbeat = setInterval(() => {
+    if (expired()) close();
+    else send({ type: 'HEARTBEAT' });
+  }, ctx.heartbeatMs);
+  heartbeat.unref();
+  timers.push(heartbeat);
+  // The heartbeat catches expiry on an injected clock; this timer catches it on time.
+  const untilExpiry = claims.expiresAt - ctx.now();
+  if (untilExpiry < 2 ** 31 - 1) {
+    const expiry = setTimeout(close, Math.max(0, untilExpiry));
+    expiry.unref();
+    timers.push(expiry);
+  }
+
+  return new Response(body, {
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+    },
+  });
+}

@@ -1,0 +1,26 @@
+import type { Logger } from 'pino';
+import { openPgliteDatabase } from './sql/pglite-database.ts';
+import { openPostgresDatabase } from './sql/postgres-database.ts';
+import { runMigrations } from './sql/run-migrations.ts';
+import type { SqlDatabase } from './sql/sql-database.ts';
+
+/**
+ * Opens the server's database — PostgreSQL when given a URL, else PGlite (on disk under
+ * dataDir, in memory without) — and brings its schema up to date.
+ */
+export async function openDatabase(
+  options: { readonly databaseUrl?: string; readonly dataDir?: string },
+  logger: Logger,
+): Promise<SqlDatabase> {
+  const db = options.databaseUrl
+    ? await openPostgresDatabase({ connectionString: options.databaseUrl, onError: (err) => logger.warn({ err }, 'database connection error') })
+    : await openPgliteDatabase(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+  try {
+    const applied = await runMigrations(db);
+    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    return db;
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,24 @@
+import type { Logger } from 'pino';
+import type { ChangeHub } from './create-change-hub.ts';
+import type { ServerMetrics } from './create-server-metrics.ts';
+import type { HostedCollection } from './hosted-collections.ts';
+import type { SqlDatabase } from './sql/sql-database.ts';
+
+/** Everything a request handler needs, built once by startSyncServer. */
+export interface ServerContext {
+  readonly db: SqlDatabase;
+  readonly collections: ReadonlyMap<string, HostedCollection>;
+  readonly secretKey: Uint8Array;
+  readonly now: () => number;
+  readonly logger: Logger;
+  readonly metrics: ServerMetrics;
+  readonly hub: ChangeHub;
+  readonly rateLimit: (key: string) => number | null;
+  readonly limits: { readonly maxBodyBytes: number; readonly maxPushRows: number };
+  readonly heartbeatMs: number;
+  /** How soon to poke again when a pull withheld rows above the snapshot horizon. */
+  readonly withheldRetryMs: number;
+  /** Closers of the open streams, so close() can end them. */
+  readonly streams: Set<() => void>;
+  readonly corsOrigin: string | readonly string[];
+}

@@ -1,0 +1,146 @@
+import pg from 'pg';
+import type { SqlDatabase, SqlExecutor, SqlListener } from './sql-database.ts';
+
+export interface PostgresDatabaseOptions {
+  readonly connectionString: string;
+  /** Pool size for pulls and pushes (default 10). */
+  readonly maxConnections?: number;
+  /** Delay before the LISTEN connection reconnects after a loss (default 500 ms, doubling to 10 s). */
+  readonly reconnectDelayMs?: number;
+  /** Called with errors the adapter recovers from on its own (a dropped LISTEN connection). */
+  readonly onError?: (error: unknown) => void;
+}
+
+const MAX_RECONNECT_DELAY_MS = 10_000;
+
+/**
+ * The PostgreSQL adapter: a `pg` pool for statements and transactions, plus one dedicated
+ * connection per channel for LISTEN. A LISTEN connection that drops reconnects with
+ * backoff and then calls `onReconnect`, because notifications sent while it was away are lost.
+ *
+ * @example
+ * const db = await openPostgresDatabase({ connectionString: process.env.DATABASE_URL! });
+ */
+export async function openPostgresDatabase(options: PostgresDatabaseOptions): Promise<SqlDatabase> {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 10,
+    application_name: 'brain-store',
+  });
+  // An idle client that dies (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', (error) => options.onError?.(error));
+  await pool.query('SELECT 1');
+  const listeners = new Set<() => Promise<void>>();
+
+  const executor = (client: pg.Pool | pg.PoolClient): SqlExecutor => ({
+    async query<Row extends object>(text: string, params: readonly unknown[] = []) {
+      const result = await client.query<Row>(text, [...params]);
+      return result.rows;
+    },
+  });
+
+  return {
+    kind: 'postgres',
+    ...executor(pool),
+    async transaction(work) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await work(executor(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => (broken = true));
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async listen(channel, listener) {
+      const stop = await listenWithReconnect(options, channel, listener);
+      listeners.add(stop);
+      return async () => {
+        listeners.delete(stop);
+        await stop();
+      };
+    },
+    async close() {
+      await Promise.all([...listeners].map((stop) => stop()));
+      listeners.clear();
+      await pool.end();
+    },
+  };
+}
+
+/** Keeps one connection LISTENing on `channel` until stopped; resolves once the first LISTEN succeeded. */
+async function listenWithReconnect(
+  options: PostgresDatabaseOptions,
+  channel: string,
+  listener: SqlListener,
+): Promise<() => Promise<void>> {
+  let stopped = false;
+  let client: pg.Client | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let delay = options.reconnectDelayMs ?? 500;
+  const quoted = `"${channel.replaceAll('"', '""')}"`;
+
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: options.connectionString, application_name: 'brain-store-listen' });
+    next.on('notification', (message) => {
+      if (message.channel === channel) listener.onNotify(message.payload ?? '');
+    });
+    next.on('error', (error) => {
+      options.onError?.(error);
+      lost(next);
+    });
+    next.on('end', () => lost(next));
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${quoted}`);
+    } catch (error) {
+      await next.end().catch(() => undefined);
+      throw error;
+    }
+    if (stopped) {
+      await next.end().catch(() => undefined);
+      return;
+    }
+    client = next;
+  };
+
+  const lost = (which: pg.Client): void => {
+    if (stopped || client !== which) return;
+    client = undefined;
+    which.end().catch(() => undefined);
+    scheduleReconnect();
+  };
+
+  const scheduleReconnect = (): void => {
+    if (stopped || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      connect().then(
+        () => {
+          delay = options.reconnectDelayMs ?? 500;
+          if (!stopped) listener.onReconnect();
+        },
+        (error: unknown) => {
+          options.onError?.(error);
+          delay = Math.min(delay * 2, MAX_RECONNECT_DELAY_MS);
+          scheduleReconnect();
+        },
+      );
+    }, delay);
+    timer.unref();
+  };
+
+  await connect();
+  return async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    const current = client;
+    client = undefined;
+    await current?.end().catch(() => undefined);
+  };
+}

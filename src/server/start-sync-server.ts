@@ -1,0 +1,154 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { MAX_BODY_BYTES, MAX_PUSH_ROWS } from '../protocol/endpoints.ts';
+import { secretKey } from './access-token.ts';
+import { createChangeHub } from './create-change-hub.ts';
+import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './create-rate-limiter.ts';
+import { createServerMetrics } from './create-server-metrics.ts';
+import { createSyncApp } from './create-sync-app.ts';
+import { hostedCollections, type HostedCollectionOptions } from './hosted-collections.ts';
+import { DEFAULT_RETENTION, runServerMaintenance, type MaintenanceResult, type RetentionOptions } from './run-server-maintenance.ts';
+import type { ServerContext } from './server-context.ts';
+import { openDatabase } from './open-database.ts';
+import type { SqlDatabase } from './sql/sql-database.ts';
+
+/** How long close() lets in-flight requests finish before cutting their connections. */
+const CLOSE_GRACE_MS = 2_000;
+
+export interface SyncServerOptions {
+  /** Secret that signs access tokens (createAccessToken); at least 16 characters. */
+  readonly authSecret: string;
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  readonly host?: string;
+  /** PostgreSQL connection string; without it the server runs on embedded PGlite. */
+  readonly databaseUrl?: string;
+  /** Where PGlite keeps its files; in memory without it. Ignored with databaseUrl. */
+  readonly dataDir?: string;
+  /** An already open database (shared between servers in one process, e.g. tests); not closed by close(). */
+  readonly database?: SqlDatabase;
+  /** Extra collections to host beside brain-store's three. */
+  readonly collections?: Readonly<Record<string, HostedCollectionOptions>>;
+  readonly logger?: Logger;
+  /** Level of the default logger: 'info' normally, 'silent' under vitest. */
+  readonly logLevel?: LevelWithSilent;
+  /** How often expiry and retention run (default 60 s; 0 turns the timer off, runMaintenance() still works). */
+  readonly expiryIntervalMs?: number;
+  readonly retention?: RetentionOptions;
+  /** Heartbeat period of change streams (default 15 s). */
+  readonly heartbeatMs?: number;
+  /** Per-token request limit (default 3000 per 10 s); false turns it off. */
+  readonly rateLimit?: RateLimitOptions | false;
+  readonly maxBodyBytes?: number;
+  readonly maxPushRows?: number;
+  /** Allowed browser origins (default '*': tokens travel in headers, never cookies). */
+  readonly corsOrigin?: string | readonly string[];
+  /** Injectable clock (epoch ms): token expiry, expiry, retention, received_at. */
+  readonly now?: () => number;
+}
+
+export interface SyncServer {
+  readonly url: string;
+  /** Runs expiry and retention once now (the timer runs it every expiryIntervalMs). */
+  runMaintenance(): Promise<MaintenanceResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the sync server: migrates the database, then serves pull, push and stream per
+ * collection plus /healthz and /metrics.
+ *
+ * @example
+ * const server = await startSyncServer({ authSecret: process.env.BRAIN_STORE_SECRET!, dataDir: './data' });
+ * const token = await createAccessToken({ secret: process.env.BRAIN_STORE_SECRET!, workspaces: ['w1'], ttlSeconds: 3600 });
+ * replicateBrainStore(store, { url: server.url, token });
+ */
+export async function startSyncServer(options: SyncServerOptions): Promise<SyncServer> {
+  const key = secretKey(options.authSecret);
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? pino({ name: 'brain-store', level: options.logLevel ?? (process.env['VITEST'] ? 'silent' : 'info') });
+  const collections = hostedCollections(options.collections);
+  const owned = options.database === undefined;
+  const db = options.database ?? (await openDatabase(options, logger));
+  try {
+    const hub = await createChangeHub(db, logger);
+    const ctx: ServerContext = {
+      db,
+      collections,
+      secretKey: key,
+      now,
+      logger,
+      metrics: createServerMetrics(),
+      hub,
+      rateLimit: createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, now),
+      limits: { maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES, maxPushRows: options.maxPushRows ?? MAX_PUSH_ROWS },
+      heartbeatMs: options.heartbeatMs ?? 15_000,
+      withheldRetryMs: 100,
+      streams: new Set(),
+      corsOrigin: options.corsOrigin ?? '*',
+    };
+    const app = createSyncApp(ctx);
+    const http = await listen(app.fetch, options.port ?? 0, options.host ?? '127.0.0.1');
+    const address = http.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+
+    const retention = { ...DEFAULT_RETENTION, ...options.retention };
+    // One run at a time: a slow run never overlaps the next tick.
+    let running: Promise<MaintenanceResult> | undefined;
+    const runMaintenance = (): Promise<MaintenanceResult> => {
+      running ??= runServerMaintenance(db, { actions: collections.get('brainActions'), now: now(), retention })
+        .then((result) => {
+          ctx.metrics.expired.inc(result.expired);
+          ctx.metrics.purged.inc({ kind: 'soft' }, result.purged);
+          ctx.metrics.purged.inc({ kind: 'tombstone' }, result.tombstonesDeleted);
+          if (result.expired + result.purged + result.tombstonesDeleted > 0) logger.info(result, 'maintenance');
+          return result;
+        })
+        .finally(() => (running = undefined));
+      return running;
+    };
+    const interval = options.expiryIntervalMs ?? 60_000;
+    const tick = (): void => void runMaintenance().catch((err: unknown) => logger.error({ err }, 'maintenance failed'));
+    const timer = interval > 0 ? setInterval(tick, interval) : undefined;
+    timer?.unref();
+    if (timer) tick();
+    logger.info({ url, database: db.kind, collections: [...collections.keys()] }, 'sync server listening');
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      runMaintenance,
+      close() {
+        closing ??= (async () => {
+          if (timer) clearInterval(timer);
+          for (const closeStream of [...ctx.streams]) closeStream();
+          // In-flight requests get a grace period to answer; then their sockets are cut
+          // (a cut push is safe: the client resends and an identical resend is a no-op).
+          await new Promise<void>((resolve) => {
+            http.close(() => resolve());
+            if (!('closeAllConnections' in http)) return;
+            http.closeIdleConnections();
+            setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS).unref();
+          });
+          await running?.catch(() => undefined);
+          await hub.close();
+          if (owned) await db.close();
+          logger.info({ url }, 'sync server closed');
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    if (owned) await db.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port, hostname }, () => resolve(server));
+    server.once('error', reject);
+  });
+}

@@ -1,0 +1,162 @@
+import { DAY_MS, MAX_TIME } from '../../src/collections/fields.ts';
+import { endpoints } from '../../src/protocol/endpoints.ts';
+import { WITHHELD_HEADER } from '../../src/server/handle-pull.ts';
+import type { PullResponse, PushResponse, StreamEvent, SyncCheckpoint, WireDocument } from '../../src/protocol/messages.ts';
+
+export const T0 = 1_700_000_000_000;
+let counter = 0;
+
+/** A valid pending action (wire form) in `ws`. */
+export function action(ws: string, overrides: Record<string, unknown> = {}): WireDocument {
+  counter += 1;
+  const created = (overrides['created_at'] as number | undefined) ?? T0;
+  const priority = (overrides['priority'] as number | undefined) ?? 50;
+  return {
+    id: `a-${counter.toString().padStart(6, '0')}`,
+    workspace_id: ws,
+    contact_id: 'c1',
+    action_type: 'follow_up',
+    priority,
+    urgency: 'today',
+    reason: 'follow up',
+    status: 'pending',
+    status_at: created,
+    created_at: created,
+    expires_at: created + DAY_MS,
+    priority_rank: 100 - priority,
+    created_desc: MAX_TIME - created,
+    _deleted: false,
+    ...overrides,
+  };
+}
+
+export interface HttpResult<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A bare protocol client over fetch, for tests. */
+export function client(url: string, token: string | undefined) {
+  const call = async <T>(path: string, body: unknown, init: RequestInit = {}): Promise<HttpResult<T>> => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (token) headers['authorization'] = `Bearer ${token}`;
+    const response = await fetch(url + path, {
+      method: 'POST',
+      headers,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      ...init,
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, headers: response.headers };
+  };
+  return {
+    call,
+    pull: (collection: string, checkpoint: SyncCheckpoint | null, batchSize = 100) =>
+      call<PullResponse>(endpoints.pull(collection), { checkpoint, batchSize }),
+    push: (collection: string, rows: { newDocumentState: unknown; assumedMasterState?: unknown }[]) =>
+      call<PushResponse>(endpoints.push(collection), { rows }),
+    /**
+     * Pulls every page until an empty one with nothing withheld; returns the documents in order
+     * and the pages' sizes. Rows are withheld while any transaction of the PostgreSQL cluster
+     * (another test file's, too) is open below them: then it polls until they show.
+     */
+    async pullAll(collection: string, batchSize = 100, from: SyncCheckpoint | null = null) {
+      const documents: WireDocument[] = [];
+      const pages: number[] = [];
+      let checkpoint = from;
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const { status, body, headers } = await call<PullResponse>(endpoints.pull(collection), { checkpoint, batchSize });
+        if (status !== 200) throw new Error(`pull failed: ${status} ${JSON.stringify(body)}`);
+        if (headers.get(WITHHELD_HEADER) && Date.now() < deadline) {
+          if (body.documents.length === 0) {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            continue;
+          }
+        }
+        if (body.documents.length === 0) return { documents, pages, checkpoint };
+        documents.push(...body.documents);
+        pages.push(body.documents.length);
+        checkpoint = body.checkpoint;
+      }
+    },
+  };
+}
+
+/** Opens an SSE stream and queues its events. */
+export async function openStream(url: string, collection: string, token: string | undefined, viaQuery = false) {
+  const controller = new AbortController();
+  const target = url + endpoints.stream(collection) + (viaQuery && token ? `?token=${encodeURIComponent(token)}` : '');
+  const response = await fetch(target, {
+    headers: token && !viaQuery ? { authorization: `Bearer ${token}` } : {},
+    signal: controller.signal,
+  });
+  const events: StreamEvent[] = [];
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const pump = (async () => {
+    if (!response.body) return;
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      const reader = response.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block.split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)).join('\n');
+          if (data) events.push(JSON.parse(data) as StreamEvent);
+          wake?.();
+        }
+      }
+    } catch {
+      // aborted
+    } finally {
+      ended = true;
+      wake?.();
+    }
+  })();
+  return {
+    response,
+    events,
+    get ended() {
+      return ended;
+    },
+    /** Waits until an event of `type` arrives (after the ones already consumed) and consumes up to it. */
+    async next(type: StreamEvent['type'], timeoutMs = 5_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const index = events.findIndex((event) => event.type === type);
+        if (index >= 0) {
+          events.splice(0, index + 1);
+          return;
+        }
+        if (ended) throw new Error(`stream ended while waiting for ${type}`);
+        if (Date.now() > deadline) throw new Error(`no ${type} within ${timeoutMs} ms; got ${JSON.stringify(events)}`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 50);
+        });
+      }
+    },
+    async waitEnded(timeoutMs = 5_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (!ended) {
+        if (Date.now() > deadline) throw new Error('stream did not end');
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 50);
+        });
+      }
+    },
+    async close() {
+      controller.abort();
+      await pump;
+    },
+  };
+}

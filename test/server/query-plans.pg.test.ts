@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PULL_SQL } from '../../src/server/document-store.ts';
+import { DUE_ACTIONS_SQL } from '../../src/server/run-server-maintenance.ts';
+import { postgresState, startTestServer, type TestServer } from '../helpers/sync-server.ts';
+
+const postgres = await postgresState();
+
+/** The tenant filter, the checkpoint range and the maintenance scans are served by indexes. */
+describe.skipIf(!postgres.available)(`query plans on PostgreSQL${postgres.available ? '' : ' (SKIPPED: PostgreSQL unreachable)'}`, () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ backend: 'postgres' });
+    // 20 workspaces × 3 collections × 100 documents, actions half pending, half dismissed.
+    await server.sql.query(`
+      INSERT INTO brain_store_documents (collection, workspace_id, id, doc, deleted, received_at)
+      SELECT c, 'w' || (i % 20), c || i,
+        jsonb_build_object('id', c || i, 'status', CASE WHEN i % 2 = 0 THEN 'pending' ELSE 'dismissed' END,
+          'expires_at', 1000 + i, 'status_at', i, 'created_at', i),
+        false, 0
+      FROM unnest(ARRAY['brainActions', 'brainSummaries', 'brainInsights']) AS c, generate_series(1, 2000) AS i`);
+    await server.sql.query('ANALYZE brain_store_documents');
+  });
+  afterAll(() => server.close());
+
+  async function plan(sql: string, params: unknown[]): Promise<string> {
+    return server.sql.transaction(async (tx) => {
+      // Small tables make a sequential scan cheapest; what matters is that an index *can* serve the query.
+      await tx.query('SET LOCAL enable_seqscan = off');
+      const rows = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    });
+  }
+
+  it('pull: one ordered range scan of the pull index per workspace, tenant filter inside it', async () => {
+    const text = await plan(PULL_SQL, ['brainActions', ['w1', 'w2'], '0', '0', 100]);
+    expect(text).toContain('brain_store_documents_pull');
+    expect(text).not.toMatch(/Seq Scan on brain_store_documents/);
+    // tenant filter, checkpoint range and horizon all inside the index condition, before any limit
+    expect(text).toMatch(/Index Cond: \(\(collection = 'brainActions'::text\) AND \(workspace_id = w\.ws\) AND \(ROW\(xid, seq\) > /);
+  });
+
+  it('expiry: the due-actions partial index', async () => {
+    const text = await plan(DUE_ACTIONS_SQL, [1500, 1000]);
+    expect(text).toContain('brain_store_actions_due');
+  });
+
+  it('retention: terminal-actions, created and tombstone indexes', async () => {
+    expect(await plan(`SELECT id FROM brain_store_documents WHERE collection = 'brainActions' AND NOT deleted AND doc->>'status' IN ('actioned', 'dismissed', 'expired') AND (doc->>'status_at')::numeric < $1`, [10])).toContain('brain_store_actions_terminal');
+    expect(await plan(`SELECT id FROM brain_store_documents WHERE collection = 'brainSummaries' AND NOT deleted AND (doc->>'created_at')::numeric < $1`, [10])).toContain('brain_store_created');
+    expect(await plan(`SELECT id FROM brain_store_documents WHERE deleted AND received_at < $1`, [10])).toContain('brain_store_tombstones');
+  });
+});
