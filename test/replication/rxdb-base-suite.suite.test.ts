@@ -3,7 +3,7 @@
  * brain-store's sync server and replication plugin. The suite brings its own "humans"
  * collection (primary key passportId, no workspace), which the server hosts as an extra
  * collection in a fixed workspace. Runs in the `rxdb-suite` vitest project (mocha-style
- * globals).
+ * globals), on PGlite and on PostgreSQL.
  */
 import { afterAll, beforeAll, describe } from 'vitest';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
@@ -11,7 +11,7 @@ import { runReplicationBaseTestSuite, setConfig } from 'rxdb/plugins/test-utils'
 import { addRxPlugin, type RxCollection } from 'rxdb';
 import { RxDBDevModePlugin, disableWarnings } from 'rxdb/plugins/dev-mode';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
-import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
+import { postgresState, startTestServer, type TestBackend, type TestServer } from '../helpers/sync-server.ts';
 import { replicateCollection } from '../../src/replication/replicate-collection.ts';
 import { SyncHttpClient } from '../../src/replication/sync-http-client.ts';
 import { RejectedWrites } from '../../src/replication/rejected-writes.ts';
@@ -35,30 +35,31 @@ setConfig({
   } as Parameters<typeof setConfig>[0]['storage'],
 });
 
-let server: TestServer;
-let token: string;
+const postgres = await postgresState();
 
-beforeAll(async () => {
-  server = await startTestServer({ backend: 'pglite', collections: { humans: { primaryKey: 'passportId' } } });
-  token = await server.token([FIXED_WORKSPACE]);
-});
-afterAll(async () => server?.close());
+function runAgainst(backend: TestBackend): void {
+  let server: TestServer;
+  let token: string;
 
-function start(collection: RxCollection<any>, live: boolean) {
-  return replicateCollection({
-    name: 'humans',
-    collection,
-    client: new SyncHttpClient({ url: server.url, getToken: () => token }),
-    live,
-    batchSize: 50,
-    retryTime: 50,
-    backoff: () => 50,
-    now: Date.now,
-    rejected: new RejectedWrites(),
+  beforeAll(async () => {
+    server = await startTestServer({ backend, collections: { humans: { primaryKey: 'passportId' } } });
+    token = await server.token([FIXED_WORKSPACE]);
   });
-}
+  afterAll(async () => server?.close());
 
-describe('RxDB replication base suite against the brain-store server', () => {
+  const start = (collection: RxCollection<any>, live: boolean) =>
+    replicateCollection({
+      name: 'humans',
+      collection,
+      client: new SyncHttpClient({ url: server.url, getToken: () => token }),
+      live,
+      batchSize: 50,
+      retryTime: 50,
+      backoff: () => 50,
+      now: Date.now,
+      rejected: new RejectedWrites(),
+    });
+
   runReplicationBaseTestSuite({
     startReplication: (collection) => start(collection, true),
     syncOnce: async (collection) => {
@@ -77,4 +78,9 @@ describe('RxDB replication base suite against the brain-store server', () => {
     isDeleted: (doc) => doc._deleted === true,
     getPrimaryOfServerDoc: (doc) => doc.passportId,
   });
-});
+}
+
+describe('RxDB replication base suite: brain-store plugin against the server on PGlite', () => runAgainst('pglite'));
+describe.skipIf(!postgres.available)('RxDB replication base suite: brain-store plugin against the server on PostgreSQL', () =>
+  runAgainst('postgres'),
+);
