@@ -87,9 +87,9 @@ async function storageInstance(storage: RxStorage<any, any>, docs: BrainInsightD
 async function collection(storage: RxStorage<any, any>, docs: BrainInsightDocument[]): Promise<number> {
   const db = await createRxDatabase({ name: benchDatabaseName('col-insights'), storage, multiInstance: false, eventReduce: true });
   const { insights } = await db.addCollections({ insights: { schema: brainInsights.jsonSchema } });
-  await insights!.count().exec();
+  await insights.count().exec();
   await quiesce();
-  const { ms } = await timed(() => insights!.bulkInsert(docs));
+  const { ms } = await timed(() => insights.bulkInsert(docs));
   await db.remove();
   return ms;
 }

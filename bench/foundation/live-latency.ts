@@ -75,7 +75,7 @@ function scenarios(store: BrainStore, probe: EmissionProbe<BrainAction[]>, lowId
       id: 'update-enters',
       name: 'update entering the top 20',
       async prepare(i) {
-        const doc = await collection.findOne(entering[i]!).exec();
+        const doc = await collection.findOne(entering[i]).exec();
         return () => doc!.incrementalPatch({ priority: 100, priority_rank: 0 });
       },
     },
@@ -94,7 +94,7 @@ async function quietEmissions(store: BrainStore, probe: EmissionProbe<BrainActio
   const before = probe.count;
   for (let i = 0; i < perKind; i++) {
     await store.brainActions.createActionRecommendation(action(0));
-    const doc = await collection.findOne(quietIds[i]!).exec();
+    const doc = await collection.findOne(quietIds[i]).exec();
     await doc!.incrementalPatch({ priority: doc!.priority + 1, priority_rank: 99 - doc!.priority });
     await store.brainActions.dismissAction({ action_id: quietIds[perKind + i]! });
   }

@@ -16,15 +16,15 @@ const INDEX = ['_deleted', 'workspace_id', 'status', 'priority_rank', 'created_d
 export async function rawCursorMs(indexedDB: IDBFactory, databaseName: string, workspace: string, runs: number): Promise<number> {
   const request = indexedDB.open(`rxdb-dexie-${databaseName}--0--brainActions`);
   const db = await new Promise<IDBDatabase>((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result as unknown as IDBDatabase);
-    request.onerror = () => reject(request.error);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error ?? new Error('indexedDB.open failed'));
   });
   const read = () =>
     new Promise<void>((resolve, reject) => {
       const index = db.transaction('docs', 'readonly').objectStore('docs').index(`[${[...INDEX, 'id'].join('+')}]`);
       const cursor = index.openCursor(IDBKeyRange.bound(['0', workspace, 'pending', -Infinity], ['0', workspace, 'pending', []]));
       let rows = 0;
-      cursor.onerror = () => reject(cursor.error);
+      cursor.onerror = () => reject(cursor.error ?? new Error('index cursor failed'));
       cursor.onsuccess = () => {
         if (cursor.result && ++rows < 20) cursor.result.continue();
         else resolve();

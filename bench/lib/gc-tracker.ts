@@ -1,4 +1,4 @@
-import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { PerformanceObserver } from 'node:perf_hooks';
 
 /**
  * Records V8 garbage-collection pauses, so a slow sample can be checked against the GC
@@ -7,7 +7,7 @@ import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 export class GcTracker {
   private readonly pauses: { start: number; end: number }[] = [];
   private readonly observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries() as PerformanceEntry[]) this.pauses.push({ start: entry.startTime, end: entry.startTime + entry.duration });
+    for (const entry of list.getEntries()) this.pauses.push({ start: entry.startTime, end: entry.startTime + entry.duration });
   });
 
   constructor() {
