@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { oneOf, DAY_MS, descendingTime, identifier, text, timestamp } from './fields.ts';
-import { toRxJsonSchema, type CollectionDeclaration } from './declare-collection.ts';
+import { oneOf, DAY_MS, identifier, text, timestamp } from './fields.ts';
+import { createdDescIssues, toRxJsonSchema, type CollectionDeclaration } from './declare-collection.ts';
 import { ACTION_STATUSES, mergeActionVersions } from './action-status.ts';
 import type { BrainStoreIssue } from '../errors/brain-store-error.ts';
 
@@ -44,7 +44,7 @@ function actionInvariants(doc: BrainActionDocument): BrainStoreIssue[] {
   const issues: BrainStoreIssue[] = [];
   const fail = (field: string, message: string) => issues.push({ path: [field], message, code: 'invariant' });
   if (doc.priority_rank !== 100 - doc.priority) fail('priority_rank', 'must equal 100 - priority');
-  if (doc.created_desc !== descendingTime(doc.created_at)) fail('created_desc', 'must equal MAX_TIME - created_at');
+  issues.push(...createdDescIssues(doc));
   if (doc.status === 'actioned' && (doc.actioned_at === undefined || doc.actioned_by === undefined)) {
     fail('actioned_at', 'an actioned action needs actioned_at and actioned_by');
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { oneOf, count, descendingTime, identifier, text, timestamp } from './fields.ts';
-import { toRxJsonSchema, type CollectionDeclaration } from './declare-collection.ts';
+import { oneOf, count, identifier, text, timestamp } from './fields.ts';
+import { appendOnlyRules, toRxJsonSchema, type CollectionDeclaration } from './declare-collection.ts';
 
 export const INSIGHT_TYPES = ['trending_topic', 'objection_pattern', 'interest_signal', 'rejection_analysis'] as const;
 export const INSIGHT_CONFIDENCES = ['high', 'medium', 'low'] as const;
@@ -45,11 +45,6 @@ export const brainInsights: CollectionDeclaration<BrainInsightDocument, BrainIns
     ],
   }),
   migrationStrategies: {},
-  invariants: (doc) =>
-    doc.created_desc === descendingTime(doc.created_at)
-      ? []
-      : [{ path: ['created_desc'], message: 'must equal MAX_TIME - created_at', code: 'invariant' }],
-  toPublic: ({ created_desc: _sortKey, ...insight }) => insight,
   // Insights are append-only: a conflicting edit keeps the server's version.
-  merge: (master) => master,
+  ...appendOnlyRules<BrainInsightDocument>(),
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { oneOf, count, descendingTime, identifier, nonNegative, text, timestamp } from './fields.ts';
-import { toRxJsonSchema, type CollectionDeclaration } from './declare-collection.ts';
+import { oneOf, count, identifier, nonNegative, text, timestamp } from './fields.ts';
+import { appendOnlyRules, toRxJsonSchema, type CollectionDeclaration } from './declare-collection.ts';
 
 export const SUMMARY_TYPES = ['daily', 'manual', 'scheduled'] as const;
 export const SUMMARY_TRIGGERS = ['cron', 'command', 'api'] as const;
@@ -54,11 +54,6 @@ export const brainSummaries: CollectionDeclaration<BrainSummaryDocument, BrainSu
     ],
   }),
   migrationStrategies: {},
-  invariants: (doc) =>
-    doc.created_desc === descendingTime(doc.created_at)
-      ? []
-      : [{ path: ['created_desc'], message: 'must equal MAX_TIME - created_at', code: 'invariant' }],
-  toPublic: ({ created_desc: _sortKey, ...summary }) => summary,
   // Summaries are append-only: a conflicting edit keeps the server's version.
-  merge: (master) => master,
+  ...appendOnlyRules<BrainSummaryDocument>(),
 };

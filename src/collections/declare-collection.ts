@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RxJsonSchema, MigrationStrategies } from 'rxdb';
 import { BrainStoreError, type BrainStoreIssue } from '../errors/brain-store-error.ts';
+import { descendingTime } from './fields.ts';
 
 export type CollectionName = 'brainSummaries' | 'brainInsights' | 'brainActions';
 
@@ -25,6 +26,31 @@ export interface RxSchemaOptions {
   readonly title: string;
   readonly version: number;
   readonly indexes: readonly (readonly string[])[];
+}
+
+/** The issue when a document's newest-first sort key is not derived from its `created_at`. */
+export function createdDescIssues(doc: { readonly created_at: number; readonly created_desc: number }): BrainStoreIssue[] {
+  return doc.created_desc === descendingTime(doc.created_at)
+    ? []
+    : [{ path: ['created_desc'], message: 'must equal MAX_TIME - created_at', code: 'invariant' }];
+}
+
+type AppendOnlyDoc = { id: string; workspace_id: string; created_at: number; created_desc: number };
+
+/**
+ * The rules of an append-only, newest-first collection (summaries, insights): the sort key
+ * agrees with `created_at`, the public shape drops it, and a conflicting edit keeps the
+ * server's version.
+ */
+export function appendOnlyRules<Doc extends AppendOnlyDoc>(): Pick<
+  CollectionDeclaration<Doc, Omit<Doc, 'created_desc'>>,
+  'invariants' | 'toPublic' | 'merge'
+> {
+  return {
+    invariants: createdDescIssues,
+    toPublic: ({ created_desc: _sortKey, ...rest }) => rest,
+    merge: (master) => master,
+  };
 }
 
 /** Derives the RxDB JSON schema from the zod declaration. */

@@ -57,13 +57,19 @@ export function createInsightQueries(collection: RxCollection<BrainInsightDocume
       const { workspace_id, insight_type, time_range, limit = 20 } = readArgs(context, byWorkspaceArgs, args);
       const selector: Record<string, string> = { workspace_id };
       const index = ['workspace_id'];
-      if (insight_type !== undefined) (selector['insight_type'] = insight_type), index.push('insight_type');
-      if (time_range !== undefined) (selector['time_range'] = time_range), index.push('time_range');
+      if (insight_type !== undefined) {
+        selector['insight_type'] = insight_type;
+        index.push('insight_type');
+      }
+      if (time_range !== undefined) {
+        selector['time_range'] = time_range;
+        index.push('time_range');
+      }
       index.push('created_desc');
       return liveQuery({
         collection,
         now: context.now,
-      lifecycle: context.lifecycle,
+        lifecycle: context.lifecycle,
         query: () => ({ selector, sort: [{ created_desc: 'asc' }, { id: 'asc' }], index, limit }),
         answer: (docs) => docs.map(brainInsights.toPublic),
       });

@@ -58,7 +58,7 @@ export function createSummaryQueries(collection: RxCollection<BrainSummaryDocume
       return liveQuery({
         collection,
         now: context.now,
-      lifecycle: context.lifecycle,
+        lifecycle: context.lifecycle,
         query: () => ({ ...newestFirst(workspace_id), limit: 1 }),
         answer: (docs) => (docs[0] ? brainSummaries.toPublic(docs[0]) : null),
       });
@@ -69,7 +69,7 @@ export function createSummaryQueries(collection: RxCollection<BrainSummaryDocume
       return liveQuery({
         collection,
         now: context.now,
-      lifecycle: context.lifecycle,
+        lifecycle: context.lifecycle,
         query: () => ({ ...newestFirst(workspace_id, summary_type), limit }),
         answer: toPublic,
       });
@@ -81,7 +81,7 @@ export function createSummaryQueries(collection: RxCollection<BrainSummaryDocume
       return liveQuery({
         collection,
         now: context.now,
-      lifecycle: context.lifecycle,
+        lifecycle: context.lifecycle,
         query: (at) => {
           const base = newestFirst(workspace_id);
           // created_at >= at - window  ⇔  created_desc <= MAX_TIME - (at - window)

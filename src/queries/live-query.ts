@@ -1,4 +1,4 @@
-import { BehaviorSubject, Observable, defer, distinctUntilChanged, filter, finalize, map, switchMap, takeUntil, tap } from 'rxjs';
+import { BehaviorSubject, Observable, defer, distinctUntilChanged, filter, finalize, map, switchMap, takeUntil } from 'rxjs';
 import { deepEqual, type MangoQuery, type RxCollection, type RxDocument } from 'rxdb';
 import { deepFreeze } from '../collections/declare-collection.ts';
 import { storageCall, type Lifecycle } from './query-context.ts';
@@ -21,7 +21,7 @@ export interface LiveQueryOptions<Doc, T> {
   /** `$` completes when the store closes; `exec()`/`$` on a closed store fail with CLOSED. */
   readonly lifecycle: Lifecycle;
   /** Builds the mango query for the instant `at` (time windows and expiry are relative to it). */
-  readonly query: (at: number) => MangoQuery<any>;
+  readonly query: (at: number) => MangoQuery<Doc>;
   /** Turns the stored documents into the answer. */
   readonly answer: (docs: Doc[]) => T;
   /**
@@ -34,7 +34,7 @@ export interface LiveQueryOptions<Doc, T> {
 export function liveQuery<Doc, T>(options: LiveQueryOptions<Doc, T>): LiveQuery<T> {
   const { collection, now, lifecycle, query, answer, changesAt } = options;
   const toAnswer = (docs: RxDocument<Doc>[]): { docs: Doc[]; value: T } => {
-    const plain = docs.map((doc) => doc.toMutableJSON() as Doc);
+    const plain = docs.map((doc) => doc.toMutableJSON());
     return { docs: plain, value: deepFreeze(answer(plain)) };
   };
 
@@ -58,7 +58,7 @@ export function liveQuery<Doc, T>(options: LiveQueryOptions<Doc, T>): LiveQuery<
       }, wait);
     };
     return tick$.pipe(
-      switchMap((at) => collection.find(query(at) as MangoQuery<Doc>).$.pipe(map((docs) => ({ at, ...toAnswer(docs) })))),
+      switchMap((at) => collection.find(query(at)).$.pipe(map((docs) => ({ at, ...toAnswer(docs) })))),
       filter(({ docs, at }) => {
         const next = changesAt?.(docs, at);
         if (next === undefined) {
@@ -88,7 +88,7 @@ export function liveQuery<Doc, T>(options: LiveQueryOptions<Doc, T>): LiveQuery<
   return {
     exec: async () => {
       lifecycle.assertOpen();
-      const docs = await storageCall(() => collection.find(query(now()) as MangoQuery<Doc>).exec());
+      const docs = await storageCall(() => collection.find(query(now())).exec());
       return toAnswer(docs).value;
     },
     $,

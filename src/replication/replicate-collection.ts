@@ -30,20 +30,20 @@ export interface CollectionReplicationOptions {
   readonly onStreamError?: (error: unknown) => void;
 }
 
-/**
- * One collection's replication with RxDB's replicateRxCollection: pull by checkpoint, push
- * rows with their assumed master state, a poke stream that triggers pulls. Rejected rows are
- * recorded and the local document reverted to the server's version so the queue moves on.
- */
 /** A document as the replication sees it: plain JSON with a string `id`. */
 type SyncDoc = Record<string, unknown>;
 
 export type CollectionReplication = RxReplicationState<SyncDoc, SyncCheckpoint> & { resync(): void; restore(): void };
 
+/**
+ * One collection's replication with RxDB's replicateRxCollection: pull by checkpoint, push
+ * rows with their assumed master state, a poke stream that triggers pulls. Rejected rows are
+ * recorded and the local document reverted to the server's version so the queue moves on.
+ */
 export function replicateCollection(options: CollectionReplicationOptions): CollectionReplication {
   const { name, collection, client, rejected } = options;
-  const pending = options.pending ?? new PendingWrites(collection.schema.primaryPath as string);
-  const key = collection.schema.primaryPath as string;
+  const key = collection.schema.primaryPath;
+  const pending = options.pending ?? new PendingWrites(key);
   const reverts = installForcedReverts(collection, key);
   const resync$ = new Subject<'RESYNC'>();
 
@@ -59,7 +59,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
       handler: async (checkpoint, batchSize) => {
         const response = await client.postJson<PullResponse>(endpoints.pull(name), { checkpoint: checkpoint ?? null, batchSize });
         options.onSynced?.();
-        return { documents: response.documents as WithDeleted<SyncDoc>[], checkpoint: response.checkpoint ?? checkpoint };
+        return { documents: response.documents, checkpoint: response.checkpoint ?? checkpoint };
       },
       ...(options.live
         ? { stream$: merge(
@@ -105,7 +105,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
           conflicts.push(master);
         }
         for (const row of rows) if (!failed.has(row.newDocumentState[key] as string)) pending.acknowledged(row.newDocumentState);
-        return conflicts as WithDeleted<SyncDoc>[];
+        return conflicts;
       },
     },
   });

@@ -13,7 +13,7 @@ export function stripBookkeeping<T extends object>(doc: T): T {
 /** RxDB's conflict handler for a collection, using the merge rule declared with it. */
 export function conflictHandlerFor<Doc extends { id: string; workspace_id: string }, Public>(
   declaration: CollectionDeclaration<Doc, Public>,
-): RxConflictHandler<any> {
+): RxConflictHandler<Doc> {
   return {
     isEqual: (a, b) => deepEqual(stripBookkeeping(a), stripBookkeeping(b)),
     resolve: async ({ realMasterState, newDocumentState }) => {

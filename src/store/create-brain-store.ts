@@ -26,11 +26,19 @@ export interface BrainCollections {
 }
 export type BrainDatabase = RxDatabase<BrainCollections>;
 
+/** The stored document type of each collection (what a replacement declaration describes). */
+interface CollectionDocuments {
+  brainSummaries: BrainSummaryDocument;
+  brainInsights: BrainInsightDocument;
+  brainActions: BrainActionDocument;
+}
+type Declarations = { readonly [K in CollectionName]: CollectionDeclaration<CollectionDocuments[K], unknown> };
+
 export interface CreateBrainStoreOptions {
   /** Database name (one IndexedDB database / one directory per name). Default `brain-store`. */
   readonly name?: string;
   /** Any RxDB storage. Default: Dexie over the global `indexedDB`. It is wrapped with ajv validation. */
-  readonly storage?: RxStorage<any, any>;
+  readonly storage?: RxStorage<unknown, unknown>;
   /** The clock for every default timestamp, expiry and "recent" window. Default `Date.now`. */
   readonly now?: () => number;
   /** Share the database between browser tabs (BroadcastChannel). Default: true in a browser, false in Node. */
@@ -41,7 +49,7 @@ export interface CreateBrainStoreOptions {
    * Advanced: replace a collection's declaration, e.g. a newer schema version with the
    * `migrationStrategies` that bring stored documents up to it. Default: the built-in ones.
    */
-  readonly collections?: { readonly [K in CollectionName]?: CollectionDeclaration<any, unknown> };
+  readonly collections?: Partial<Declarations>;
 }
 
 export interface BrainStore {
@@ -67,7 +75,7 @@ export async function createBrainStore(options: CreateBrainStoreOptions = {}): P
   // `() => Date.now()`, not `Date.now`: fake timers installed after creation still apply.
   const now = options.now ?? (() => Date.now());
   const storage = validatedStorage({ storage: options.storage ?? defaultStorage() });
-  const declarations = { ...COLLECTIONS, ...options.collections } as Record<CollectionName, CollectionDeclaration<any, unknown>>;
+  const declarations: Declarations = { ...COLLECTIONS, ...options.collections };
   let opened: BrainDatabase | undefined;
   try {
     opened = await createRxDatabase<BrainCollections>({
@@ -112,7 +120,7 @@ export async function createBrainStore(options: CreateBrainStoreOptions = {}): P
   };
 }
 
-function collectionCreator(declaration: CollectionDeclaration<any, unknown>) {
+function collectionCreator<Doc extends { id: string; workspace_id: string }>(declaration: CollectionDeclaration<Doc, unknown>) {
   return {
     schema: declaration.jsonSchema,
     migrationStrategies: declaration.migrationStrategies,
@@ -120,7 +128,7 @@ function collectionCreator(declaration: CollectionDeclaration<any, unknown>) {
   } as const;
 }
 
-function defaultStorage(): RxStorage<any, any> {
+function defaultStorage(): RxStorage<unknown, unknown> {
   const indexedDB = (globalThis as { indexedDB?: unknown }).indexedDB;
   const IDBKeyRange = (globalThis as { IDBKeyRange?: unknown }).IDBKeyRange;
   if (!indexedDB || !IDBKeyRange) {

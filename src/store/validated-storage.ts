@@ -1,7 +1,9 @@
-import { wrappedValidateStorageFactory, type RxJsonSchema, type RxStorage, type RxValidationError } from 'rxdb';
+import { wrappedValidateStorageFactory, type RxStorage } from 'rxdb';
 import { getValidator } from 'rxdb/plugins/validate-ajv';
 import { COLLECTIONS } from '../collections/all-collections.ts';
-import type { CollectionDeclaration } from '../collections/declare-collection.ts';
+
+/** RxDB's validator factory: a schema in, a function from a stored document to its errors out. */
+type GetValidator = Parameters<typeof wrappedValidateStorageFactory>[0];
 
 /**
  * RxDB's ajv validation plus each collection's cross-field invariants (derived sort keys
@@ -10,18 +12,18 @@ import type { CollectionDeclaration } from '../collections/declare-collection.ts
  * not through replication. Other schemas (RxDB's internal collections, older versions being
  * migrated) get ajv alone.
  */
-function getBrainValidator(schema: RxJsonSchema<any>): (doc: any) => RxValidationError[] {
+const getBrainValidator: GetValidator = (schema) => {
   const ajv = getValidator(schema);
   const declaration = Object.values(COLLECTIONS).find(
     (candidate) => candidate.name === schema.title && candidate.jsonSchema.version === schema.version,
-  ) as CollectionDeclaration<any, unknown> | undefined;
+  );
   if (!declaration) return ajv;
   return (doc) => {
     const errors = ajv(doc);
     if (errors.length > 0) return errors;
     return declaration.invariants(doc).map((issue) => ({ field: issue.path.join('.'), message: issue.message }));
   };
-}
+};
 
 /** Wraps any RxDB storage with the brain-store validation. */
 export const validatedStorage: <Internals, Options>(args: { storage: RxStorage<Internals, Options> }) => RxStorage<Internals, Options> =

@@ -118,7 +118,12 @@ const OBJECT_MUTATIONS: Record<string, Mutation> = {
 };
 const ARRAY_MUTATIONS: Record<string, Mutation> = {
   tooMany: (v, p) => Array.from({ length: (p.maxItems ?? 10) + 1 }, () => (Array.isArray(v) ? (v[0] as unknown) : undefined) ?? 'x'),
-  holey: () => [, 'x'],
+  // A hole at index 0, like the literal `[, 'x']`.
+  holey: () => {
+    const holey = new Array<unknown>(2);
+    holey[1] = 'x';
+    return holey;
+  },
   wrongItem: () => [42],
 };
 

@@ -1,18 +1,11 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { STORAGES, closingStores } from '../helpers/storages.ts';
-import { HOUR, MINUTE, SECOND, T0, create, fakeDocument, recordRuns, settle, startedCleanup, statusOf, trackingScheduler, until, useFakeClock } from './expiry-fixtures.ts';
-import { startExpiryCleanup, type ExpiryCleanupOptions } from '../../src/expiry/start-expiry-cleanup.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { STORAGES } from '../helpers/storages.ts';
+import { HOUR, MINUTE, SECOND, T0, cleanupSuite, create, fakeDocument, recordRuns, settle, statusOf, trackingScheduler, until, useFakeClock } from './expiry-fixtures.ts';
+import { startExpiryCleanup } from '../../src/expiry/start-expiry-cleanup.ts';
 import { isBrainStoreError, type BrainStore } from '../../src/index.ts';
 
 describe.each(STORAGES)('startExpiryCleanup lifecycle on $name', ({ make }) => {
-  const stores = closingStores();
-  afterEach(() => {
-    vi.unstubAllGlobals();
-    vi.useRealTimers();
-  });
-
-  const started = (options: ExpiryCleanupOptions = {}, setup?: (store: BrainStore) => Promise<void>) =>
-    startedCleanup(() => stores.open(make), options, setup);
+  const { stores, started } = cleanupSuite(make);
 
   it('errors go to onError and the subscription keeps running', async () => {
     const { store, log } = await started({ intervalMs: MINUTE });
@@ -115,12 +108,7 @@ describe.each(STORAGES)('startExpiryCleanup lifecycle on $name', ({ make }) => {
     useFakeClock();
     const store = await stores.open(make);
     const due = await create(store, T0 - 1);
-    let becomeLeader!: () => void;
-    const leadership = new Promise<boolean>((resolve) => (becomeLeader = () => resolve(true)));
-    const database = new Proxy(store.database, {
-      get: (target, key) =>
-        key === 'multiInstance' ? true : key === 'waitForLeadership' ? () => leadership : (Reflect.get(target, key) as unknown),
-    });
+    const { database, becomeLeader } = waitingForLeadership(store);
     const log = recordRuns();
     startExpiryCleanup({ ...store, database }, { onRun: log.onRun, onError: log.onError });
     await vi.advanceTimersByTimeAsync(5 * MINUTE);
@@ -135,12 +123,7 @@ describe.each(STORAGES)('startExpiryCleanup lifecycle on $name', ({ make }) => {
   it('unsubscribed before leadership: never runs', async () => {
     useFakeClock();
     const store = await stores.open(make);
-    let becomeLeader!: () => void;
-    const leadership = new Promise<boolean>((resolve) => (becomeLeader = () => resolve(true)));
-    const database = new Proxy(store.database, {
-      get: (target, key) =>
-        key === 'multiInstance' ? true : key === 'waitForLeadership' ? () => leadership : (Reflect.get(target, key) as unknown),
-    });
+    const { database, becomeLeader } = waitingForLeadership(store);
     const tracked = trackingScheduler();
     const log = recordRuns();
     startExpiryCleanup({ ...store, database }, { onRun: log.onRun, scheduler: tracked.scheduler }).unsubscribe();
@@ -164,3 +147,14 @@ describe.each(STORAGES)('startExpiryCleanup lifecycle on $name', ({ make }) => {
     }
   });
 });
+
+/** The store's database as one of several tabs, not the leader until `becomeLeader()`. */
+function waitingForLeadership(store: BrainStore) {
+  let becomeLeader!: () => void;
+  const leadership = new Promise<boolean>((resolve) => (becomeLeader = () => resolve(true)));
+  const database = new Proxy(store.database, {
+    get: (target, key) =>
+      key === 'multiInstance' ? true : key === 'waitForLeadership' ? () => leadership : (Reflect.get(target, key) as unknown),
+  });
+  return { database, becomeLeader };
+}

@@ -1,16 +1,16 @@
-import { vi } from 'vitest';
-import type { RxCollection } from 'rxdb';
-import type { BrainStore, CreateActionArgs } from '../../src/index.ts';
+import { afterEach, vi } from 'vitest';
+import type { RxCollection, RxStorage } from 'rxdb';
+import type { BrainStore } from '../../src/index.ts';
 import type { BrainActionDocument } from '../../src/collections/brain-actions.ts';
 import type { ActionStatus } from '../../src/collections/action-status.ts';
 import { descendingTime } from '../../src/collections/fields.ts';
 import { startExpiryCleanup, type ExpiryCleanupOptions, type ExpiryRunReport } from '../../src/expiry/start-expiry-cleanup.ts';
+import { closingStores } from '../helpers/storages.ts';
+import { DAY, HOUR, T0, actionArgs } from '../queries/fixtures.ts';
 
-export const T0 = 1_700_000_000_000;
+export { DAY, HOUR, T0, actionArgs };
 export const SECOND = 1_000;
 export const MINUTE = 60_000;
-export const HOUR = 3_600_000;
-export const DAY = 86_400_000;
 
 /**
  * Fake the clock and the timers, but not setImmediate: fake-indexeddb completes its
@@ -19,16 +19,6 @@ export const DAY = 86_400_000;
 export function useFakeClock(start = T0): void {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: start });
 }
-
-export const actionArgs = (over: Partial<CreateActionArgs> = {}): CreateActionArgs => ({
-  workspace_id: 'w1',
-  contact_id: 'c1',
-  action_type: 'follow_up',
-  priority: 50,
-  urgency: 'today',
-  reason: 'asked for pricing twice',
-  ...over,
-});
 
 /** A valid stored action for bulk inserts (createActionRecommendation is one write per call). */
 export function actionDoc(
@@ -174,6 +164,21 @@ export async function startedCleanup(
   const subscription = startExpiryCleanup(store, { onRun: log.onRun, onError: log.onError, ...options });
   await log.runs(1);
   return { store, log, subscription };
+}
+
+/**
+ * The setup of a describe block over one storage: closes its stores and restores real timers
+ * and globals after each test; `started` is startedCleanup on a fresh store of that storage.
+ */
+export function cleanupSuite(make: () => RxStorage<any, any>) {
+  const stores = closingStores();
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.useRealTimers();
+  });
+  const started = (options: ExpiryCleanupOptions = {}, setup?: (store: BrainStore) => Promise<void>) =>
+    startedCleanup(() => stores.open(make), options, setup);
+  return { stores, started };
 }
 
 /** A pending action that expires at `expires_at`; returns its id. */

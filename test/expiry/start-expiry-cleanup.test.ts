@@ -1,19 +1,10 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { STORAGES, closingStores } from '../helpers/storages.ts';
-import { HOUR, MINUTE, SECOND, T0, create, recordRuns, settle, startedCleanup, statusOf, until } from './expiry-fixtures.ts';
-import type { ExpiryCleanupOptions } from '../../src/expiry/start-expiry-cleanup.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { STORAGES } from '../helpers/storages.ts';
+import { HOUR, MINUTE, SECOND, T0, cleanupSuite, create, recordRuns, settle, statusOf, until } from './expiry-fixtures.ts';
 import { mergeActionVersions } from '../../src/collections/action-status.ts';
-import type { BrainStore } from '../../src/index.ts';
 
 describe.each(STORAGES)('startExpiryCleanup on $name', ({ make }) => {
-  const stores = closingStores();
-  afterEach(() => {
-    vi.unstubAllGlobals();
-    vi.useRealTimers();
-  });
-
-  const started = (options: ExpiryCleanupOptions = {}, setup?: (store: BrainStore) => Promise<void>) =>
-    startedCleanup(() => stores.open(make), options, setup);
+  const { started } = cleanupSuite(make);
 
   it('runs at start and expires what is already due', async () => {
     let due = '';

@@ -173,6 +173,6 @@ describe.each(STORAGES)('brainActions on $name', ({ make }) => {
     }
     const summary = results[1] as { metrics: { topQuestions: string[] } };
     expect(Object.isFrozen(summary.metrics.topQuestions)).toBe(true);
-    expect(() => (summary.metrics.topQuestions as string[]).push('x')).toThrow(TypeError);
+    expect(() => summary.metrics.topQuestions.push('x')).toThrow(TypeError);
   });
 });

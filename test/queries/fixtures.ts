@@ -62,9 +62,8 @@ export async function settle<T>(promise: Promise<T>, vi: { advanceTimersByTimeAs
     await vi.advanceTimersByTimeAsync(round % 5 === 4 ? 1 : 0);
     await new Promise((resolve) => setImmediate(resolve));
   }
-  const settled = outcome as { ok: true; value: T } | { ok: false; error: unknown };
-  if (!settled.ok) throw settled.error;
-  return settled.value;
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
 }
 
 /** Lets real macrotasks (fake-indexeddb's setImmediate) run without moving the fake clock. */

@@ -29,7 +29,7 @@ const edit = fc.oneof(
 
 function simulate(edits: Version[], order: number[]) {
   let master: Version = created;
-  const clients = edits.map((local) => ({ assumed: created as Version, local }));
+  const clients = edits.map((local) => ({ assumed: created, local }));
   let rounds = 0;
   const queue = [...order];
   while (queue.length > 0) {

@@ -32,7 +32,7 @@ setConfig({
     hasMultiInstance: false,
     hasAttachments: false,
     hasReplication: true,
-  } as Parameters<typeof setConfig>[0]['storage'],
+  },
 });
 
 const postgres = await postgresState();

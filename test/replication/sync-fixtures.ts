@@ -54,7 +54,7 @@ export function switchableFetch(): { fetch: typeof fetch; online: boolean } {
   const state: { fetch: typeof fetch; online: boolean } = {
     online: true,
     fetch: ((input: RequestInfo | URL, init?: RequestInit) =>
-      state.online ? fetch(input, init) : Promise.reject(new TypeError('fetch failed: offline'))) as typeof fetch,
+      state.online ? fetch(input, init) : Promise.reject(new TypeError('fetch failed: offline'))),
   };
   return state;
 }
