@@ -23,10 +23,22 @@ export function text(max: number, min = 0) {
   return z
     .string()
     .regex(SAFE_TEXT_PATTERN, { message: 'must not contain a NUL character or a lone surrogate' })
-    .refine((value) => codePointLength(value) <= max && codePointLength(value) >= min, {
+    .refine((value) => withinCodePoints(value, min, max), {
       message: min > 0 ? `must be ${min} to ${max} characters` : `must be at most ${max} characters`,
     })
     .meta(min > 0 ? { maxLength: max, minLength: min } : { maxLength: max });
+}
+
+/**
+ * A string has at most as many code points as UTF-16 units (and at least half as many), so
+ * most strings are decided by `.length` alone; only the rest are walked.
+ */
+function withinCodePoints(value: string, min: number, max: number): boolean {
+  const units = value.length;
+  if (units <= max && units >= 2 * min) return true;
+  if (units < min || units > 2 * max) return false;
+  const points = codePointLength(value);
+  return points <= max && points >= min;
 }
 
 function codePointLength(value: string): number {
