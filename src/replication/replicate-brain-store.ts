@@ -76,7 +76,12 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     throw new BrainStoreError('CONFIG', { parameters: { option: 'batchSize', value: batchSize }, message: 'batchSize must be 1 to 1000.' });
   }
   const retryTime = options.retryTime ?? 5_000;
-  const client = new SyncHttpClient({ url: options.url, getToken, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const client = new SyncHttpClient({
+    url: options.url,
+    getToken,
+    clientId: globalThis.crypto.randomUUID(),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
   const pending = new PendingWrites();
   const rejected = new RejectedWrites();
   const lastSyncedAt$ = new BehaviorSubject<number | null>(null);

@@ -1,5 +1,5 @@
 import { BrainStoreError, type BrainStoreErrorCode } from '../errors/brain-store-error.ts';
-import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '../protocol/protocol-version.ts';
+import { CLIENT_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION } from '../protocol/protocol-version.ts';
 import type { WireError } from '../protocol/messages.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -9,6 +9,8 @@ export interface SyncHttpClientOptions {
   /** A fixed token, or a function asked before each request (refresh is its business). */
   readonly getToken: () => string | Promise<string>;
   readonly fetch?: FetchLike;
+  /** Sent as the client header so the server skips poking this client about its own writes. */
+  readonly clientId?: string;
 }
 
 const STATUS_CODES: Record<number, BrainStoreErrorCode> = {
@@ -24,11 +26,13 @@ export class SyncHttpClient {
   readonly #base: string;
   readonly #getToken: () => string | Promise<string>;
   readonly #fetch: FetchLike;
+  readonly #clientId: string | undefined;
 
   constructor(options: SyncHttpClientOptions) {
     this.#base = options.url.replace(/\/+$/, '');
     this.#getToken = options.getToken;
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#clientId = options.clientId;
   }
 
   /** Identifies the server, so a store synced with another server starts from scratch. */
@@ -40,6 +44,7 @@ export class SyncHttpClient {
     return {
       authorization: `Bearer ${await this.#getToken()}`,
       [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
+      ...(this.#clientId ? { [CLIENT_HEADER]: this.#clientId } : {}),
       ...extra,
     };
   }

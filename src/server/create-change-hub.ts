@@ -6,6 +6,8 @@ import type { SqlDatabase } from './sql/sql-database.ts';
 export interface StreamSink {
   readonly collection: string;
   readonly workspaces: ReadonlySet<string>;
+  /** The client id the stream was opened with, if any: its own writes do not poke it. */
+  readonly origin?: string | undefined;
   /** "Something changed, pull." Data-free, so it can never run ahead of what a pull returns. */
   change(): void;
   /** "You may have missed changes, pull from your checkpoint." */
@@ -33,9 +35,10 @@ export async function createChangeHub(db: SqlDatabase, logger: Logger): Promise<
   const sinks = new Set<StreamSink>();
   const timers = new Map<string, NodeJS.Timeout>();
 
-  const poke = (collection: string, workspaces: readonly string[] | undefined): void => {
+  const poke = (collection: string, workspaces: readonly string[] | undefined, origin: string | undefined): void => {
     for (const sink of sinks) {
       if (sink.collection !== collection) continue;
+      if (origin !== undefined && sink.origin === origin) continue;
       if (workspaces && !workspaces.some((ws) => sink.workspaces.has(ws))) continue;
       sink.change();
     }
@@ -44,7 +47,7 @@ export async function createChangeHub(db: SqlDatabase, logger: Logger): Promise<
   const unlisten = await db.listen(CHANGES_CHANNEL, {
     onNotify(payload) {
       const notice = parseNotice(payload);
-      if (notice) poke(notice.c, notice.w);
+      if (notice) poke(notice.c, notice.w, notice.o);
       else logger.warn({ payload: payload.slice(0, 200) }, 'ignoring a malformed change notice');
     },
     onReconnect() {
@@ -77,12 +80,12 @@ export async function createChangeHub(db: SqlDatabase, logger: Logger): Promise<
   };
 }
 
-function parseNotice(payload: string): { c: string; w: string[] | undefined } | null {
+function parseNotice(payload: string): { c: string; w: string[] | undefined; o: string | undefined } | null {
   try {
-    const value = JSON.parse(payload) as { c?: unknown; w?: unknown };
+    const value = JSON.parse(payload) as { c?: unknown; w?: unknown; o?: unknown };
     if (typeof value.c !== 'string') return null;
     const w = Array.isArray(value.w) && value.w.every((ws): ws is string => typeof ws === 'string') ? value.w : undefined;
-    return { c: value.c, w };
+    return { c: value.c, w, o: typeof value.o === 'string' ? value.o : undefined };
   } catch {
     return null;
   }

@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
-import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '../protocol/protocol-version.ts';
+import { CLIENT_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION } from '../protocol/protocol-version.ts';
+import { clientIdOf } from './client-id.ts';
 import { verifyAccessToken, type AccessClaims } from './access-token.ts';
 import { handlePull } from './handle-pull.ts';
 import { handlePush } from './handle-push.ts';
@@ -33,7 +34,7 @@ export function createSyncApp(ctx: ServerContext): Hono {
   });
   app.use('*', cors({
     origin: typeof ctx.corsOrigin === 'string' ? ctx.corsOrigin : [...ctx.corsOrigin],
-    allowHeaders: ['authorization', 'content-type', PROTOCOL_HEADER],
+    allowHeaders: ['authorization', 'content-type', PROTOCOL_HEADER, CLIENT_HEADER],
     exposeHeaders: ['retry-after', PROTOCOL_HEADER],
     maxAge: 600,
   }));
@@ -68,7 +69,7 @@ export function createSyncApp(ctx: ServerContext): Hono {
   };
   app.post('/sync/:collection/pull', sync(handlePull));
   app.post('/sync/:collection/push', sync(handlePush));
-  app.get('/sync/:collection/stream', sync((_c, context, collection, claims) => openChangeStream(context, collection, claims)));
+  app.get('/sync/:collection/stream', sync((c, context, collection, claims) => openChangeStream(context, collection, claims, clientIdOf(c))));
 
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: 'NOT_FOUND: no such endpoint' } }, 404));
   app.onError((error, c) => {

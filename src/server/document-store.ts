@@ -151,11 +151,17 @@ const MAX_NOTIFY_WORKSPACES_BYTES = 7_000;
  * payload names the collection and workspaces so instances poke only the streams concerned;
  * when the list is too long it is left out and every stream of the collection is poked.
  */
-export async function notifyChange(db: SqlExecutor, collection: string, workspaces: ReadonlySet<string>): Promise<void> {
+export async function notifyChange(
+  db: SqlExecutor,
+  collection: string,
+  workspaces: ReadonlySet<string>,
+  origin?: string,
+): Promise<void> {
   const list = [...workspaces];
-  const payload = JSON.stringify({ c: collection, w: list });
+  // `o`: the client whose push this was; its own streams are not poked (no echo pulls).
+  const payload = JSON.stringify({ c: collection, w: list, ...(origin ? { o: origin } : {}) });
   await db.query('SELECT pg_notify($1, $2)', [
     CHANGES_CHANNEL,
-    Buffer.byteLength(payload) <= MAX_NOTIFY_WORKSPACES_BYTES ? payload : JSON.stringify({ c: collection }),
+    Buffer.byteLength(payload) <= MAX_NOTIFY_WORKSPACES_BYTES ? payload : JSON.stringify({ c: collection, ...(origin ? { o: origin } : {}) }),
   ]);
 }

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { clientIdOf } from './client-id.ts';
 import { z } from 'zod';
 import { toIssues } from '../collections/declare-collection.ts';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
@@ -43,6 +44,7 @@ export async function handlePush(c: Context, ctx: ServerContext, collection: Hos
     workspaces: claims.workspaces,
     rows: rows as RawPushRow[],
     now: ctx.now(),
+    origin: clientIdOf(c),
   });
   const name = collection.name;
   ctx.metrics.pushes.inc({ collection: name });

@@ -14,7 +14,7 @@ const MAX_QUEUED_BYTES = 64 * 1024;
  * per burst of changes, HEARTBEAT every `heartbeatMs`. Closed when the token expires: the
  * client reconnects with a fresh token.
  */
-export function openChangeStream(ctx: ServerContext, collection: HostedCollection, claims: AccessClaims): Response {
+export function openChangeStream(ctx: ServerContext, collection: HostedCollection, claims: AccessClaims, origin?: string): Response {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let closed = false;
   let changeQueued = false;
@@ -48,6 +48,7 @@ export function openChangeStream(ctx: ServerContext, collection: HostedCollectio
   const unsubscribe = ctx.hub.subscribe({
     collection: collection.name,
     workspaces: new Set(readableWorkspaces(collection, claims)),
+    origin,
     change() {
       // Coalesce a burst of notices into one poke: the client pulls everything anyway.
       if (changeQueued || closed) return;

@@ -53,7 +53,14 @@ export function toWire(stored: Pick<StoredDocument, 'doc' | 'deleted'>): WireDoc
  */
 export async function pushDocuments(
   db: SqlDatabase,
-  args: { collection: HostedCollection; workspaces: ReadonlySet<string>; rows: readonly RawPushRow[]; now: number },
+  args: {
+    collection: HostedCollection;
+    workspaces: ReadonlySet<string>;
+    rows: readonly RawPushRow[];
+    now: number;
+    /** The pushing client's id: its own stream is not poked about this write. */
+    origin?: string | undefined;
+  },
 ): Promise<PushOutcome> {
   const checked = args.rows.map((row, index) => checkPushRow(args.collection, args.workspaces, row, index));
   const refused = checked.filter(isRefused);
@@ -74,7 +81,7 @@ export async function pushDocuments(
       for (const row of result.written) changedWorkspaces.add(row.ws);
     }
     const rejected = await withMasters(tx, name, refused);
-    if (changedWorkspaces.size > 0) await notifyChange(tx, name, changedWorkspaces);
+    if (changedWorkspaces.size > 0) await notifyChange(tx, name, changedWorkspaces, args.origin);
     return { conflicts, rejected, written, unchanged };
   });
 }

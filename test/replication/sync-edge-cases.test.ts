@@ -125,3 +125,33 @@ describe('retention and sync', () => {
     await server.close();
   });
 });
+
+describe('echo suppression', () => {
+  it('does not make a client pull its own writes back, while other clients are poked', async () => {
+    ws = `echo-${++counter}`;
+    const server = await startTestServer({ backend: 'pglite' });
+    const token = await server.token([ws]);
+    const pulls = { a: 0 };
+    const countingFetch: typeof fetch = (input, init) => {
+      if (String(input).endsWith('/brainActions/pull')) pulls.a += 1;
+      return fetch(input, init);
+    };
+    const a = await openSyncedStore();
+    const b = await openSyncedStore();
+    const syncA = sync(a, { url: server.url, token, fetch: countingFetch, collections: ['brainActions'] });
+    const syncB = sync(b, { url: server.url, token, collections: ['brainActions'] });
+    await Promise.all([syncA.awaitInSync(), syncB.awaitInSync()]);
+    // Let the streams' initial RESYNC pulls settle before counting.
+    await until(syncA.status$, (s) => s.state === 'idle');
+    const before = pulls.a;
+
+    const arrived = until(b.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 3);
+    for (let i = 0; i < 3; i++) {
+      const id = await a.brainActions.createActionRecommendation(action(ws, { priority: i }));
+      await syncA.awaitWrite(id);
+    }
+    await arrived;
+    expect(pulls.a - before).toBe(0);
+    await server.close();
+  });
+});
