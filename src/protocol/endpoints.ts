@@ -19,6 +19,6 @@ export const endpoints = {
 
 /** Largest push batch and pull batch the server accepts (413 / 400 beyond). */
 export const MAX_PUSH_ROWS = 1_000;
-export const MAX_PULL_BATCH = 1_000;
+export const MAX_PULL_BATCH = 5_000;
 /** Largest request body in bytes (413 beyond). */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_PULL_BATCH } from './endpoints.ts';
 
 /**
  * Wire messages. A wire document is the collection's document plus `_deleted` (deletes are
@@ -19,7 +20,7 @@ export type SyncCheckpoint = z.infer<typeof checkpointSchema>;
 
 export const pullRequestSchema = z.strictObject({
   checkpoint: checkpointSchema.nullable(),
-  batchSize: z.number().int().min(1).max(1_000),
+  batchSize: z.number().int().min(1).max(MAX_PULL_BATCH),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 

@@ -3,7 +3,7 @@ import { deepEqual, type RxCollection } from 'rxdb';
 import type { BrainStore } from '../store/create-brain-store.ts';
 import type { CollectionName } from '../collections/declare-collection.ts';
 import { BrainStoreError, ERROR_CODES, type BrainStoreErrorCode } from '../errors/brain-store-error.ts';
-import { SYNC_COLLECTIONS } from '../protocol/endpoints.ts';
+import { MAX_PULL_BATCH, MAX_PUSH_ROWS, SYNC_COLLECTIONS } from '../protocol/endpoints.ts';
 import { SyncHttpClient, type FetchLike } from './sync-http-client.ts';
 import { PendingWrites } from './pending-writes.ts';
 import { RejectedWrites, type RejectedWrite } from './rejected-writes.ts';
@@ -32,8 +32,10 @@ export interface ReplicateBrainStoreOptions {
   readonly getToken?: () => string | Promise<string>;
   /** Keep pulling changes from the server's stream (default true); false syncs once. */
   readonly live?: boolean;
-  /** Documents per pull and push request (default 200, at most 1000). */
+  /** Documents per push request (default 200, at most 1000). */
   readonly batchSize?: number;
+  /** Documents per pull request (default 1000, at most 5000): larger pages make a first sync faster. */
+  readonly pullBatchSize?: number;
   /** Wait before retrying a failed pull or push, in ms (default 5000). */
   readonly retryTime?: number;
   /** Injected fetch (tests, custom agents). Default: the global fetch. */
@@ -71,10 +73,8 @@ export interface BrainSync {
 export function replicateBrainStore(store: BrainStore, options: ReplicateBrainStoreOptions): BrainSync {
   const getToken = options.getToken ?? (options.token !== undefined ? () => options.token as string : undefined);
   if (!getToken) throw new BrainStoreError('CONFIG', { parameters: { option: 'token' }, message: 'Pass `token` or `getToken`.' });
-  const batchSize = options.batchSize ?? 200;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000) {
-    throw new BrainStoreError('CONFIG', { parameters: { option: 'batchSize', value: batchSize }, message: 'batchSize must be 1 to 1000.' });
-  }
+  const batchSize = wholeOption('batchSize', options.batchSize ?? 200, MAX_PUSH_ROWS);
+  const pullBatchSize = wholeOption('pullBatchSize', options.pullBatchSize ?? 1_000, MAX_PULL_BATCH);
   const retryTime = options.retryTime ?? 5_000;
   const client = new SyncHttpClient({
     url: options.url,
@@ -98,6 +98,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       client,
       live: options.live ?? true,
       batchSize,
+      pullBatchSize,
       retryTime,
       backoff,
       now: store.now,
@@ -163,6 +164,13 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     resync: () => replications.forEach((replication) => replication.resync()),
     cancel,
   };
+}
+
+function wholeOption(option: string, value: number, max: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new BrainStoreError('CONFIG', { parameters: { option, value }, message: `${option} must be a whole number from 1 to ${max}.` });
+  }
+  return value;
 }
 
 function toBrainStoreError(error: unknown): BrainStoreError {

@@ -15,7 +15,10 @@ export interface CollectionReplicationOptions {
   readonly collection: RxCollection<SyncDoc>;
   readonly client: SyncHttpClient;
   readonly live: boolean;
+  /** Rows per push request. */
   readonly batchSize: number;
+  /** Documents per pull request (default: batchSize). */
+  readonly pullBatchSize?: number;
   readonly retryTime: number;
   readonly backoff: (attempt: number) => number;
   readonly now: () => number;
@@ -55,7 +58,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
     waitForLeadership: true,
     autoStart: true,
     pull: {
-      batchSize: options.batchSize,
+      batchSize: options.pullBatchSize ?? options.batchSize,
       handler: async (checkpoint, batchSize) => {
         const response = await client.postJson<PullResponse>(endpoints.pull(name), { checkpoint: checkpoint ?? null, batchSize });
         options.onSynced?.();

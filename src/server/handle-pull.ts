@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { toIssues } from '../collections/declare-collection.ts';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
 import { pullRequestSchema, type PullResponse } from '../protocol/messages.ts';
+import { MAX_PULL_BATCH } from '../protocol/endpoints.ts';
 import type { AccessClaims } from './access-token.ts';
 import { pullPage } from './document-store.ts';
 import type { HostedCollection } from './hosted-collections.ts';
@@ -25,7 +26,7 @@ export async function handlePull(c: Context, ctx: ServerContext, collection: Hos
   const parsed = pullRequestSchema.safeParse(body);
   if (!parsed.success) {
     throw new BrainStoreError('BAD_REQUEST', {
-      message: 'the pull body must be { checkpoint: { tx, seq } | null, batchSize: 1..1000 }',
+      message: `the pull body must be { checkpoint: { tx, seq } | null, batchSize: 1..${MAX_PULL_BATCH} }`,
       issues: toIssues(parsed.error).slice(0, 20),
     });
   }

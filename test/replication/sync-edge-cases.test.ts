@@ -47,7 +47,7 @@ describe.each(backends)('sync edge cases against %s', (backend) => {
     const server = await startTestServer({ backend });
     const token = await server.token([ws]);
     const a = await openSyncedStore();
-    const syncA = sync(a, { url: server.url, token, batchSize: 10 });
+    const syncA = sync(a, { url: server.url, token, batchSize: 10, pullBatchSize: 10 });
     await a.brainInsights.bulkCreateInsights({
       insights: Array.from({ length: count }, (_, i) => ({
         workspace_id: ws,
@@ -62,7 +62,7 @@ describe.each(backends)('sync edge cases against %s', (backend) => {
     await syncA.awaitInSync();
 
     const b = await openSyncedStore();
-    const syncB = sync(b, { url: server.url, token, batchSize: 10, live: false });
+    const syncB = sync(b, { url: server.url, token, batchSize: 10, pullBatchSize: 10, live: false });
     await syncB.awaitInSync();
     const pulled = await b.brainInsights.getInsightsByWorkspace({ workspace_id: ws, limit: 100 }).exec();
     expect(pulled).toHaveLength(count);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpoints } from '../../../src/protocol/endpoints.ts';
+import { endpoints, MAX_PULL_BATCH } from '../../../src/protocol/endpoints.ts';
 import { PROTOCOL_HEADER } from '../../../src/protocol/protocol-version.ts';
 import { startTestServer, type TestBackend, type TestServer } from '../../helpers/sync-server.ts';
 import { action, client } from '../fixtures.ts';
@@ -34,7 +34,7 @@ export function errorsContract(backend: TestBackend): void {
         [{ checkpoint: { tx: '99999999999999999999', seq: '1' }, batchSize: 10 }, endpoints.pull('brainActions')],
         [{ checkpoint: { tx: '1', seq: '9223372036854775808' }, batchSize: 10 }, endpoints.pull('brainActions')],
         [{ checkpoint: null, batchSize: 0 }, endpoints.pull('brainActions')],
-        [{ checkpoint: null, batchSize: 1_001 }, endpoints.pull('brainActions')],
+        [{ checkpoint: null, batchSize: MAX_PULL_BATCH + 1 }, endpoints.pull('brainActions')],
         [{ checkpoint: null, batchSize: 10, extra: 1 }, endpoints.pull('brainActions')],
         [{ rows: [{ newDocumentState: { id: 'x' } }] }, endpoints.push('brainActions')],
         [{ rows: 'nope' }, endpoints.push('brainActions')],
