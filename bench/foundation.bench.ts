@@ -12,7 +12,8 @@ import { benchMemoryRss } from './foundation/memory-rss.ts';
 
 const foundation: BenchModule = {
   name: 'foundation',
-  description: 'Client store on Dexie (fake-indexeddb) and memory storage: bulk insert vs raw Dexie, cold top-20 reads at 1k–100k, live latency, latest summary, RSS.',
+  description:
+    'Client store on Dexie (fake-indexeddb) and memory storage: bulk insert vs raw Dexie, cold top-20 reads at 1k–100k, live latency, latest summary, RSS.',
   async run(context) {
     const rows: Omit<BenchResult, 'group'>[] = [];
     for (const part of [benchBulkInsights, benchColdPriority, benchLiveLatency, benchLatestSummary, benchMemoryRss]) {

@@ -18,12 +18,15 @@ const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const SUFFIX = '.bench.ts';
 
 async function loadModules(): Promise<BenchModule[]> {
-  const files = readdirSync(BENCH_DIR).filter((file) => file.endsWith(SUFFIX)).sort();
+  const files = readdirSync(BENCH_DIR)
+    .filter((file) => file.endsWith(SUFFIX))
+    .sort();
   const modules: BenchModule[] = [];
   for (const file of files) {
     const loaded = (await import(pathToFileURL(join(BENCH_DIR, file)).href)) as { default?: BenchModule };
     if (!loaded.default) throw new Error(`${file} has no default export (a BenchModule)`);
-    if (`${loaded.default.name}${SUFFIX}` !== file) throw new Error(`${file} exports group "${loaded.default.name}"; name the file after its group`);
+    if (`${loaded.default.name}${SUFFIX}` !== file)
+      throw new Error(`${file} exports group "${loaded.default.name}"; name the file after its group`);
     modules.push(loaded.default);
   }
   return modules;
@@ -89,7 +92,17 @@ async function main(): Promise<number> {
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       context.log(`${module.name}: failed — ${message}`);
       groups[module.name] = finish('error', message.split('\n')[0]);
-      results.push({ group: module.name, id: 'run', name: `${module.name} (whole group)`, subject: '-', value: null, unit: '', target: null, status: 'error', note: message.split('\n')[0] ?? '' });
+      results.push({
+        group: module.name,
+        id: 'run',
+        name: `${module.name} (whole group)`,
+        subject: '-',
+        value: null,
+        unit: '',
+        target: null,
+        status: 'error',
+        note: message.split('\n')[0] ?? '',
+      });
     }
     context.log(`${module.name}: done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
   }

@@ -54,7 +54,16 @@ const sync: BenchModule = {
 
 function skippedRows(backend: ServerBackend, reason: string): Row[] {
   return PARTS.flatMap((part) =>
-    part.rows.map((row): Row => ({ id: `${part.id}.${backend}.${row}`, name: `${part.id} ${row}`, subject: backend, value: null, unit: '', target: null, status: 'skipped', note: reason })),
+    part.rows.map((row): Row => ({
+      id: `${part.id}.${backend}.${row}`,
+      name: `${part.id} ${row}`,
+      subject: backend,
+      value: null,
+      unit: '',
+      target: null,
+      status: 'skipped',
+      note: reason,
+    })),
   );
 }
 

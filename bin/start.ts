@@ -63,7 +63,17 @@ export async function runStart(argv: readonly string[], print: (line: string) =>
       metrics: { newLeadsCount: 12, hotLeadsCount: 3, warmLeadsCount: 5, coldLeadsCount: 4 },
     });
     await bot.brainInsights.bulkCreateInsights({
-      insights: [{ workspace_id: WORKSPACE, insight_type: 'trending_topic', pattern: 'Annual plan pricing', frequency: 9, examples: [], confidence: 'high', time_range: 'today' }],
+      insights: [
+        {
+          workspace_id: WORKSPACE,
+          insight_type: 'trending_topic',
+          pattern: 'Annual plan pricing',
+          frequency: 9,
+          examples: [],
+          confidence: 'high',
+          time_range: 'today',
+        },
+      ],
     });
     const ids: string[] = [];
     for (const [contact_id, priority, reason] of [
@@ -79,7 +89,9 @@ export async function runStart(argv: readonly string[], print: (line: string) =>
 
     log('dashboard ▸ markActionActioned c-103 (the bot sees it through the server)');
     await dashboard.brainActions.markActionActioned({ action_id: ids[2]!, actioned_by: 'dana' });
-    await firstValueFrom(bot.brainActions.getActionsByWorkspace({ workspace_id: WORKSPACE, status: 'actioned' }).$.pipe(filter((list) => list.length > 0)));
+    await firstValueFrom(
+      bot.brainActions.getActionsByWorkspace({ workspace_id: WORKSPACE, status: 'actioned' }).$.pipe(filter((list) => list.length > 0)),
+    );
     log(`bot ◂ c-103 is actioned by dana; dashboard shows ${latest.length} pending`);
 
     print(`\nServer ${server.url} stays up for your own clients:\n  token for workspace "${WORKSPACE}": ${token}\n`);

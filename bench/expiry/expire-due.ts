@@ -72,9 +72,10 @@ export async function benchExpireDue(context: BenchContext, storageName: ClientS
   }
   const ms = round(median(samples), 1);
   const docsRead = Math.max(...reads);
-  const dexieNote = storageName === 'dexie'
-    ? `; Dexie runs at ${label} (not 10k of 100k): fake-indexeddb maintains index entries in time linear in the index size, so expiring n of N costs O(n·N) — a separate full-size run took 48 s to seed 100k and 234 s to expire 10k; real IndexedDB figures come from Chromium`
-    : '';
+  const dexieNote =
+    storageName === 'dexie'
+      ? `; Dexie runs at ${label} (not 10k of 100k): fake-indexeddb maintains index entries in time linear in the index size, so expiring n of N costs O(n·N) — a separate full-size run took 48 s to seed 100k and 234 s to expire 10k; real IndexedDB figures come from Chromium`
+      : '';
   const details = { size, due, runs, samplesMs: samples.map((v) => round(v, 1)), docsRead: reads, storage: meterSnapshot };
   return [
     info({

@@ -141,14 +141,46 @@ export async function benchTimerTick(context: BenchContext, storageName: ClientS
     const nextStats = summarize(nextMs);
     const tickRead = Math.max(...tickReads);
     const nextRead = Math.max(...nextReads);
-    const tickNote = `median of ${ticks} ticks (p90 ${tick.p90} ms, max ${tick.max} ms) with ${pending} pending actions, none due: one periodic run of startExpiryCleanup ` +
+    const tickNote =
+      `median of ${ticks} ticks (p90 ${tick.p90} ms, max ${tick.max} ms) with ${pending} pending actions, none due: one periodic run of startExpiryCleanup ` +
       `(cleanupExpiredActions + retention purge), ${Math.max(...tickQueries)} storage queries per tick; plans: ${tickPlans}. The armed expiry timer itself is ` +
       `re-armed from a limit-1 live query updated by write events, not by ticks${loadNote()}`;
     return [
-      info({ id: `tick.${storageName}.ms`, name: `expiry timer tick, ${pending / 1000}k pending, none due`, subject: storageName, value: round(median(tickMs), 2), unit: 'ms', note: tickNote, details: { pending, ticks, ...tick, samplesMs: tickMs.map((v) => round(v, 3)), reads: tickReads } }),
-      judged({ id: `tick.${storageName}.docs-read`, name: `documents read per timer tick, ${pending / 1000}k pending`, subject: storageName, value: tickRead, unit: 'docs', target: { op: '<=', value: 1 }, note: `the most read by any of ${ticks} ticks: every query is an empty index range (nothing due, nothing to purge), independent of the ${pending} pending actions; the earliest expiry comes from the limit-1 live query (nextExpiry's read, 1 document, below), which only re-runs on writes` }),
-      info({ id: `tick.${storageName}.next-expiry.ms`, name: `nextExpiry(), ${pending / 1000}k pending`, subject: storageName, value: round(median(nextMs), 2), unit: 'ms', note: `median of ${coldRuns}, each on a freshly reopened store (p90 ${nextStats.p90} ms); plan: ${nextPlans}` }),
-      judged({ id: `tick.${storageName}.next-expiry.docs-read`, name: `documents read by nextExpiry(), ${pending / 1000}k pending`, subject: storageName, value: nextRead, unit: 'docs', target: { op: '<=', value: 1 }, note: 'limit-1 read of the [status, expires_at] index on a reopened store: one document whatever the number pending (on an open store a repeat is served from RxDB\'s query cache: 0)' }),
+      info({
+        id: `tick.${storageName}.ms`,
+        name: `expiry timer tick, ${pending / 1000}k pending, none due`,
+        subject: storageName,
+        value: round(median(tickMs), 2),
+        unit: 'ms',
+        note: tickNote,
+        details: { pending, ticks, ...tick, samplesMs: tickMs.map((v) => round(v, 3)), reads: tickReads },
+      }),
+      judged({
+        id: `tick.${storageName}.docs-read`,
+        name: `documents read per timer tick, ${pending / 1000}k pending`,
+        subject: storageName,
+        value: tickRead,
+        unit: 'docs',
+        target: { op: '<=', value: 1 },
+        note: `the most read by any of ${ticks} ticks: every query is an empty index range (nothing due, nothing to purge), independent of the ${pending} pending actions; the earliest expiry comes from the limit-1 live query (nextExpiry's read, 1 document, below), which only re-runs on writes`,
+      }),
+      info({
+        id: `tick.${storageName}.next-expiry.ms`,
+        name: `nextExpiry(), ${pending / 1000}k pending`,
+        subject: storageName,
+        value: round(median(nextMs), 2),
+        unit: 'ms',
+        note: `median of ${coldRuns}, each on a freshly reopened store (p90 ${nextStats.p90} ms); plan: ${nextPlans}`,
+      }),
+      judged({
+        id: `tick.${storageName}.next-expiry.docs-read`,
+        name: `documents read by nextExpiry(), ${pending / 1000}k pending`,
+        subject: storageName,
+        value: nextRead,
+        unit: 'docs',
+        target: { op: '<=', value: 1 },
+        note: "limit-1 read of the [status, expires_at] index on a reopened store: one document whatever the number pending (on an open store a repeat is served from RxDB's query cache: 0)",
+      }),
     ];
   } finally {
     subscription.unsubscribe();

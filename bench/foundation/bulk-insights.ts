@@ -52,7 +52,9 @@ async function rawDexieRxLayout(docs: BrainInsightDocument[]): Promise<number> {
   await quiesce();
   const { ms } = await timed(() => {
     const lwt = rxNow();
-    const rows = docs.map((doc) => fromStorageToDexie(booleanIndexes, { ...doc, _deleted: false, _attachments: {}, _rev: createRevision(token), _meta: { lwt } }));
+    const rows = docs.map((doc) =>
+      fromStorageToDexie(booleanIndexes, { ...doc, _deleted: false, _attachments: {}, _rev: createRevision(token), _meta: { lwt } }),
+    );
     return db.table('docs').bulkPut(rows);
   });
   db.close();
@@ -75,7 +77,9 @@ async function storageInstance(storage: RxStorage<any, any>, docs: BrainInsightD
   await quiesce();
   const { ms } = await timed(async () => {
     const lwt = rxNow();
-    const rows = docs.map((doc) => ({ document: { ...doc, _deleted: false, _attachments: {}, _rev: createRevision(token), _meta: { lwt } } }));
+    const rows = docs.map((doc) => ({
+      document: { ...doc, _deleted: false, _attachments: {}, _rev: createRevision(token), _meta: { lwt } },
+    }));
     const result = await instance.bulkWrite(rows, 'bench');
     if (result.error.length > 0) throw new Error(`storage bulkWrite failed for ${result.error.length} docs`);
   });
@@ -136,7 +140,10 @@ export async function benchBulkInsights(context: BenchContext): Promise<Row[]> {
   const runs = context.scale(5, 1);
   const rows: Row[] = [];
   for (const storageName of ['dexie', 'memory'] as const) {
-    const tiers: Tier[] = storageName === 'dexie' ? ['rawDexie', 'rawDexieRxLayout', 'storageInstance', 'collection', 'store'] : ['storageInstance', 'collection', 'store'];
+    const tiers: Tier[] =
+      storageName === 'dexie'
+        ? ['rawDexie', 'rawDexieRxLayout', 'storageInstance', 'collection', 'store']
+        : ['storageInstance', 'collection', 'store'];
     const samples = Object.fromEntries(tiers.map((tier) => [tier, [] as number[]])) as Record<Tier, number[]>;
     for (const tier of tiers) await measureTier(tier, storageName, 1_000); // warm-up: JIT, module init
     for (let run = 0; run < runs; run++) {
@@ -150,15 +157,53 @@ export async function benchBulkInsights(context: BenchContext): Promise<Row[]> {
     const ms = Object.fromEntries(tiers.map((tier) => [tier, round(median(samples[tier]), 1)])) as Record<Tier, number>;
     const validation = round(validationMs(count), 1);
     const details = { count, runs, medianMs: ms, samplesMs: samples, storeValidationCpuMs: validation };
-    rows.push(info({ id: `bulk-insights.${storageName}.store`, name: `bulkCreateInsights ×${count}`, subject: storageName, value: ms.store, unit: 'ms', note: `median of ${runs}`, details }));
+    rows.push(
+      info({
+        id: `bulk-insights.${storageName}.store`,
+        name: `bulkCreateInsights ×${count}`,
+        subject: storageName,
+        value: ms.store,
+        unit: 'ms',
+        note: `median of ${runs}`,
+        details,
+      }),
+    );
     if (storageName === 'dexie') {
-      rows.push(info({ id: 'bulk-insights.dexie.raw', name: `raw Dexie bulkPut ×${count}`, subject: 'dexie', value: ms.rawDexie, unit: 'ms', note: `same records, same indexes as brainInsights; median of ${runs}` }));
+      rows.push(
+        info({
+          id: 'bulk-insights.dexie.raw',
+          name: `raw Dexie bulkPut ×${count}`,
+          subject: 'dexie',
+          value: ms.rawDexie,
+          unit: 'ms',
+          note: `same records, same indexes as brainInsights; median of ${runs}`,
+        }),
+      );
       const ratio = round(ms.store / ms.rawDexie, 2);
       const breakdown = `raw bulkPut ${ms.rawDexie} ms → same with RxDB's index layout ${ms.rawDexieRxLayout} ms → RxDB storage bulkWrite ${ms.storageInstance} ms → collection.bulkInsert (no ajv) ${ms.collection} ms → store ${ms.store} ms (of which zod+invariants ≈ ${validation} ms CPU)`;
-      rows.push(judged({ id: 'bulk-insights.dexie.ratio', name: 'bulkCreateInsights / raw Dexie bulkPut', subject: 'dexie', value: ratio, unit: 'x', target: { op: '<=', value: 1.5 }, note: breakdown }));
+      rows.push(
+        judged({
+          id: 'bulk-insights.dexie.ratio',
+          name: 'bulkCreateInsights / raw Dexie bulkPut',
+          subject: 'dexie',
+          value: ratio,
+          unit: 'x',
+          target: { op: '<=', value: 1.5 },
+          note: breakdown,
+        }),
+      );
     } else {
       const ratio = round(ms.store / ms.storageInstance, 2);
-      rows.push(info({ id: 'bulk-insights.memory.ratio', name: 'bulkCreateInsights / RxDB memory-storage bulkWrite', subject: 'memory', value: ratio, unit: 'x', note: `no raw Dexie on memory: baseline is the bare storage instance (${ms.storageInstance} ms); collection.bulkInsert without ajv ${ms.collection} ms; zod+invariants ≈ ${validation} ms CPU` }));
+      rows.push(
+        info({
+          id: 'bulk-insights.memory.ratio',
+          name: 'bulkCreateInsights / RxDB memory-storage bulkWrite',
+          subject: 'memory',
+          value: ratio,
+          unit: 'x',
+          note: `no raw Dexie on memory: baseline is the bare storage instance (${ms.storageInstance} ms); collection.bulkInsert without ajv ${ms.collection} ms; zod+invariants ≈ ${validation} ms CPU`,
+        }),
+      );
     }
   }
   return rows;

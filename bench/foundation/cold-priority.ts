@@ -34,7 +34,9 @@ export async function benchColdPriority(context: BenchContext): Promise<Row[]> {
       const store = await openStore(subject, name);
       const seedStart = performance.now();
       await seed(store.database.brainActions, all.slice(seeded, size));
-      context.log(`cold priority ${storageName}: seeded ${size} (+${size - seeded} in ${((performance.now() - seedStart) / 1000).toFixed(1)} s)`);
+      context.log(
+        `cold priority ${storageName}: seeded ${size} (+${size - seeded} in ${((performance.now() - seedStart) / 1000).toFixed(1)} s)`,
+      );
       seeded = size;
       await store.close();
       const storageSamples: number[] = [];
@@ -54,16 +56,42 @@ export async function benchColdPriority(context: BenchContext): Promise<Row[]> {
       medians.push(value);
       const raw = subject.indexedDB ? round(await rawCursorMs(subject.indexedDB, name, WORKSPACE, runs), 2) : undefined;
       const storageMs = round(median(storageSamples), 2);
-      const note = `median of ${runs} (min ${round(Math.min(...samples), 2)}, max ${round(Math.max(...samples), 2)}), store reopened before each; ` +
+      const note =
+        `median of ${runs} (min ${round(Math.min(...samples), 2)}, max ${round(Math.max(...samples), 2)}), store reopened before each; ` +
         (raw === undefined ? '' : `raw fake-indexeddb cursor for the same 20 rows ${raw} ms, `) +
         `RxDB storage-instance query ${storageMs} ms, the rest is RxDB's collection layer + LiveQuery`;
-      const row = { id: `cold-priority.${storageName}.${label(size)}`, name: `getActionsByPriority cold exec, ${label(size)} pending`, subject: storageName, value, unit: 'ms', details: { size, runs, ...summarize(samples), samplesMs: samples, rawCursorMs: raw, storageQueryMs: storageMs, storageQuerySamplesMs: storageSamples } };
+      const row = {
+        id: `cold-priority.${storageName}.${label(size)}`,
+        name: `getActionsByPriority cold exec, ${label(size)} pending`,
+        subject: storageName,
+        value,
+        unit: 'ms',
+        details: {
+          size,
+          runs,
+          ...summarize(samples),
+          samplesMs: samples,
+          rawCursorMs: raw,
+          storageQueryMs: storageMs,
+          storageQuerySamplesMs: storageSamples,
+        },
+      };
       rows.push(storageName === 'dexie' ? judged({ ...row, target: { op: '<=', value: TARGET_MS }, note }) : info({ ...row, note }));
     }
     const growth = round(medians[medians.length - 1]! / medians[0]!, 2);
-    const growthRow = { id: `cold-priority.${storageName}.growth`, name: `getActionsByPriority growth 1k→${label(sizes[sizes.length - 1]!)}`, subject: storageName, value: growth, unit: 'x' };
+    const growthRow = {
+      id: `cold-priority.${storageName}.growth`,
+      name: `getActionsByPriority growth 1k→${label(sizes[sizes.length - 1]!)}`,
+      subject: storageName,
+      value: growth,
+      unit: 'x',
+    };
     const growthNote = `ratio of medians; an index range walk that stops after 20 matches is size-independent`;
-    rows.push(storageName === 'dexie' ? judged({ ...growthRow, target: { op: '<=', value: TARGET_GROWTH }, note: growthNote }) : info({ ...growthRow, note: growthNote }));
+    rows.push(
+      storageName === 'dexie'
+        ? judged({ ...growthRow, target: { op: '<=', value: TARGET_GROWTH }, note: growthNote })
+        : info({ ...growthRow, note: growthNote }),
+    );
     const last = await openStore(subject, name);
     await disposeStore(last);
   }

@@ -34,13 +34,33 @@ export async function benchLatestSummary(context: BenchContext): Promise<Row[]> 
       2,
     );
     if (answer?.created_at !== newest) throw new Error('getLatestSummary did not return the newest summary');
-    rows.push(info({ id: `latest-summary.${storageName}.cold`, name: `getLatestSummary cold exec, ${label} summaries`, subject: storageName, value: round(median(samples), 2), unit: 'ms', note: `median of ${runs}, store reopened before each (seeding took ${seedSeconds} s)`, details: { size, ...summarize(samples), samplesMs: samples } }));
+    rows.push(
+      info({
+        id: `latest-summary.${storageName}.cold`,
+        name: `getLatestSummary cold exec, ${label} summaries`,
+        subject: storageName,
+        value: round(median(samples), 2),
+        unit: 'ms',
+        note: `median of ${runs}, store reopened before each (seeding took ${seedSeconds} s)`,
+        details: { size, ...summarize(samples), samplesMs: samples },
+      }),
+    );
 
     // Warm: the same LiveQuery again on an open store (RxDB's query cache answers).
     const opened = await openStore(subject, name);
     const live = opened.brainSummaries.getLatestSummary({ workspace_id: WORKSPACE });
     const warm = await sample(runs, 2, () => live.exec());
-    rows.push(info({ id: `latest-summary.${storageName}.warm`, name: `getLatestSummary warm exec, ${label} summaries`, subject: storageName, value: round(median(warm), 2), unit: 'ms', note: `median of ${runs}, same LiveQuery on an open store`, details: { ...summarize(warm) } }));
+    rows.push(
+      info({
+        id: `latest-summary.${storageName}.warm`,
+        name: `getLatestSummary warm exec, ${label} summaries`,
+        subject: storageName,
+        value: round(median(warm), 2),
+        unit: 'ms',
+        note: `median of ${runs}, same LiveQuery on an open store`,
+        details: { ...summarize(warm) },
+      }),
+    );
     await disposeStore(opened);
   }
   return rows;

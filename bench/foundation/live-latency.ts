@@ -21,7 +21,12 @@ const TARGET_P99_MS = 16;
 const TIMEOUT_MS = 10_000;
 
 const action = (priority: number): CreateActionArgs => ({
-  workspace_id: WORKSPACE, contact_id: 'contact-live', action_type: 'follow_up', priority, urgency: 'today', reason: 'Live latency probe',
+  workspace_id: WORKSPACE,
+  contact_id: 'contact-live',
+  action_type: 'follow_up',
+  priority,
+  urgency: 'today',
+  reason: 'Live latency probe',
 });
 
 interface Scenario {
@@ -50,7 +55,8 @@ async function measure(probe: EmissionProbe<BrainAction[]>, scenario: Scenario, 
     else if (i >= warmups) {
       const ms = emission.at - start;
       samples.push(ms);
-      if (ms > TARGET_P99_MS) slow.push({ ms: round(ms, 1), gcMs: round(gc.pauseWithin(start, emission.at), 1), cpuMs: round(emission.cpuMs - startCpu, 1) });
+      if (ms > TARGET_P99_MS)
+        slow.push({ ms: round(ms, 1), gcMs: round(gc.pauseWithin(start, emission.at), 1), cpuMs: round(emission.cpuMs - startCpu, 1) });
     }
     extra += Math.max(0, probe.count - before - 1);
   }
@@ -79,8 +85,15 @@ function scenarios(store: BrainStore, probe: EmissionProbe<BrainAction[]>, lowId
         return () => doc!.incrementalPatch({ priority: 100, priority_rank: 0 });
       },
     },
-    { id: 'insert-enters', name: 'insert entering the top 20', prepare: async () => () => store.brainActions.createActionRecommendation(action(100)) },
-    { id: 'update-leaves', name: 'dismissAction of a top-20 action', prepare: async () => {
+    {
+      id: 'insert-enters',
+      name: 'insert entering the top 20',
+      prepare: async () => () => store.brainActions.createActionRecommendation(action(100)),
+    },
+    {
+      id: 'update-leaves',
+      name: 'dismissAction of a top-20 action',
+      prepare: async () => {
         const id = probe.latest![0]!.id;
         return () => store.brainActions.dismissAction({ action_id: id });
       },
@@ -110,25 +123,65 @@ export async function benchLiveLatency(context: BenchContext): Promise<Row[]> {
   const gc = new GcTracker();
   for (const storageName of CLIENT_STORAGES) {
     const store = await openStore(makeStorage(storageName), benchDatabaseName('live'));
-    const docs = pendingActions(size, { workspace_id: WORKSPACE, newest: Date.now() - 60_000, priority: (random) => Math.floor(random() * 91), seed: 7 });
+    const docs = pendingActions(size, {
+      workspace_id: WORKSPACE,
+      newest: Date.now() - 60_000,
+      priority: (random) => Math.floor(random() * 91),
+      seed: 7,
+    });
     await seed(store.database.brainActions, docs);
-    const low = docs.filter((doc) => doc.priority <= 10).sort((a, b) => a.created_at - b.created_at).map((doc: BrainActionDocument) => doc.id);
-    const shuffled = [...low.slice(warmups + runs)].sort(((random) => () => random() - 0.5)(prng(9)));
+    const low = docs
+      .filter((doc) => doc.priority <= 10)
+      .sort((a, b) => a.created_at - b.created_at)
+      .map((doc: BrainActionDocument) => doc.id);
+    const shuffled = [...low.slice(warmups + runs)].sort(
+      (
+        (random) => () =>
+          random() - 0.5
+      )(prng(9)),
+    );
     const probe = new EmissionProbe(store.brainActions.getActionsByPriority({ workspace_id: WORKSPACE }).$);
     await probe.first(TIMEOUT_MS);
     for (const scenario of scenarios(store, probe, low, warmups + runs)) {
       const { samples, timeouts, extra, slow } = await measure(probe, scenario, warmups, runs, gc);
       context.log(`live ${storageName} ${scenario.id}: p50 ${round(percentile(samples, 50), 2)} ms`);
       const stats = summarize(samples);
-      const note = `${runs} samples after ${warmups} warm-ups; p50 ${stats.p50} ms, max ${stats.max} ms` +
+      const note =
+        `${runs} samples after ${warmups} warm-ups; p50 ${stats.p50} ms, max ${stats.max} ms` +
         (slow.length ? `; ${slow.length} above ${TARGET_P99_MS} ms — ${describeSlow(slow)}` : '') +
-        (timeouts ? `; ${timeouts} writes never emitted` : '') + (extra ? `; ${extra} extra emissions` : '');
-      const row = { id: `live.${storageName}.${scenario.id}.p99`, name: `live ${scenario.name}, p99 (10k)`, subject: storageName, value: timeouts ? null : stats.p99, unit: 'ms', details: { size, ...stats, timeouts, extra, slow, loadAverage: loadavg().map((l) => round(l, 2)), samplesMs: samples.map((ms) => round(ms, 3)) } };
+        (timeouts ? `; ${timeouts} writes never emitted` : '') +
+        (extra ? `; ${extra} extra emissions` : '');
+      const row = {
+        id: `live.${storageName}.${scenario.id}.p99`,
+        name: `live ${scenario.name}, p99 (10k)`,
+        subject: storageName,
+        value: timeouts ? null : stats.p99,
+        unit: 'ms',
+        details: {
+          size,
+          ...stats,
+          timeouts,
+          extra,
+          slow,
+          loadAverage: loadavg().map((l) => round(l, 2)),
+          samplesMs: samples.map((ms) => round(ms, 3)),
+        },
+      };
       rows.push(judged({ ...row, target: { op: '<=', value: TARGET_P99_MS }, note }));
     }
     const perKind = context.scale(20, 5);
     const quiet = await quietEmissions(store, probe, shuffled, perKind);
-    rows.push(judged({ id: `live.${storageName}.quiet`, name: 'emissions for writes that leave the top 20 unchanged', subject: storageName, value: quiet, unit: 'emissions', target: { op: '==', value: 0 }, note: `${perKind} low-priority inserts + ${perKind} low re-prioritisations + ${perKind} dismissals outside the top 20` }));
+    rows.push(
+      judged({
+        id: `live.${storageName}.quiet`,
+        name: 'emissions for writes that leave the top 20 unchanged',
+        subject: storageName,
+        value: quiet,
+        unit: 'emissions',
+        target: { op: '==', value: 0 },
+        note: `${perKind} low-priority inserts + ${perKind} low re-prioritisations + ${perKind} dismissals outside the top 20`,
+      }),
+    );
     probe.stop();
     await disposeStore(store);
   }

@@ -24,7 +24,11 @@ async function main(): Promise<void> {
   const before = process.memoryUsage();
   // Generated in chunks so the fixture array itself is not part of "loaded".
   for (let start = 0; start < size; start += 10_000) {
-    const docs = pendingActions(Math.min(10_000, size - start), { workspace_id: 'w-memory', newest: Date.now() - 60_000 - start, seed: start + 1 });
+    const docs = pendingActions(Math.min(10_000, size - start), {
+      workspace_id: 'w-memory',
+      newest: Date.now() - 60_000 - start,
+      seed: start + 1,
+    });
     await seed(store.database.brainActions, docs);
   }
   const top = await store.brainActions.getActionsByPriority({ workspace_id: 'w-memory' }).exec();

@@ -36,8 +36,28 @@ export async function benchMemoryRss(context: BenchContext): Promise<Row[]> {
     const label = `${size / 1000}k`;
     context.log(`memory ${storageName}: +${round(result.rssDeltaMB, 0)} MB RSS, peak ${round(result.maxRssMB, 0)} MB`);
     const details = Object.fromEntries(Object.entries(result).map(([key, value]) => [key, round(value, 1)]));
-    rows.push(info({ id: `memory.${storageName}.rss-delta`, name: `RSS growth with ${label} actions loaded`, subject: storageName, value: round(result.rssDeltaMB, 0), unit: 'MB', note: `fresh process; after GC: RSS ${round(result.rssBeforeMB, 0)} → ${round(result.rssAfterMB, 0)} MB, JS heap +${round(result.heapUsedDeltaMB, 0)} MB`, details }));
-    rows.push(info({ id: `memory.${storageName}.peak`, name: `peak RSS loading ${label} actions`, subject: storageName, value: round(result.maxRssMB, 0), unit: 'MB', note: 'process maxRSS (includes seeding garbage before GC)', details }));
+    rows.push(
+      info({
+        id: `memory.${storageName}.rss-delta`,
+        name: `RSS growth with ${label} actions loaded`,
+        subject: storageName,
+        value: round(result.rssDeltaMB, 0),
+        unit: 'MB',
+        note: `fresh process; after GC: RSS ${round(result.rssBeforeMB, 0)} → ${round(result.rssAfterMB, 0)} MB, JS heap +${round(result.heapUsedDeltaMB, 0)} MB`,
+        details,
+      }),
+    );
+    rows.push(
+      info({
+        id: `memory.${storageName}.peak`,
+        name: `peak RSS loading ${label} actions`,
+        subject: storageName,
+        value: round(result.maxRssMB, 0),
+        unit: 'MB',
+        note: 'process maxRSS (includes seeding garbage before GC)',
+        details,
+      }),
+    );
   }
   return rows;
 }

@@ -21,7 +21,10 @@ export async function rawCursorMs(indexedDB: IDBFactory, databaseName: string, w
   });
   const read = () =>
     new Promise<void>((resolve, reject) => {
-      const index = db.transaction('docs', 'readonly').objectStore('docs').index(`[${[...INDEX, 'id'].join('+')}]`);
+      const index = db
+        .transaction('docs', 'readonly')
+        .objectStore('docs')
+        .index(`[${[...INDEX, 'id'].join('+')}]`);
       const cursor = index.openCursor(IDBKeyRange.bound(['0', workspace, 'pending', -Infinity], ['0', workspace, 'pending', []]));
       let rows = 0;
       cursor.onerror = () => reject(cursor.error ?? new Error('index cursor failed'));

@@ -61,9 +61,7 @@ export interface BenchModule {
 }
 
 /** Builds a result judged against `target` (status met / missed). */
-export function judged(
-  row: Omit<BenchResult, 'group' | 'status' | 'target'> & { target: Target },
-): Omit<BenchResult, 'group'> {
+export function judged(row: Omit<BenchResult, 'group' | 'status' | 'target'> & { target: Target }): Omit<BenchResult, 'group'> {
   return { ...row, status: row.value === null ? 'error' : meets(row.value, row.target) ? 'met' : 'missed' };
 }
 

@@ -122,7 +122,12 @@ export function summaryDocuments(count: number, workspace_id: string, newest: nu
       summary_text: `Day summary ${i}: ${int(random, 40)} new leads, pricing questions dominate; two hot leads ready for handoff.`,
       summary_type: pick(random, SUMMARY_TYPES),
       trigger: pick(random, SUMMARY_TRIGGERS),
-      metrics: { newLeadsCount: int(random, 40), hotLeadsCount: int(random, 5), warmLeadsCount: int(random, 10), coldLeadsCount: int(random, 20) },
+      metrics: {
+        newLeadsCount: int(random, 40),
+        hotLeadsCount: int(random, 5),
+        warmLeadsCount: int(random, 10),
+        coldLeadsCount: int(random, 20),
+      },
       created_at,
       created_desc: descendingTime(created_at),
     });

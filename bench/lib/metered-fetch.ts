@@ -20,7 +20,12 @@ export class MeteredFetch {
   readonly fetch: FetchLike = async (input, init) => {
     const match = /\/sync\/([^/]+)\/(pull|push)$/.exec(new URL(input).pathname);
     if (!match) return fetch(input, init);
-    const record: RequestRecord = { kind: match[2] as 'pull' | 'push', collection: decodeURIComponent(match[1]!), start: performance.now(), end: Number.NaN };
+    const record: RequestRecord = {
+      kind: match[2] as 'pull' | 'push',
+      collection: decodeURIComponent(match[1]!),
+      start: performance.now(),
+      end: Number.NaN,
+    };
     this.records.push(record);
     try {
       return await fetch(input, init);

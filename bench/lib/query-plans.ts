@@ -22,7 +22,12 @@ export function recordQueryPlans(collection: RxCollection<any>): { plans: PlanRe
   instance.query = async (prepared) => {
     const result = await query(prepared);
     const plan = prepared.queryPlan;
-    plans.push({ index: plan.index, selectorSatisfiedByIndex: plan.selectorSatisfiedByIndex, sortSatisfiedByIndex: plan.sortSatisfiedByIndex, returned: result.documents.length });
+    plans.push({
+      index: plan.index,
+      selectorSatisfiedByIndex: plan.selectorSatisfiedByIndex,
+      sortSatisfiedByIndex: plan.sortSatisfiedByIndex,
+      returned: result.documents.length,
+    });
     return result;
   };
   return {

@@ -11,7 +11,9 @@ export async function seed<Doc>(collection: RxCollection<Doc>, docs: readonly Do
   for (let start = 0; start < docs.length; start += CHUNK) {
     const result = await collection.bulkInsert(docs.slice(start, start + CHUNK));
     if (result.error.length > 0) {
-      throw new Error(`seeding ${collection.name} failed for ${result.error.length} documents: ${JSON.stringify(result.error[0]).slice(0, 500)}`);
+      throw new Error(
+        `seeding ${collection.name} failed for ${result.error.length} documents: ${JSON.stringify(result.error[0]).slice(0, 500)}`,
+      );
     }
     onProgress?.(Math.min(docs.length, start + CHUNK));
   }

@@ -26,7 +26,10 @@ export class StorageMeter {
 
   constructor(collection: RxCollection<any>) {
     const instance = collection.storageInstance as unknown as RxStorageInstance<any, any, any>;
-    const patch = <K extends 'query' | 'findDocumentsById' | 'count' | 'bulkWrite'>(key: K, replacement: RxStorageInstance<any, any, any>[K]) => {
+    const patch = <K extends 'query' | 'findDocumentsById' | 'count' | 'bulkWrite'>(
+      key: K,
+      replacement: RxStorageInstance<any, any, any>[K],
+    ) => {
       const hadOwn = Object.hasOwn(instance, key);
       const previous = instance[key];
       instance[key] = replacement as never;

@@ -17,7 +17,8 @@ import type { SqlDatabase, SqlExecutor } from '../../src/server/sql/sql-database
 export type ServerBackend = 'pglite' | 'postgres';
 export const SERVER_BACKENDS: readonly ServerBackend[] = ['pglite', 'postgres'];
 
-export const POSTGRES_URL = process.env['BRAIN_STORE_BENCH_PG_URL'] ?? process.env['BRAIN_STORE_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432';
+export const POSTGRES_URL =
+  process.env['BRAIN_STORE_BENCH_PG_URL'] ?? process.env['BRAIN_STORE_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432';
 
 /** Why PostgreSQL cannot be used here, or undefined when it answers. */
 export async function postgresUnavailable(): Promise<string | undefined> {
@@ -60,7 +61,13 @@ export class SqlMeter {
     this.byStatement.set(key, entry);
   }
 
-  snapshot(): { statements: number; queryMs: number; transactions: number; transactionMs: number; byStatement: Record<string, { count: number; ms: number }> } {
+  snapshot(): {
+    statements: number;
+    queryMs: number;
+    transactions: number;
+    transactionMs: number;
+    byStatement: Record<string, { count: number; ms: number }>;
+  } {
     const byStatement: Record<string, { count: number; ms: number }> = {};
     for (const [key, value] of this.byStatement) byStatement[key] = { count: value.count, ms: Math.round(value.ms * 10) / 10 };
     return {

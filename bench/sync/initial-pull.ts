@@ -92,19 +92,38 @@ export async function benchInitialPull(context: BenchContext, server: BenchServe
     const serverBefore = await serverRouteTime(server.url, ROUTE);
     server.meter.reset();
     start = performance.now();
-    const sync = replicateBrainStore(store, { url: server.url, token, live: false, batchSize: PULL_BATCH, collections: [COLLECTION], fetch: fetcher.fetch });
+    const sync = replicateBrainStore(store, {
+      url: server.url,
+      token,
+      live: false,
+      batchSize: PULL_BATCH,
+      collections: [COLLECTION],
+      fetch: fetcher.fetch,
+    });
     await sync.awaitInSync();
     const count = await store.database.brainActions.count().exec();
     const ms = performance.now() - start;
     const http = fetcher.total('pull');
     const serverAfter = await serverRouteTime(server.url, ROUTE);
     const meta = sumCosts(metered.costs, (name) => name.startsWith('rx-replication-meta-'));
-    pulls.push({ ms, httpMs: http.ms, requests: http.requests, serverMs: serverAfter.ms - serverBefore.ms, serverSqlMs: server.meter.queryMs, clientWriteMs: writes.writeMs, clientIndexMs: writes.indexMs, metaMs: meta.writeMs + meta.indexMs, metaDocs: meta.docsWritten });
+    pulls.push({
+      ms,
+      httpMs: http.ms,
+      requests: http.requests,
+      serverMs: serverAfter.ms - serverBefore.ms,
+      serverSqlMs: server.meter.queryMs,
+      clientWriteMs: writes.writeMs,
+      clientIndexMs: writes.indexMs,
+      metaMs: meta.writeMs + meta.indexMs,
+      metaDocs: meta.docsWritten,
+    });
     writes.stop();
     await sync.cancel();
     await disposeStore(store);
     if (count !== size) throw new Error(`the pull stored ${count} documents, expected ${size}`);
-    context.log(`pull ${subject} run ${run + 1}: pull ${round(ms, 0)} ms, raw select ${round(selectMs.at(-1)!, 0)} ms + raw insert ${round(insertMs.at(-1)!, 0)} ms`);
+    context.log(
+      `pull ${subject} run ${run + 1}: pull ${round(ms, 0)} ms, raw select ${round(selectMs.at(-1)!, 0)} ms + raw insert ${round(insertMs.at(-1)!, 0)} ms`,
+    );
   }
 
   const pullMs = median(pulls.map((sample) => sample.ms));
@@ -123,15 +142,69 @@ export async function benchInitialPull(context: BenchContext, server: BenchServe
     `+ ${round(otherMs, 0)} ms other (loopback HTTP, undici JSON parse, RxDB replication bookkeeping, GC)`;
   const indexShare = median(insertIndexMs);
   const baseline = `raw SELECT (server pull statement, ${Math.ceil(size / PULL_BATCH)} pages of ${PULL_BATCH}) ${round(select, 0)} ms + raw bulkInsert into memory storage ${round(insert, 0)} ms (of which index maintenance ${round(indexShare, 0)} ms)`;
-  const details = { size, runs, batchSize: PULL_BATCH, insertIndexMs: insertIndexMs.map((v) => round(v, 1)), pullMs: pulls.map((p) => round(p.ms, 1)), selectMs: selectMs.map((v) => round(v, 1)), insertMs: insertMs.map((v) => round(v, 1)), breakdown: pulls, serverSql: server.meter.snapshot() };
-  const ratioNote = `median of ${runs}; ${baseline}; ${breakdown}` + (ratio > TARGET_RATIO ? `; over target: ${missReason(typical, select, insert)}` : '') + loadNote();
-  const rateNote = `${size} documents in ${round(pullMs / 1000, 2)} s (median of ${runs}), batchSize ${PULL_BATCH}` + (docsPerS < TARGET_DOCS_PER_S ? `; under target: ${rateReason(size, insert, indexShare, typical)}` : '') + loadNote();
+  const details = {
+    size,
+    runs,
+    batchSize: PULL_BATCH,
+    insertIndexMs: insertIndexMs.map((v) => round(v, 1)),
+    pullMs: pulls.map((p) => round(p.ms, 1)),
+    selectMs: selectMs.map((v) => round(v, 1)),
+    insertMs: insertMs.map((v) => round(v, 1)),
+    breakdown: pulls,
+    serverSql: server.meter.snapshot(),
+  };
+  const ratioNote =
+    `median of ${runs}; ${baseline}; ${breakdown}` +
+    (ratio > TARGET_RATIO ? `; over target: ${missReason(typical, select, insert)}` : '') +
+    loadNote();
+  const rateNote =
+    `${size} documents in ${round(pullMs / 1000, 2)} s (median of ${runs}), batchSize ${PULL_BATCH}` +
+    (docsPerS < TARGET_DOCS_PER_S ? `; under target: ${rateReason(size, insert, indexShare, typical)}` : '') +
+    loadNote();
   return [
-    judged({ id: `pull.${subject}.ratio`, name: 'initial pull 100k / (raw SELECT + raw insert)', subject, value: ratio, unit: 'x', target: { op: '<=', value: TARGET_RATIO }, note: ratioNote, details }),
-    judged({ id: `pull.${subject}.docs-per-s`, name: 'initial pull 100k into memory storage', subject, value: docsPerS, unit: 'docs/s', target: { op: '>=', value: TARGET_DOCS_PER_S }, note: rateNote }),
-    info({ id: `pull.${subject}.ms`, name: 'initial pull 100k (replicateBrainStore, live: false)', subject, value: round(pullMs, 0), unit: 'ms', note: breakdown }),
-    info({ id: `pull.${subject}.raw-select`, name: 'raw SELECT of the same 100k rows', subject, value: round(select, 0), unit: 'ms', note: `the server's pull statement run directly, page by page (${PULL_BATCH} per page)` }),
-    info({ id: `pull.${subject}.raw-insert`, name: 'raw bulkInsert of the same 100k docs into memory storage', subject, value: round(insert, 0), unit: 'ms', note: `collection.bulkInsert in batches of ${PULL_BATCH} (same ajv + invariant validation as the pull's writes)` }),
+    judged({
+      id: `pull.${subject}.ratio`,
+      name: 'initial pull 100k / (raw SELECT + raw insert)',
+      subject,
+      value: ratio,
+      unit: 'x',
+      target: { op: '<=', value: TARGET_RATIO },
+      note: ratioNote,
+      details,
+    }),
+    judged({
+      id: `pull.${subject}.docs-per-s`,
+      name: 'initial pull 100k into memory storage',
+      subject,
+      value: docsPerS,
+      unit: 'docs/s',
+      target: { op: '>=', value: TARGET_DOCS_PER_S },
+      note: rateNote,
+    }),
+    info({
+      id: `pull.${subject}.ms`,
+      name: 'initial pull 100k (replicateBrainStore, live: false)',
+      subject,
+      value: round(pullMs, 0),
+      unit: 'ms',
+      note: breakdown,
+    }),
+    info({
+      id: `pull.${subject}.raw-select`,
+      name: 'raw SELECT of the same 100k rows',
+      subject,
+      value: round(select, 0),
+      unit: 'ms',
+      note: `the server's pull statement run directly, page by page (${PULL_BATCH} per page)`,
+    }),
+    info({
+      id: `pull.${subject}.raw-insert`,
+      name: 'raw bulkInsert of the same 100k docs into memory storage',
+      subject,
+      value: round(insert, 0),
+      unit: 'ms',
+      note: `collection.bulkInsert in batches of ${PULL_BATCH} (same ajv + invariant validation as the pull's writes)`,
+    }),
   ];
 }
 
@@ -141,7 +214,10 @@ function missReason(sample: PullSample, select: number, insert: number): string 
     { label: 'server beyond the raw SELECT (token check, JSON.stringify of pages)', ms: sample.serverMs - select },
     { label: 'client storage beyond the raw insert', ms: sample.clientWriteMs + sample.clientIndexMs - insert },
     { label: "RxDB replication's meta instance writes (an assumed-master copy of every document)", ms: sample.metaMs },
-    { label: 'transport + other RxDB replication work (loopback HTTP, response parse, GC)', ms: sample.ms - sample.serverMs - sample.clientWriteMs - sample.clientIndexMs - sample.metaMs },
+    {
+      label: 'transport + other RxDB replication work (loopback HTTP, response parse, GC)',
+      ms: sample.ms - sample.serverMs - sample.clientWriteMs - sample.clientIndexMs - sample.metaMs,
+    },
   ].sort((a, b) => b.ms - a.ms);
   return parts.map((part) => `${part.label} ${part.ms >= 0 ? '+' : ''}${round(part.ms, 0)} ms`).join(', ');
 }

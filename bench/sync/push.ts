@@ -50,7 +50,14 @@ async function pushOnce(server: BenchServer, token: string, docs: readonly Brain
     const before = await serverRouteTime(server.url, ROUTE);
     server.meter.reset();
     const start = performance.now();
-    const sync = replicateBrainStore(store, { url: server.url, token, live: false, batchSize, collections: [COLLECTION], fetch: fetcher.fetch });
+    const sync = replicateBrainStore(store, {
+      url: server.url,
+      token,
+      live: false,
+      batchSize,
+      collections: [COLLECTION],
+      fetch: fetcher.fetch,
+    });
     await sync.awaitInSync();
     const ms = performance.now() - start;
     await sync.cancel();
@@ -59,7 +66,15 @@ async function pushOnce(server: BenchServer, token: string, docs: readonly Brain
     const after = await serverRouteTime(server.url, ROUTE);
     const meta = sumCosts(metered.costs, (name) => name.startsWith('rx-replication-meta-'));
     return {
-      metaMs: meta.writeMs + meta.indexMs, ms, httpMs: http.ms, requests: http.requests, serverMs: after.ms - before.ms, serverSqlMs: sql.queryMs, serverTransactionMs: sql.transactionMs, byStatement: sql.byStatement };
+      metaMs: meta.writeMs + meta.indexMs,
+      ms,
+      httpMs: http.ms,
+      requests: http.requests,
+      serverMs: after.ms - before.ms,
+      serverSqlMs: sql.queryMs,
+      serverTransactionMs: sql.transactionMs,
+      byStatement: sql.byStatement,
+    };
   } finally {
     await disposeStore(store);
   }
@@ -108,7 +123,15 @@ export async function benchPush(context: BenchContext, server: BenchServer): Pro
     `[transactions ${round(typical.serverTransactionMs, 0)} ms: ${statements}; outside SQL ${round(serverOutsideSql, 0)} ms: body parse, zod shape check, per-row schema validation, token check] ` +
     `+ ${round(clientMs, 0)} ms client and transport, of which RxDB's meta instance writes ${round(typical.metaMs, 0)} ms (assumed-master rows for each pushed document); ` +
     `the rest RxDB upstream reading the fork, request JSON, loopback HTTP, GC`;
-  const details = { size, runs, batchSize: PUSH_BATCH, pushMs: pushes.map((p) => round(p.ms, 1)), rawMs: rawMs.map((v) => round(v, 1)), samples: pushes, atDefaultBatch: atDefault };
+  const details = {
+    size,
+    runs,
+    batchSize: PUSH_BATCH,
+    pushMs: pushes.map((p) => round(p.ms, 1)),
+    rawMs: rawMs.map((v) => round(v, 1)),
+    samples: pushes,
+    atDefaultBatch: atDefault,
+  };
   let note = `median of ${runs}; raw batched INSERT (${Math.ceil(size / PUSH_BATCH)} statements of ${PUSH_BATCH}, jsonb_to_recordset) ${round(raw, 0)} ms; ${breakdown}`;
   if (ratio > TARGET_RATIO) {
     const parts = [
@@ -120,9 +143,39 @@ export async function benchPush(context: BenchContext, server: BenchServer): Pro
   }
   note += loadNote();
   return [
-    judged({ id: `push.${subject}.ratio`, name: 'push 10k bot writes / raw batched INSERT', subject, value: ratio, unit: 'x', target: { op: '<=', value: TARGET_RATIO }, note, details }),
-    info({ id: `push.${subject}.ms`, name: `push 10k bot writes (batchSize ${PUSH_BATCH})`, subject, value: round(pushMs, 0), unit: 'ms', note: `${round(size / (pushMs / 1000), 0)} docs/s; ${breakdown}` }),
-    info({ id: `push.${subject}.raw-insert`, name: 'raw batched INSERT of the same 10k rows', subject, value: round(raw, 0), unit: 'ms', note: `${Math.ceil(size / PUSH_BATCH)} INSERT … SELECT FROM jsonb_to_recordset statements of ${PUSH_BATCH} rows, autocommit` }),
-    info({ id: `push.${subject}.default-batch`, name: `push 10k bot writes at the default batchSize ${DEFAULT_BATCH}`, subject, value: round(atDefault.ms, 0), unit: 'ms', note: `one run; ${atDefault.requests} requests, HTTP ${round(atDefault.httpMs, 0)} ms, server transactions ${round(atDefault.serverTransactionMs, 0)} ms; ratio to the raw INSERT at ${PUSH_BATCH} ${round(atDefault.ms / raw, 2)}×` }),
+    judged({
+      id: `push.${subject}.ratio`,
+      name: 'push 10k bot writes / raw batched INSERT',
+      subject,
+      value: ratio,
+      unit: 'x',
+      target: { op: '<=', value: TARGET_RATIO },
+      note,
+      details,
+    }),
+    info({
+      id: `push.${subject}.ms`,
+      name: `push 10k bot writes (batchSize ${PUSH_BATCH})`,
+      subject,
+      value: round(pushMs, 0),
+      unit: 'ms',
+      note: `${round(size / (pushMs / 1000), 0)} docs/s; ${breakdown}`,
+    }),
+    info({
+      id: `push.${subject}.raw-insert`,
+      name: 'raw batched INSERT of the same 10k rows',
+      subject,
+      value: round(raw, 0),
+      unit: 'ms',
+      note: `${Math.ceil(size / PUSH_BATCH)} INSERT … SELECT FROM jsonb_to_recordset statements of ${PUSH_BATCH} rows, autocommit`,
+    }),
+    info({
+      id: `push.${subject}.default-batch`,
+      name: `push 10k bot writes at the default batchSize ${DEFAULT_BATCH}`,
+      subject,
+      value: round(atDefault.ms, 0),
+      unit: 'ms',
+      note: `one run; ${atDefault.requests} requests, HTTP ${round(atDefault.httpMs, 0)} ms, server transactions ${round(atDefault.serverTransactionMs, 0)} ms; ratio to the raw INSERT at ${PUSH_BATCH} ${round(atDefault.ms / raw, 2)}×`,
+    }),
   ];
 }

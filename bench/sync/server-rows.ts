@@ -48,7 +48,10 @@ export async function selectAllPages(
 }
 
 export async function countRows(sql: SqlDatabase, collection: string, workspace: string): Promise<number> {
-  const [row] = await sql.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${TABLE} WHERE collection = $1 AND workspace_id = $2`, [collection, workspace]);
+  const [row] = await sql.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${TABLE} WHERE collection = $1 AND workspace_id = $2`, [
+    collection,
+    workspace,
+  ]);
   return Number(row?.n ?? 0);
 }
 

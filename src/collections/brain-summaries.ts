@@ -47,11 +47,7 @@ export const brainSummaries: CollectionDeclaration<BrainSummaryDocument, BrainSu
   jsonSchema: toRxJsonSchema(brainSummaryDocumentSchema, {
     title: 'brainSummaries',
     version: 0,
-    indexes: [
-      ['workspace_id', 'created_desc'],
-      ['workspace_id', 'summary_type', 'created_desc'],
-      ['created_at'],
-    ],
+    indexes: [['workspace_id', 'created_desc'], ['workspace_id', 'summary_type', 'created_desc'], ['created_at']],
   }),
   migrationStrategies: {},
   // Summaries are append-only: a conflicting edit keeps the server's version.

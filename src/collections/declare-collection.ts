@@ -55,10 +55,7 @@ export function appendOnlyRules<Doc extends AppendOnlyDoc>(): Pick<
 
 /** Derives the RxDB JSON schema from the zod declaration. */
 export function toRxJsonSchema<Doc>(document: z.ZodType<Doc>, options: RxSchemaOptions): RxJsonSchema<Doc> {
-  const { $schema: _ignored, ...json } = z.toJSONSchema(document, { target: 'draft-07', io: 'input' }) as Record<
-    string,
-    unknown
-  >;
+  const { $schema: _ignored, ...json } = z.toJSONSchema(document, { target: 'draft-07', io: 'input' }) as Record<string, unknown>;
   return {
     ...json,
     title: options.title,

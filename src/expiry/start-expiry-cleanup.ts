@@ -107,13 +107,27 @@ export function startExpiryCleanup(store: ExpiryStore, options: ExpiryCleanupOpt
     if (subscription.closed) return;
     const queue = createRunQueue(run);
     idle = queue.idle;
-    const earliest = watchEarliestExpiry({ collection: database.brainActions, now: store.now, scheduler, onDue: queue.request, onError: report });
+    const earliest = watchEarliestExpiry({
+      collection: database.brainActions,
+      now: store.now,
+      scheduler,
+      onDue: queue.request,
+      onError: report,
+    });
     // After a jump or a return from a hidden tab the armed wait is stale: run, and re-arm.
     const catchUp = () => {
       queue.request();
       earliest.rearm();
     };
-    const stopClock = watchClock({ scheduler, now: store.now, intervalMs, checkMs, toleranceMs, onInterval: queue.request, onJump: catchUp });
+    const stopClock = watchClock({
+      scheduler,
+      now: store.now,
+      intervalMs,
+      checkMs,
+      toleranceMs,
+      onInterval: queue.request,
+      onJump: catchUp,
+    });
     const stopVisibility = watchVisibility(catchUp);
     subscription.add(() => {
       queue.stop();

@@ -40,13 +40,16 @@ export function watchEarliestExpiry(options: WatchEarliestExpiryOptions): Earlie
     clear();
     if (stopped || earliest === undefined) return;
     const target = earliest;
-    handle = scheduler.setTimeout(() => {
-      handle = undefined;
-      // The clock may not have reached the target (it went back, or the wait was capped at
-      // ~24.8 days): wait again rather than expire early.
-      if (now() >= target) options.onDue();
-      else arm();
-    }, timerDelay(target - now()));
+    handle = scheduler.setTimeout(
+      () => {
+        handle = undefined;
+        // The clock may not have reached the target (it went back, or the wait was capped at
+        // ~24.8 days): wait again rather than expire early.
+        if (now() >= target) options.onDue();
+        else arm();
+      },
+      timerDelay(target - now()),
+    );
   };
 
   const subscription = collection

@@ -58,7 +58,8 @@ export function createActionQueries(collection: RxCollection<BrainActionDocument
   /** Pending actions leave the answer at their expires_at, before any cleanup has run. */
   const earliestPendingExpiry = (docs: BrainActionDocument[]) => {
     let earliest: number | undefined;
-    for (const doc of docs) if (doc.status === 'pending' && (earliest === undefined || doc.expires_at < earliest)) earliest = doc.expires_at;
+    for (const doc of docs)
+      if (doc.status === 'pending' && (earliest === undefined || doc.expires_at < earliest)) earliest = doc.expires_at;
     return earliest;
   };
 

@@ -31,14 +31,14 @@ export class PendingWrites {
       for (const event of bulk.events) {
         const content = comparable(event.documentData);
         if (bulk.context === CONFLICT_WRITE_CONTEXT) {
-            const master = this.#conflictMasters.get(event.documentId);
-            this.#conflictMasters.delete(event.documentId);
-            if (master !== undefined && deepEqual(master, content)) {
-              this.#delete(event.documentId);
-              continue;
-            }
+          const master = this.#conflictMasters.get(event.documentId);
+          this.#conflictMasters.delete(event.documentId);
+          if (master !== undefined && deepEqual(master, content)) {
+            this.#delete(event.documentId);
+            continue;
           }
-          this.#byId.set(event.documentId, content);
+        }
+        this.#byId.set(event.documentId, content);
       }
       this.#count.next(this.#byId.size);
     });
@@ -53,9 +53,14 @@ export class PendingWrites {
     this.#count.next(this.#byId.size);
   }
 
-  acknowledged(doc: Record<string, unknown>): void {
-    const id = doc[this.primaryKey] as string;
-    if (deepEqual(this.#byId.get(id), comparable(doc))) this.#delete(id);
+  /** The server accepted these versions; one count update for the whole batch. */
+  acknowledged(docs: readonly Record<string, unknown>[]): void {
+    let changed = false;
+    for (const doc of docs) {
+      const id = doc[this.primaryKey] as string;
+      if (deepEqual(this.#byId.get(id), comparable(doc))) changed = this.#byId.delete(id) || changed;
+    }
+    if (changed) this.#count.next(this.#byId.size);
   }
 
   conflicted(master: Record<string, unknown>): void {
@@ -68,7 +73,12 @@ export class PendingWrites {
 
   /** Resolves once no version of `id` is pending. */
   settled(id: string): Promise<void> {
-    return firstValueFrom(this.#count.pipe(map(() => this.#byId.has(id)), filter((pending) => !pending))).then(() => undefined);
+    return firstValueFrom(
+      this.#count.pipe(
+        map(() => this.#byId.has(id)),
+        filter((pending) => !pending),
+      ),
+    ).then(() => undefined);
   }
 
   get size(): number {

@@ -116,9 +116,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
   );
 
   replications.forEach((replication, index) => replication.error$.subscribe((error) => errors[index]!.next(error)));
-  const lastError$ = combineLatest([...errors, streamError$]).pipe(
-    map((errors) => errors.find((error) => error !== undefined)),
-  );
+  const lastError$ = combineLatest([...errors, streamError$]).pipe(map((errors) => errors.find((error) => error !== undefined)));
   const active$ = combineLatest(replications.map((replication) => replication.active$)).pipe(map((all) => all.some(Boolean)));
 
   const status$ = combineLatest([active$, pending.count$, lastSyncedAt$, lastError$]).pipe(

@@ -65,12 +65,17 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
         return { documents: response.documents, checkpoint: response.checkpoint ?? checkpoint };
       },
       ...(options.live
-        ? { stream$: merge(
-            resync$,
-            syncEventStream({ client, path: endpoints.stream(name), backoff: options.backoff, onError: (error) => options.onStreamError?.(error) }).pipe(
-              map(() => 'RESYNC' as const),
+        ? {
+            stream$: merge(
+              resync$,
+              syncEventStream({
+                client,
+                path: endpoints.stream(name),
+                backoff: options.backoff,
+                onError: (error) => options.onStreamError?.(error),
+              }).pipe(map(() => 'RESYNC' as const)),
             ),
-          ) }
+          }
         : {}),
     },
     push: {
@@ -79,7 +84,8 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
         // Deletes both sides make by the same retention rule never travel (no flood of
         // deletes); RxDB counts a row left out here as written, so its queue moves on.
         const rows = options.skipPush ? allRows.filter((row) => !options.skipPush!(row.newDocumentState)) : allRows;
-        for (const row of allRows) if (!rows.includes(row)) pending.acknowledged(row.newDocumentState);
+        const sent = new Set(rows);
+        pending.acknowledged(allRows.filter((row) => !sent.has(row)).map((row) => row.newDocumentState));
         if (rows.length === 0) return [];
         pending.sending(rows.map((row) => row.newDocumentState));
         const response = await client.postJson<PushResponse>(endpoints.push(name), { rows: rows.map(toWireRow) });
@@ -107,7 +113,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
           pending.conflicted(master);
           conflicts.push(master);
         }
-        for (const row of rows) if (!failed.has(row.newDocumentState[key] as string)) pending.acknowledged(row.newDocumentState);
+        pending.acknowledged(rows.filter((row) => !failed.has(row.newDocumentState[key] as string)).map((row) => row.newDocumentState));
         return conflicts;
       },
     },

@@ -39,7 +39,12 @@ export function checkPushRow(
 ): AcceptedRow | RefusedRow {
   const wire = row.newDocumentState;
   const id = wire[collection.primaryKey] as string;
-  const refuse = (code: RejectedRow['code'], message: string, masterKey: DocumentKey | null, issues?: RejectedRow['issues']): RefusedRow => ({
+  const refuse = (
+    code: RejectedRow['code'],
+    message: string,
+    masterKey: DocumentKey | null,
+    issues?: RejectedRow['issues'],
+  ): RefusedRow => ({
     index,
     rejected: issues ? { id, code, message, issues } : { id, code, message },
     masterKey,
@@ -48,7 +53,9 @@ export function checkPushRow(
   const ws = workspaceOf(collection, wire);
   if (ws === null) {
     const path = [collection.workspaceField ?? 'workspace_id'];
-    return refuse('VALIDATION', 'the workspace field must be a string', null, [{ path, message: 'must be a string', code: 'invalid_type' }]);
+    return refuse('VALIDATION', 'the workspace field must be a string', null, [
+      { path, message: 'must be a string', code: 'invalid_type' },
+    ]);
   }
   const assumed = row.assumedMasterState ?? null;
   if (assumed !== null) {
@@ -70,11 +77,16 @@ export function checkPushRow(
   }
   const issues = collection.validate(doc);
   if (issues.length > 0) {
-    return refuse('VALIDATION', 'the document does not match the schema', { ws, id }, issues.map((issue) => ({
-      path: [...issue.path],
-      message: issue.message,
-      code: issue.code,
-    })));
+    return refuse(
+      'VALIDATION',
+      'the document does not match the schema',
+      { ws, id },
+      issues.map((issue) => ({
+        path: [...issue.path],
+        message: issue.message,
+        code: issue.code,
+      })),
+    );
   }
   return { index, ws, id, doc, deleted, wire, assumed };
 }

@@ -13,7 +13,13 @@ import type { ServerContext } from './server-context.ts';
 import { requestError, wireErrorResponse } from './wire-error-response.ts';
 
 /** A sync endpoint; `body` is the parsed JSON body (POST only), parsed once the caller is known. */
-type Handler = (c: Context, ctx: ServerContext, collection: HostedCollection, claims: AccessClaims, body: unknown) => Promise<Response> | Response;
+type Handler = (
+  c: Context,
+  ctx: ServerContext,
+  collection: HostedCollection,
+  claims: AccessClaims,
+  body: unknown,
+) => Promise<Response> | Response;
 
 /**
  * The HTTP surface: /sync/:collection/{pull,push,stream}, /healthz, /metrics. Every sync
@@ -30,14 +36,20 @@ export function createSyncApp(ctx: ServerContext): Hono {
     const route = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
     ctx.metrics.latency.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - started) / 1000);
     // The query string may carry a token (streams): log the path only.
-    ctx.logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+    ctx.logger.debug(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
   });
-  app.use('*', cors({
-    origin: typeof ctx.corsOrigin === 'string' ? ctx.corsOrigin : [...ctx.corsOrigin],
-    allowHeaders: ['authorization', 'content-type', PROTOCOL_HEADER, CLIENT_HEADER],
-    exposeHeaders: ['retry-after', PROTOCOL_HEADER],
-    maxAge: 600,
-  }));
+  app.use(
+    '*',
+    cors({
+      origin: typeof ctx.corsOrigin === 'string' ? ctx.corsOrigin : [...ctx.corsOrigin],
+      allowHeaders: ['authorization', 'content-type', PROTOCOL_HEADER, CLIENT_HEADER],
+      exposeHeaders: ['retry-after', PROTOCOL_HEADER],
+      maxAge: 600,
+    }),
+  );
 
   app.get('/healthz', async (c) => {
     try {
@@ -69,7 +81,10 @@ export function createSyncApp(ctx: ServerContext): Hono {
   };
   app.post('/sync/:collection/pull', sync(handlePull));
   app.post('/sync/:collection/push', sync(handlePush));
-  app.get('/sync/:collection/stream', sync((c, context, collection, claims) => openChangeStream(context, collection, claims, clientIdOf(c))));
+  app.get(
+    '/sync/:collection/stream',
+    sync((c, context, collection, claims) => openChangeStream(context, collection, claims, clientIdOf(c))),
+  );
 
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: 'NOT_FOUND: no such endpoint' } }, 404));
   app.onError((error, c) => {

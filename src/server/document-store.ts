@@ -61,10 +61,13 @@ export async function pullPage(
   db: SqlExecutor,
   args: { collection: string; workspaces: readonly string[]; after: { tx: string; seq: string }; limit: number },
 ): Promise<{ rows: PulledRow[]; withheld: boolean }> {
-  const result = await db.query<{ doc: Record<string, unknown> | null; deleted: boolean | null; tx: string | null; seq: string | null; withheld: boolean }>(
-    PULL_SQL,
-    [args.collection, args.workspaces, args.after.tx, args.after.seq, args.limit],
-  );
+  const result = await db.query<{
+    doc: Record<string, unknown> | null;
+    deleted: boolean | null;
+    tx: string | null;
+    seq: string | null;
+    withheld: boolean;
+  }>(PULL_SQL, [args.collection, args.workspaces, args.after.tx, args.after.seq, args.limit]);
   const rows: PulledRow[] = [];
   let withheld = false;
   for (const row of result) {
@@ -151,17 +154,14 @@ const MAX_NOTIFY_WORKSPACES_BYTES = 7_000;
  * payload names the collection and workspaces so instances poke only the streams concerned;
  * when the list is too long it is left out and every stream of the collection is poked.
  */
-export async function notifyChange(
-  db: SqlExecutor,
-  collection: string,
-  workspaces: ReadonlySet<string>,
-  origin?: string,
-): Promise<void> {
+export async function notifyChange(db: SqlExecutor, collection: string, workspaces: ReadonlySet<string>, origin?: string): Promise<void> {
   const list = [...workspaces];
   // `o`: the client whose push this was; its own streams are not poked (no echo pulls).
   const payload = JSON.stringify({ c: collection, w: list, ...(origin ? { o: origin } : {}) });
   await db.query('SELECT pg_notify($1, $2)', [
     CHANGES_CHANNEL,
-    Buffer.byteLength(payload) <= MAX_NOTIFY_WORKSPACES_BYTES ? payload : JSON.stringify({ c: collection, ...(origin ? { o: origin } : {}) }),
+    Buffer.byteLength(payload) <= MAX_NOTIFY_WORKSPACES_BYTES
+      ? payload
+      : JSON.stringify({ c: collection, ...(origin ? { o: origin } : {}) }),
   ]);
 }

@@ -22,7 +22,13 @@ export function readableWorkspaces(collection: HostedCollection, claims: AccessC
 }
 
 /** POST /sync/:collection/pull — documents after the checkpoint, in checkpoint order. */
-export async function handlePull(c: Context, ctx: ServerContext, collection: HostedCollection, claims: AccessClaims, body: unknown): Promise<Response> {
+export async function handlePull(
+  c: Context,
+  ctx: ServerContext,
+  collection: HostedCollection,
+  claims: AccessClaims,
+  body: unknown,
+): Promise<Response> {
   const parsed = pullRequestSchema.safeParse(body);
   if (!parsed.success) {
     throw new BrainStoreError('BAD_REQUEST', {

@@ -25,7 +25,13 @@ const shapes = new Map<string, ReturnType<typeof pushShape>>();
  * The body is only *checked* by zod; the raw JSON.parse objects are what gets stored, so
  * nothing is dropped or re-keyed on the way (zod would silently drop a `__proto__` key).
  */
-export async function handlePush(c: Context, ctx: ServerContext, collection: HostedCollection, claims: AccessClaims, body: unknown): Promise<Response> {
+export async function handlePush(
+  c: Context,
+  ctx: ServerContext,
+  collection: HostedCollection,
+  claims: AccessClaims,
+  body: unknown,
+): Promise<Response> {
   const rows = (body as { rows?: unknown } | null)?.rows;
   if (Array.isArray(rows) && rows.length > ctx.limits.maxPushRows) {
     throw requestError('TOO_LARGE', `a push takes at most ${ctx.limits.maxPushRows} rows`, { maxPushRows: ctx.limits.maxPushRows });
@@ -55,7 +61,10 @@ export async function handlePush(c: Context, ctx: ServerContext, collection: Hos
   ctx.metrics.conflicts.inc({ collection: name }, outcome.conflicts.length);
   for (const row of outcome.rejected) ctx.metrics.rejected.inc({ collection: name, code: row.code });
   if (outcome.rejected.length > 0) {
-    ctx.logger.info({ collection: name, subject: claims.subject, rejected: outcome.rejected.map(({ id, code }) => ({ id, code })) }, 'push rows rejected');
+    ctx.logger.info(
+      { collection: name, subject: claims.subject, rejected: outcome.rejected.map(({ id, code }) => ({ id, code })) },
+      'push rows rejected',
+    );
   }
   const response: PushResponse = { conflicts: outcome.conflicts, rejected: outcome.rejected };
   return c.json(response);

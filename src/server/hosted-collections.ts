@@ -53,9 +53,11 @@ const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** The three brain-store collections plus the caller's extra ones, by name. */
 export function hostedCollections(extra: Readonly<Record<string, HostedCollectionOptions>> = {}): Map<string, HostedCollection> {
   const hosted = new Map<string, HostedCollection>(
-    [fromDeclaration(COLLECTIONS.brainSummaries), fromDeclaration(COLLECTIONS.brainInsights), fromDeclaration(COLLECTIONS.brainActions)].map(
-      (collection) => [collection.name, collection],
-    ),
+    [
+      fromDeclaration(COLLECTIONS.brainSummaries),
+      fromDeclaration(COLLECTIONS.brainInsights),
+      fromDeclaration(COLLECTIONS.brainActions),
+    ].map((collection) => [collection.name, collection]),
   );
   for (const [name, options] of Object.entries(extra)) {
     if (hosted.has(name) || !FIELD_NAME.test(name)) {

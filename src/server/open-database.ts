@@ -13,7 +13,10 @@ export async function openDatabase(
   logger: Logger,
 ): Promise<SqlDatabase> {
   const db = options.databaseUrl
-    ? await openPostgresDatabase({ connectionString: options.databaseUrl, onError: (err) => logger.warn({ err }, 'database connection error') })
+    ? await openPostgresDatabase({
+        connectionString: options.databaseUrl,
+        onError: (err) => logger.warn({ err }, 'database connection error'),
+      })
     : await openPgliteDatabase(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
   try {
     const applied = await runMigrations(db);

@@ -32,7 +32,10 @@ const PURGES = {
     collection: 'brainActions',
     where: `collection = 'brainActions' AND NOT deleted AND doc->>'status' IN ('actioned', 'dismissed', 'expired') AND (doc->>'status_at')::numeric < $1`,
   },
-  summariesMs: { collection: 'brainSummaries', where: `collection = 'brainSummaries' AND NOT deleted AND (doc->>'created_at')::numeric < $1` },
+  summariesMs: {
+    collection: 'brainSummaries',
+    where: `collection = 'brainSummaries' AND NOT deleted AND (doc->>'created_at')::numeric < $1`,
+  },
   insightsMs: { collection: 'brainInsights', where: `collection = 'brainInsights' AND NOT deleted AND (doc->>'created_at')::numeric < $1` },
 } as const;
 
@@ -86,10 +89,7 @@ async function expireDueActions(db: SqlDatabase, actions: HostedCollection, now:
   let total = 0;
   for (;;) {
     const count = await withRetriedTransaction(db, async (tx) => {
-      const due = await tx.query<StoredDocument>(
-        DUE_ACTIONS_SQL,
-        [now, CHUNK],
-      );
+      const due = await tx.query<StoredDocument>(DUE_ACTIONS_SQL, [now, CHUNK]);
       const writes: StoredDocument[] = [];
       for (const row of due) {
         const expired = { ...row.doc, status: 'expired', status_at: row.doc['expires_at'] };
@@ -140,4 +140,3 @@ async function deleteTombstones(db: SqlDatabase, before: number): Promise<number
     if (rows.length < CHUNK) return total;
   }
 }
-

@@ -15,7 +15,11 @@ const STATUS: Partial<Record<BrainStoreErrorCode, 400 | 401 | 404 | 413 | 429>> 
  * Turns any thrown value into a status and a WireError body. Unknown errors become a bare
  * 500 STORAGE: their message, stack and cause stay in the server log, never in the response.
  */
-export function wireErrorResponse(error: unknown): { status: 400 | 401 | 404 | 413 | 429 | 500; body: WireError; retryAfterSeconds?: number } {
+export function wireErrorResponse(error: unknown): {
+  status: 400 | 401 | 404 | 413 | 429 | 500;
+  body: WireError;
+  retryAfterSeconds?: number;
+} {
   if (error instanceof BrainStoreError) {
     const status = STATUS[error.code];
     if (status !== undefined) {

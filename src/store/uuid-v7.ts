@@ -39,6 +39,11 @@ export function uuidV7(nowMs: number = Date.now()): string {
     (0x7000 | counter).toString(16) +
     HEX[0x80 | (random[2]! & 0x3f)]! +
     HEX[random[3]!]! +
-    HEX[random[4]!]! + HEX[random[5]!]! + HEX[random[6]!]! + HEX[random[7]!]! + HEX[random[8]!]! + HEX[random[9]!]!;
+    HEX[random[4]!]! +
+    HEX[random[5]!]! +
+    HEX[random[6]!]! +
+    HEX[random[7]!]! +
+    HEX[random[8]!]! +
+    HEX[random[9]!]!;
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -68,7 +68,8 @@ function locations(doc: unknown, part: JsonSchemaPart, path: Path = []): { path:
       here.push(...(value === undefined ? [{ path: [...path, key], part: inner }] : locations(value, inner, [...path, key])));
     }
   }
-  if (part.type === 'array' && Array.isArray(doc)) doc.forEach((value, i) => here.push(...locations(value, part.items ?? {}, [...path, i])));
+  if (part.type === 'array' && Array.isArray(doc))
+    doc.forEach((value, i) => here.push(...locations(value, part.items ?? {}, [...path, i])));
   return here;
 }
 
@@ -129,11 +130,15 @@ const ARRAY_MUTATIONS: Record<string, Mutation> = {
 
 function mutationsFor(part: JsonSchemaPart): Record<string, Mutation> {
   const own =
-    part.type === 'string' ? STRING_MUTATIONS
-    : part.type === 'integer' || part.type === 'number' ? NUMBER_MUTATIONS
-    : part.type === 'object' ? OBJECT_MUTATIONS
-    : part.type === 'array' ? ARRAY_MUTATIONS
-    : {};
+    part.type === 'string'
+      ? STRING_MUTATIONS
+      : part.type === 'integer' || part.type === 'number'
+        ? NUMBER_MUTATIONS
+        : part.type === 'object'
+          ? OBJECT_MUTATIONS
+          : part.type === 'array'
+            ? ARRAY_MUTATIONS
+            : {};
   return { ...ANY_MUTATIONS, ...own };
 }
 

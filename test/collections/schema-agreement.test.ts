@@ -51,8 +51,9 @@ describe.each(Object.keys(COLLECTIONS) as (keyof typeof COLLECTIONS)[])('%s: zod
 
   it('both reject the classic hostile values', () => {
     const sample = fc.sample(validDocument(schema), { numRuns: 1, seed: 7 })[0]!;
-    const stringField = Object.entries((schema as { properties: Record<string, { type?: string; enum?: unknown }> }).properties)
-      .find(([, part]) => part.type === 'string' && !part.enum)![0];
+    const stringField = Object.entries((schema as { properties: Record<string, { type?: string; enum?: unknown }> }).properties).find(
+      ([, part]) => part.type === 'string' && !part.enum,
+    )![0];
     const hostile: unknown[] = [
       { ...sample, [stringField]: 'a\u0000b' },
       { ...sample, [stringField]: 'a\uD800' },

@@ -1,6 +1,20 @@
 import { describe, expect, it, vi } from 'vitest';
 import { STORAGES } from '../helpers/storages.ts';
-import { HOUR, MINUTE, SECOND, T0, cleanupSuite, create, fakeDocument, recordRuns, settle, statusOf, trackingScheduler, until, useFakeClock } from './expiry-fixtures.ts';
+import {
+  HOUR,
+  MINUTE,
+  SECOND,
+  T0,
+  cleanupSuite,
+  create,
+  fakeDocument,
+  recordRuns,
+  settle,
+  statusOf,
+  trackingScheduler,
+  until,
+  useFakeClock,
+} from './expiry-fixtures.ts';
 import { startExpiryCleanup } from '../../src/expiry/start-expiry-cleanup.ts';
 import { isBrainStoreError, type BrainStore } from '../../src/index.ts';
 
@@ -49,7 +63,10 @@ describe.each(STORAGES)('startExpiryCleanup lifecycle on $name', ({ make }) => {
     const page = fakeDocument();
     vi.stubGlobal('document', page.doc);
     let id = '';
-    const { store, log, subscription } = await started({ scheduler: tracked.scheduler }, async (s) => void (id = await create(s, T0 + HOUR)));
+    const { store, log, subscription } = await started(
+      { scheduler: tracked.scheduler },
+      async (s) => void (id = await create(s, T0 + HOUR)),
+    );
     expect(tracked.live.size).toBe(2); // the clock watch and the expiry timer
     const spy = vi.spyOn(store.brainActions, 'cleanupExpiredActions');
     subscription.unsubscribe();

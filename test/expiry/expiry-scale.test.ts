@@ -2,7 +2,20 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { STORAGES, closingStores } from '../helpers/storages.ts';
 import { startExpiryCleanup } from '../../src/expiry/start-expiry-cleanup.ts';
-import { DAY, HOUR, MINUTE, SECOND, T0, actionDoc, countReads, recordRuns, settle, statuses, until, useFakeClock } from './expiry-fixtures.ts';
+import {
+  DAY,
+  HOUR,
+  MINUTE,
+  SECOND,
+  T0,
+  actionDoc,
+  countReads,
+  recordRuns,
+  settle,
+  statuses,
+  until,
+  useFakeClock,
+} from './expiry-fixtures.ts';
 
 const MANY = 10_000;
 /**
@@ -18,35 +31,39 @@ describe.each(STORAGES)('expiry at scale on $name', ({ name, make }) => {
   afterEach(() => vi.useRealTimers());
 
   const many = sameInstantCount(name);
-  it(`${many} actions expiring at the same instant: one run expires all, reads drop them at that instant`, { timeout: 240_000 }, async () => {
-    useFakeClock();
-    const store = await stores.open(make);
-    const expiresAt = T0 + HOUR;
-    await store.database.brainActions.bulkInsert(
-      Array.from({ length: many }, (_, i) => actionDoc(`a${String(i).padStart(5, '0')}`, { created_at: T0 - i, expires_at: expiresAt })),
-    );
-    const answers: number[] = [];
-    const read = store.brainActions.getActionsByPriority({ workspace_id: 'w1' }).$.subscribe((actions) => answers.push(actions.length));
-    const log = recordRuns();
-    startExpiryCleanup(store, { onRun: log.onRun, onError: log.onError });
-    await log.runs(1);
-    await until(() => answers.at(-1) === 20, 'the first answer');
-    await vi.advanceTimersByTimeAsync(HOUR - 1);
-    await settle();
-    expect(answers.at(-1)).toBe(20);
-    expect(log.reports.every((report) => report.expired === 0)).toBe(true);
-    await vi.advanceTimersByTimeAsync(1);
-    await until(() => log.reports.some((report) => report.expired > 0), 'the expiry run');
-    const expiring = log.reports.filter((report) => report.expired > 0);
-    expect(expiring).toEqual([expect.objectContaining({ at: expiresAt, expired: many })]);
-    expect(answers.at(-1)).toBe(0);
-    expect(Date.now()).toBe(expiresAt);
-    const counts = new Map<string, number>();
-    for (const status of (await statuses(store)).values()) counts.set(status, (counts.get(status) ?? 0) + 1);
-    expect(Object.fromEntries(counts)).toEqual({ expired: many });
-    read.unsubscribe();
-    expect(log.errors).toEqual([]);
-  });
+  it(
+    `${many} actions expiring at the same instant: one run expires all, reads drop them at that instant`,
+    { timeout: 240_000 },
+    async () => {
+      useFakeClock();
+      const store = await stores.open(make);
+      const expiresAt = T0 + HOUR;
+      await store.database.brainActions.bulkInsert(
+        Array.from({ length: many }, (_, i) => actionDoc(`a${String(i).padStart(5, '0')}`, { created_at: T0 - i, expires_at: expiresAt })),
+      );
+      const answers: number[] = [];
+      const read = store.brainActions.getActionsByPriority({ workspace_id: 'w1' }).$.subscribe((actions) => answers.push(actions.length));
+      const log = recordRuns();
+      startExpiryCleanup(store, { onRun: log.onRun, onError: log.onError });
+      await log.runs(1);
+      await until(() => answers.at(-1) === 20, 'the first answer');
+      await vi.advanceTimersByTimeAsync(HOUR - 1);
+      await settle();
+      expect(answers.at(-1)).toBe(20);
+      expect(log.reports.every((report) => report.expired === 0)).toBe(true);
+      await vi.advanceTimersByTimeAsync(1);
+      await until(() => log.reports.some((report) => report.expired > 0), 'the expiry run');
+      const expiring = log.reports.filter((report) => report.expired > 0);
+      expect(expiring).toEqual([expect.objectContaining({ at: expiresAt, expired: many })]);
+      expect(answers.at(-1)).toBe(0);
+      expect(Date.now()).toBe(expiresAt);
+      const counts = new Map<string, number>();
+      for (const status of (await statuses(store)).values()) counts.set(status, (counts.get(status) ?? 0) + 1);
+      expect(Object.fromEntries(counts)).toEqual({ expired: many });
+      read.unsubscribe();
+      expect(log.errors).toEqual([]);
+    },
+  );
 
   it(`an idle tick with ${MANY} pending actions, none due, reads ~0 documents (O(1), not O(n))`, async () => {
     useFakeClock();
@@ -75,7 +92,10 @@ describe.each(STORAGES)('expiry order (property) on $name', ({ make }) => {
   it('after the timers run to T, exactly the actions with expires_at ≤ T are expired', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ createdAfter: fc.integer({ min: 0, max: 2 * HOUR }), ttl: fc.integer({ min: 0, max: 3 * HOUR }) }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.record({ createdAfter: fc.integer({ min: 0, max: 2 * HOUR }), ttl: fc.integer({ min: 0, max: 3 * HOUR }) }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
         fc.integer({ min: 0, max: 5 * HOUR }),
         async (specs, horizon) => {
           useFakeClock();
@@ -92,7 +112,18 @@ describe.each(STORAGES)('expiry order (property) on $name', ({ make }) => {
               if (createdAfter > horizon) break;
               if (wait > 0) await vi.advanceTimersByTimeAsync(wait);
               const expires_at = Date.now() + ttl;
-              created.push({ id: await store.brainActions.createActionRecommendation({ workspace_id: 'w1', contact_id: 'c', action_type: 'follow_up', priority: 1, urgency: 'today', reason: 'r', expires_at }), expires_at });
+              created.push({
+                id: await store.brainActions.createActionRecommendation({
+                  workspace_id: 'w1',
+                  contact_id: 'c',
+                  action_type: 'follow_up',
+                  priority: 1,
+                  urgency: 'today',
+                  reason: 'r',
+                  expires_at,
+                }),
+                expires_at,
+              });
               await settle(5);
             }
             const rest = T0 + horizon - Date.now();
@@ -100,7 +131,7 @@ describe.each(STORAGES)('expiry order (property) on $name', ({ make }) => {
             const T = Date.now();
             await until(async () => {
               const now = await statuses(store);
-              return created.every(({ id, expires_at }) => (now.get(id) === 'expired') === (expires_at <= T));
+              return created.every(({ id, expires_at }) => (now.get(id) === 'expired') === expires_at <= T);
             }, 'statuses to settle');
             await settle();
             const final = await statuses(store);

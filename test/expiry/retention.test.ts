@@ -30,7 +30,18 @@ describe('isPurgedByRetention (the rule the push handler and the server share)',
   it('Infinity keeps actions forever; a negative duration is a CONFIG error', () => {
     expect(isPurgedByRetention('brainActions', { status: 'expired', status_at: 0 }, T0, { actionsMs: Infinity })).toBe(false);
     expect(() => resolveRetention({ actionsMs: -1 })).toThrow(expect.objectContaining({ code: 'CONFIG' }));
-    expect(isBrainStoreError((() => { try { resolveRetention({ insightsMs: Number.NaN }); } catch (e) { return e; } })(), 'CONFIG')).toBe(true);
+    expect(
+      isBrainStoreError(
+        (() => {
+          try {
+            resolveRetention({ insightsMs: Number.NaN });
+          } catch (e) {
+            return e;
+          }
+        })(),
+        'CONFIG',
+      ),
+    ).toBe(true);
   });
   it('isRetentionDelete: only deletes are dropped from the push; a live old document is pushed', () => {
     const old = { status: 'expired', status_at: T0 - 8 * DAY };
@@ -75,11 +86,20 @@ describe.each(STORAGES)('retention purge on $name', ({ make }) => {
     ];
     await store.database.brainActions.bulkInsert(docs);
     await store.brainSummaries.createSummary({
-      workspace_id: 'w1', summary_text: 's', summary_type: 'daily', trigger: 'cron',
+      workspace_id: 'w1',
+      summary_text: 's',
+      summary_type: 'daily',
+      trigger: 'cron',
       metrics: { newLeadsCount: 0, hotLeadsCount: 0, warmLeadsCount: 0, coldLeadsCount: 0 },
     });
     await store.brainInsights.createInsight({
-      workspace_id: 'w1', insight_type: 'trending_topic', pattern: 'p', frequency: 1, examples: [], confidence: 'low', time_range: 'today',
+      workspace_id: 'w1',
+      insight_type: 'trending_topic',
+      pattern: 'p',
+      frequency: 1,
+      examples: [],
+      confidence: 'low',
+      time_range: 'today',
     });
   }
   const ids = async (store: BrainStore, name: 'brainActions' | 'brainSummaries' | 'brainInsights') =>
@@ -99,7 +119,10 @@ describe.each(STORAGES)('retention purge on $name', ({ make }) => {
     expect(await ids(store, 'brainSummaries')).toHaveLength(1);
     expect(await ids(store, 'brainInsights')).toHaveLength(1);
     // No tombstones left behind (no replication is running, so they go at once).
-    const tombstones = await store.database.brainActions.storageInstance.findDocumentsById(['actioned-old', 'dismissed-old', 'expired-old'], true);
+    const tombstones = await store.database.brainActions.storageInstance.findDocumentsById(
+      ['actioned-old', 'dismissed-old', 'expired-old'],
+      true,
+    );
     expect(tombstones).toEqual([]);
   });
 
@@ -135,7 +158,10 @@ describe.each(STORAGES)('retention purge on $name', ({ make }) => {
     await seed(store);
     vi.setSystemTime(T0 - 39 * DAY);
     await store.brainSummaries.createSummary({
-      workspace_id: 'w1', summary_text: 'newer', summary_type: 'daily', trigger: 'cron',
+      workspace_id: 'w1',
+      summary_text: 'newer',
+      summary_type: 'daily',
+      trigger: 'cron',
       metrics: { newLeadsCount: 0, hotLeadsCount: 0, warmLeadsCount: 0, coldLeadsCount: 0 },
     });
     vi.setSystemTime(T0);
@@ -146,7 +172,11 @@ describe.each(STORAGES)('retention purge on $name', ({ make }) => {
     expect(await ids(store, 'brainInsights')).toEqual([]);
     const [kept] = await store.database.brainSummaries.find().exec();
     expect(kept?.summary_text).toBe('newer');
-    expect(retentionInUse(store.database)).toEqual({ brainActions: DEFAULT_ACTION_RETENTION_MS, brainSummaries: 39 * DAY + 1, brainInsights: 30 * DAY });
+    expect(retentionInUse(store.database)).toEqual({
+      brainActions: DEFAULT_ACTION_RETENTION_MS,
+      brainSummaries: 39 * DAY + 1,
+      brainInsights: 30 * DAY,
+    });
   });
 
   it('reads through the index: documents read ≈ documents purged, not the collection', async () => {
@@ -178,7 +208,12 @@ describe.each(STORAGES)('retention purge on $name', ({ make }) => {
           const at = T0 + shift;
           const docs = specs.map(({ status, age }, i) => {
             const status_at = T0 - age;
-            return actionDoc(`r${run}-${i}`, { created_at: status_at - 1, expires_at: status === 'expired' ? status_at : status_at + DAY, status, status_at: status === 'pending' ? status_at - 1 : status_at });
+            return actionDoc(`r${run}-${i}`, {
+              created_at: status_at - 1,
+              expires_at: status === 'expired' ? status_at : status_at + DAY,
+              status,
+              status_at: status === 'pending' ? status_at - 1 : status_at,
+            });
           });
           await store.database.brainActions.bulkInsert(docs);
           await purgeByRetention(store.database, at, retention);

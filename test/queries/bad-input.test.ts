@@ -13,9 +13,21 @@ const bad = <T>(value: unknown) => value as T;
 
 /** The hostile values every string/number field must refuse, per write function. */
 function writeCases(): Case[] {
-  const summary = (over: object, path: Path): Case => [`createSummary ${JSON.stringify(path)} ${JSON.stringify(Object.values(over)[0])?.slice(0, 30)}`, (s) => s.brainSummaries.createSummary(bad({ ...summaryArgs(), ...over })), path];
-  const insight = (over: object, path: Path): Case => [`createInsight ${JSON.stringify(path)} ${JSON.stringify(Object.values(over)[0])?.slice(0, 30)}`, (s) => s.brainInsights.createInsight(bad({ ...insightArgs(), ...over })), path];
-  const action = (over: object, path: Path): Case => [`createActionRecommendation ${JSON.stringify(path)} ${JSON.stringify(Object.values(over)[0])?.slice(0, 30)}`, (s) => s.brainActions.createActionRecommendation(bad({ ...actionArgs(), ...over })), path];
+  const summary = (over: object, path: Path): Case => [
+    `createSummary ${JSON.stringify(path)} ${JSON.stringify(Object.values(over)[0])?.slice(0, 30)}`,
+    (s) => s.brainSummaries.createSummary(bad({ ...summaryArgs(), ...over })),
+    path,
+  ];
+  const insight = (over: object, path: Path): Case => [
+    `createInsight ${JSON.stringify(path)} ${JSON.stringify(Object.values(over)[0])?.slice(0, 30)}`,
+    (s) => s.brainInsights.createInsight(bad({ ...insightArgs(), ...over })),
+    path,
+  ];
+  const action = (over: object, path: Path): Case => [
+    `createActionRecommendation ${JSON.stringify(path)} ${JSON.stringify(Object.values(over)[0])?.slice(0, 30)}`,
+    (s) => s.brainActions.createActionRecommendation(bad({ ...actionArgs(), ...over })),
+    path,
+  ];
   const { workspace_id: _w, ...summaryWithoutWorkspace } = summaryArgs();
   const { pattern: _p, ...insightWithoutPattern } = insightArgs();
   const { priority: _pr, ...actionWithoutPriority } = actionArgs();
@@ -36,8 +48,16 @@ function writeCases(): Case[] {
     summary({ created_at: 5 }, ['created_at']), // set by the store, not the caller
     summary({ extra: true }, ['extra']),
     ['createSummary __proto__ key', (s) => s.brainSummaries.createSummary(withProto(summaryArgs())), ['__proto__']],
-    ['createSummary nested __proto__ key', (s) => s.brainSummaries.createSummary({ ...summaryArgs(), metrics: withProto(summaryArgs().metrics) }), ['metrics', '__proto__']],
-    ['createSummary inherited fields (regression: zod read fields from the prototype)', (s) => s.brainSummaries.createSummary(Object.create(summaryArgs()) as never), []],
+    [
+      'createSummary nested __proto__ key',
+      (s) => s.brainSummaries.createSummary({ ...summaryArgs(), metrics: withProto(summaryArgs().metrics) }),
+      ['metrics', '__proto__'],
+    ],
+    [
+      'createSummary inherited fields (regression: zod read fields from the prototype)',
+      (s) => s.brainSummaries.createSummary(Object.create(summaryArgs()) as never),
+      [],
+    ],
 
     insight({ insight_type: 'hunch' }, ['insight_type']),
     insight({ confidence: 'certain' }, ['confidence']),
@@ -52,13 +72,32 @@ function writeCases(): Case[] {
     insight({ recommendation: 'a\u0000' }, ['recommendation']),
     insight({ id: 'mine' }, ['id']),
     ['createInsight __proto__ key', (s) => s.brainInsights.createInsight(withProto(insightArgs())), ['__proto__']],
-    ['bulkCreateInsights bad item 3', (s) => s.brainInsights.bulkCreateInsights({ insights: [insightArgs(), insightArgs(), insightArgs(), bad({ ...insightArgs(), priority: 1 })] }), ['insights', 3, 'priority']],
-    ['bulkCreateInsights __proto__ in item 1', (s) => s.brainInsights.bulkCreateInsights({ insights: [insightArgs(), withProto(insightArgs())] }), ['insights', 1, '__proto__']],
-    ['bulkCreateInsights extra arg', (s) => s.brainInsights.bulkCreateInsights(bad({ insights: [insightArgs()], dryRun: true })), ['dryRun']],
+    [
+      'bulkCreateInsights bad item 3',
+      (s) =>
+        s.brainInsights.bulkCreateInsights({
+          insights: [insightArgs(), insightArgs(), insightArgs(), bad({ ...insightArgs(), priority: 1 })],
+        }),
+      ['insights', 3, 'priority'],
+    ],
+    [
+      'bulkCreateInsights __proto__ in item 1',
+      (s) => s.brainInsights.bulkCreateInsights({ insights: [insightArgs(), withProto(insightArgs())] }),
+      ['insights', 1, '__proto__'],
+    ],
+    [
+      'bulkCreateInsights extra arg',
+      (s) => s.brainInsights.bulkCreateInsights(bad({ insights: [insightArgs()], dryRun: true })),
+      ['dryRun'],
+    ],
 
     action({ action_type: 'call' }, ['action_type']),
     action({ urgency: 'later' }, ['urgency']),
-    ['createActionRecommendation missing priority', (s) => s.brainActions.createActionRecommendation(bad(actionWithoutPriority)), ['priority']],
+    [
+      'createActionRecommendation missing priority',
+      (s) => s.brainActions.createActionRecommendation(bad(actionWithoutPriority)),
+      ['priority'],
+    ],
     action({ priority: 101 }, ['priority']),
     action({ priority: -1 }, ['priority']),
     action({ priority: 2.5 }, ['priority']),
@@ -77,9 +116,21 @@ function writeCases(): Case[] {
     ['createActionRecommendation __proto__ key', (s) => s.brainActions.createActionRecommendation(withProto(actionArgs())), ['__proto__']],
 
     ['markActionActioned missing actioned_by', (s, id) => s.brainActions.markActionActioned(bad({ action_id: id })), ['actioned_by']],
-    ['markActionActioned NUL actioned_by', (s, id) => s.brainActions.markActionActioned({ action_id: id, actioned_by: 'a\u0000' }), ['actioned_by']],
-    ['markActionActioned 1 MB actioned_by', (s, id) => s.brainActions.markActionActioned({ action_id: id, actioned_by: MB }), ['actioned_by']],
-    ['markActionActioned extra field', (s, id) => s.brainActions.markActionActioned(bad({ action_id: id, actioned_by: 'u', actioned_at: 1 })), ['actioned_at']],
+    [
+      'markActionActioned NUL actioned_by',
+      (s, id) => s.brainActions.markActionActioned({ action_id: id, actioned_by: 'a\u0000' }),
+      ['actioned_by'],
+    ],
+    [
+      'markActionActioned 1 MB actioned_by',
+      (s, id) => s.brainActions.markActionActioned({ action_id: id, actioned_by: MB }),
+      ['actioned_by'],
+    ],
+    [
+      'markActionActioned extra field',
+      (s, id) => s.brainActions.markActionActioned(bad({ action_id: id, actioned_by: 'u', actioned_at: 1 })),
+      ['actioned_at'],
+    ],
     ['markActionActioned numeric id', (s) => s.brainActions.markActionActioned(bad({ action_id: 7, actioned_by: 'u' })), ['action_id']],
     ['dismissAction lone surrogate id', (s) => s.brainActions.dismissAction({ action_id: '\uDBFF' }), ['action_id']],
     ['dismissAction __proto__ key', (s, id) => s.brainActions.dismissAction(withProto({ action_id: id })), ['__proto__']],
@@ -93,16 +144,36 @@ function readCases(): Case[] {
     ['getSummariesByWorkspace limit 0', (s) => s.brainSummaries.getSummariesByWorkspace({ workspace_id: 'w1', limit: 0 }), ['limit']],
     ['getSummariesByWorkspace limit 101', (s) => s.brainSummaries.getSummariesByWorkspace({ workspace_id: 'w1', limit: 101 }), ['limit']],
     ['getSummariesByWorkspace limit 2.5', (s) => s.brainSummaries.getSummariesByWorkspace({ workspace_id: 'w1', limit: 2.5 }), ['limit']],
-    ['getSummariesByWorkspace bad type', (s) => s.brainSummaries.getSummariesByWorkspace(bad({ workspace_id: 'w1', summary_type: 'weekly' })), ['summary_type']],
+    [
+      'getSummariesByWorkspace bad type',
+      (s) => s.brainSummaries.getSummariesByWorkspace(bad({ workspace_id: 'w1', summary_type: 'weekly' })),
+      ['summary_type'],
+    ],
     ['getRecentSummaries days NaN', (s) => s.brainSummaries.getRecentSummaries({ workspace_id: 'w1', days: Number.NaN }), ['days']],
     ['getRecentSummaries days 0', (s) => s.brainSummaries.getRecentSummaries({ workspace_id: 'w1', days: 0 }), ['days']],
-    ['getRecentSummaries days Infinity', (s) => s.brainSummaries.getRecentSummaries({ workspace_id: 'w1', days: Number.POSITIVE_INFINITY }), ['days']],
-    ['getInsightsByWorkspace bad time_range', (s) => s.brainInsights.getInsightsByWorkspace(bad({ workspace_id: 'w1', time_range: 'year' })), ['time_range']],
+    [
+      'getRecentSummaries days Infinity',
+      (s) => s.brainSummaries.getRecentSummaries({ workspace_id: 'w1', days: Number.POSITIVE_INFINITY }),
+      ['days'],
+    ],
+    [
+      'getInsightsByWorkspace bad time_range',
+      (s) => s.brainInsights.getInsightsByWorkspace(bad({ workspace_id: 'w1', time_range: 'year' })),
+      ['time_range'],
+    ],
     ['getInsightsByWorkspace NUL workspace', (s) => s.brainInsights.getInsightsByWorkspace({ workspace_id: 'w\u0000' }), ['workspace_id']],
     ['getInsightsByWorkspace limit 101', (s) => s.brainInsights.getInsightsByWorkspace({ workspace_id: 'w1', limit: 101 }), ['limit']],
-    ['getActionsByWorkspace bad status', (s) => s.brainActions.getActionsByWorkspace(bad({ workspace_id: 'w1', status: 'done' })), ['status']],
+    [
+      'getActionsByWorkspace bad status',
+      (s) => s.brainActions.getActionsByWorkspace(bad({ workspace_id: 'w1', status: 'done' })),
+      ['status'],
+    ],
     ['getActionsByWorkspace limit -1', (s) => s.brainActions.getActionsByWorkspace({ workspace_id: 'w1', limit: -1 }), ['limit']],
-    ['getActionsByPriority bad urgency', (s) => s.brainActions.getActionsByPriority(bad({ workspace_id: 'w1', urgency: 'now' })), ['urgency']],
+    [
+      'getActionsByPriority bad urgency',
+      (s) => s.brainActions.getActionsByPriority(bad({ workspace_id: 'w1', urgency: 'now' })),
+      ['urgency'],
+    ],
     ['getActionsByPriority 1 MB workspace', (s) => s.brainActions.getActionsByPriority({ workspace_id: MB }), ['workspace_id']],
     ['getActionsByPriority __proto__ key', (s) => s.brainActions.getActionsByPriority(withProto({ workspace_id: 'w1' })), ['__proto__']],
   ];
@@ -110,7 +181,9 @@ function readCases(): Case[] {
 
 async function snapshot(store: BrainStore) {
   const all = await Promise.all(
-    (['brainSummaries', 'brainInsights', 'brainActions'] as const).map(async (name) => (await store.database[name].find().exec()).map((d) => d.toJSON(true))),
+    (['brainSummaries', 'brainInsights', 'brainActions'] as const).map(async (name) =>
+      (await store.database[name].find().exec()).map((d) => d.toJSON(true)),
+    ),
   );
   return all;
 }

@@ -18,7 +18,14 @@ describe.each(STORAGES)('brainActions on $name', ({ make }) => {
     const explicit = await actions.createActionRecommendation(actionArgs({ expires_at: T0 + HOUR }));
     const list = await actions.getActionsByWorkspace({ workspace_id: 'w1' }).exec();
     const byId = new Map(list.map((a) => [a.id, a]));
-    expect(byId.get(id)).toEqual({ ...actionArgs({ suggested_message: 'Hi!' }), id, status: 'pending', status_at: T0, created_at: T0, expires_at: T0 + DAY });
+    expect(byId.get(id)).toEqual({
+      ...actionArgs({ suggested_message: 'Hi!' }),
+      id,
+      status: 'pending',
+      status_at: T0,
+      created_at: T0,
+      expires_at: T0 + DAY,
+    });
     expect(byId.get(explicit)).toMatchObject({ expires_at: T0 + HOUR, status: 'pending' });
   });
 
@@ -48,7 +55,8 @@ describe.each(STORAGES)('brainActions on $name', ({ make }) => {
     await actions.dismissAction({ action_id: b });
     clock.advance(HOUR);
     expect(await actions.cleanupExpiredActions()).toBe(1);
-    const byStatus = async (status?: ActionStatus) => ids(await actions.getActionsByWorkspace(status ? { workspace_id: 'w1', status } : { workspace_id: 'w1' }).exec());
+    const byStatus = async (status?: ActionStatus) =>
+      ids(await actions.getActionsByWorkspace(status ? { workspace_id: 'w1', status } : { workspace_id: 'w1' }).exec());
     expect(await byStatus()).toEqual([c]);
     expect(await byStatus('pending')).toEqual([c]);
     expect(await byStatus('actioned')).toEqual([a]);
@@ -86,7 +94,10 @@ describe.each(STORAGES)('brainActions on $name', ({ make }) => {
     const snapshot = async () => (await store.database.brainActions.find().exec()).map((d) => d.toJSON(true));
     const before = await snapshot();
     for (const id of [actioned, dismissed, expired]) {
-      for (const attempt of [() => actions.markActionActioned({ action_id: id, actioned_by: 'x' }), () => actions.dismissAction({ action_id: id })]) {
+      for (const attempt of [
+        () => actions.markActionActioned({ action_id: id, actioned_by: 'x' }),
+        () => actions.dismissAction({ action_id: id }),
+      ]) {
         const error = await attempt().catch((e: unknown) => e);
         expect(error).toBeInstanceOf(BrainStoreError);
         expect(error).toMatchObject({ code: 'INVALID_TRANSITION', parameters: { action_id: id } });
@@ -99,8 +110,14 @@ describe.each(STORAGES)('brainActions on $name', ({ make }) => {
     const { clock, actions, store } = await setup();
     const id = await actions.createActionRecommendation(actionArgs({ expires_at: T0 + HOUR }));
     clock.set(T0 + HOUR);
-    await expect(actions.markActionActioned({ action_id: id, actioned_by: 'u' })).rejects.toMatchObject({ code: 'INVALID_TRANSITION', parameters: { from: 'expired', to: 'actioned' } });
-    await expect(actions.dismissAction({ action_id: id })).rejects.toMatchObject({ code: 'INVALID_TRANSITION', parameters: { from: 'expired', to: 'dismissed' } });
+    await expect(actions.markActionActioned({ action_id: id, actioned_by: 'u' })).rejects.toMatchObject({
+      code: 'INVALID_TRANSITION',
+      parameters: { from: 'expired', to: 'actioned' },
+    });
+    await expect(actions.dismissAction({ action_id: id })).rejects.toMatchObject({
+      code: 'INVALID_TRANSITION',
+      parameters: { from: 'expired', to: 'dismissed' },
+    });
     expect((await store.database.brainActions.findOne(id).exec())?.status).toBe('pending');
     clock.set(T0 + HOUR - 1);
     await actions.dismissAction({ action_id: id }); // one millisecond earlier it still could
@@ -122,7 +139,10 @@ describe.each(STORAGES)('brainActions on $name', ({ make }) => {
 
   it('NOT_FOUND for an unknown id', async () => {
     const { actions } = await setup();
-    await expect(actions.markActionActioned({ action_id: 'nope', actioned_by: 'u' })).rejects.toMatchObject({ code: 'NOT_FOUND', parameters: { action_id: 'nope' } });
+    await expect(actions.markActionActioned({ action_id: 'nope', actioned_by: 'u' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      parameters: { action_id: 'nope' },
+    });
     await expect(actions.dismissAction({ action_id: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
@@ -159,8 +179,22 @@ describe.each(STORAGES)('brainActions on $name', ({ make }) => {
   it('read results are plain frozen objects without sort keys or RxDB meta fields', async () => {
     const { actions, store } = await setup();
     await actions.createActionRecommendation(actionArgs());
-    await store.brainSummaries.createSummary({ workspace_id: 'w1', summary_text: 't', summary_type: 'daily', trigger: 'api', metrics: { newLeadsCount: 0, hotLeadsCount: 0, warmLeadsCount: 0, coldLeadsCount: 0, topQuestions: ['q'] } });
-    await store.brainInsights.createInsight({ workspace_id: 'w1', insight_type: 'trending_topic', pattern: 'p', frequency: 1, examples: ['e'], confidence: 'low', time_range: 'week' });
+    await store.brainSummaries.createSummary({
+      workspace_id: 'w1',
+      summary_text: 't',
+      summary_type: 'daily',
+      trigger: 'api',
+      metrics: { newLeadsCount: 0, hotLeadsCount: 0, warmLeadsCount: 0, coldLeadsCount: 0, topQuestions: ['q'] },
+    });
+    await store.brainInsights.createInsight({
+      workspace_id: 'w1',
+      insight_type: 'trending_topic',
+      pattern: 'p',
+      frequency: 1,
+      examples: ['e'],
+      confidence: 'low',
+      time_range: 'week',
+    });
     const results = [
       ...(await actions.getActionsByPriority({ workspace_id: 'w1' }).exec()),
       (await store.brainSummaries.getLatestSummary({ workspace_id: 'w1' }).exec())!,
@@ -169,7 +203,8 @@ describe.each(STORAGES)('brainActions on $name', ({ make }) => {
     for (const result of results) {
       expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
       expect(Object.isFrozen(result)).toBe(true);
-      for (const key of ['priority_rank', 'created_desc', '_rev', '_meta', '_deleted', '_attachments']) expect(result).not.toHaveProperty(key);
+      for (const key of ['priority_rank', 'created_desc', '_rev', '_meta', '_deleted', '_attachments'])
+        expect(result).not.toHaveProperty(key);
     }
     const summary = results[1] as { metrics: { topQuestions: string[] } };
     expect(Object.isFrozen(summary.metrics.topQuestions)).toBe(true);

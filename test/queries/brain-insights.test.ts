@@ -43,8 +43,14 @@ describe.each(STORAGES)('brainInsights on $name', ({ make }) => {
     const { insights } = await setup();
     const batch = [insightArgs(), insightArgs({ frequency: -1 }), insightArgs(), insightArgs({ frequency: 1.5 })];
     const error = (await insights.bulkCreateInsights({ insights: batch }).catch((e: unknown) => e)) as BrainStoreError;
-    expect(error.issues.map((i) => i.path)).toEqual([['insights', 1, 'frequency'], ['insights', 3, 'frequency']]);
-    await expect(insights.bulkCreateInsights({ insights: [] })).rejects.toMatchObject({ code: 'VALIDATION', issues: [expect.objectContaining({ path: ['insights'] })] });
+    expect(error.issues.map((i) => i.path)).toEqual([
+      ['insights', 1, 'frequency'],
+      ['insights', 3, 'frequency'],
+    ]);
+    await expect(insights.bulkCreateInsights({ insights: [] })).rejects.toMatchObject({
+      code: 'VALIDATION',
+      issues: [expect.objectContaining({ path: ['insights'] })],
+    });
     expect(await insights.getInsightsByWorkspace({ workspace_id: 'w1' }).exec()).toEqual([]);
   });
 
@@ -66,10 +72,12 @@ describe.each(STORAGES)('brainInsights on $name', ({ make }) => {
     expect(ids(await insights.getInsightsByWorkspace({ workspace_id: 'w1', insight_type: 'objection_pattern' }).exec())).toEqual(
       ids(newest.filter((x) => x.insight_type === 'objection_pattern')),
     );
-    expect(ids(await insights.getInsightsByWorkspace({ workspace_id: 'w1', time_range: 'week' }).exec())).toEqual(ids(newest.filter((x) => x.time_range === 'week')));
-    expect(ids(await insights.getInsightsByWorkspace({ workspace_id: 'w1', insight_type: 'trending_topic', time_range: 'month' }).exec())).toEqual(
-      ids(newest.filter((x) => x.insight_type === 'trending_topic' && x.time_range === 'month')),
+    expect(ids(await insights.getInsightsByWorkspace({ workspace_id: 'w1', time_range: 'week' }).exec())).toEqual(
+      ids(newest.filter((x) => x.time_range === 'week')),
     );
+    expect(
+      ids(await insights.getInsightsByWorkspace({ workspace_id: 'w1', insight_type: 'trending_topic', time_range: 'month' }).exec()),
+    ).toEqual(ids(newest.filter((x) => x.insight_type === 'trending_topic' && x.time_range === 'month')));
     expect(await insights.getInsightsByWorkspace({ workspace_id: 'w1', insight_type: 'interest_signal' }).exec()).toEqual([]);
     expect(ids(await insights.getInsightsByWorkspace({ workspace_id: 'w1', limit: 100 }).exec())).toHaveLength(30);
   });

@@ -12,7 +12,21 @@ describe.each(STORAGES)('brainSummaries on $name', ({ make }) => {
 
   it('createSummary returns the id and stamps created_at with the injected clock', async () => {
     const { summaries } = await setup();
-    const args = summaryArgs({ triggered_by: 'u1', tokens_used: 10, cost_usd: 0.02, metrics: { newLeadsCount: 1, hotLeadsCount: 0, warmLeadsCount: 0, coldLeadsCount: 1, responseRate: 42.5, avgScore: 7, topQuestions: ['price?'], rejectionReasons: [] } });
+    const args = summaryArgs({
+      triggered_by: 'u1',
+      tokens_used: 10,
+      cost_usd: 0.02,
+      metrics: {
+        newLeadsCount: 1,
+        hotLeadsCount: 0,
+        warmLeadsCount: 0,
+        coldLeadsCount: 1,
+        responseRate: 42.5,
+        avgScore: 7,
+        topQuestions: ['price?'],
+        rejectionReasons: [],
+      },
+    });
     const id = await summaries.createSummary(args);
     expect(typeof id).toBe('string');
     expect(await summaries.getLatestSummary({ workspace_id: 'w1' }).exec()).toEqual({ ...args, id, created_at: T0 });
@@ -41,12 +55,18 @@ describe.each(STORAGES)('brainSummaries on $name', ({ make }) => {
     const newestFirst = [...ids].reverse();
     const page = await summaries.getSummariesByWorkspace({ workspace_id: 'w1' }).exec();
     expect(page.map((s) => s.id)).toEqual(newestFirst.slice(0, 10));
-    expect((await summaries.getSummariesByWorkspace({ workspace_id: 'w1', limit: 100 }).exec()).map((s) => s.id)).toEqual(newestFirst.slice(0, 100));
-    expect((await summaries.getSummariesByWorkspace({ workspace_id: 'w1', limit: 1 }).exec()).map((s) => s.id)).toEqual(newestFirst.slice(0, 1));
+    expect((await summaries.getSummariesByWorkspace({ workspace_id: 'w1', limit: 100 }).exec()).map((s) => s.id)).toEqual(
+      newestFirst.slice(0, 100),
+    );
+    expect((await summaries.getSummariesByWorkspace({ workspace_id: 'w1', limit: 1 }).exec()).map((s) => s.id)).toEqual(
+      newestFirst.slice(0, 1),
+    );
     const manual = await summaries.getSummariesByWorkspace({ workspace_id: 'w1', summary_type: 'manual', limit: 100 }).exec();
     expect(manual.map((s) => s.id)).toEqual(newestFirst.filter((_, i) => (104 - i) % 3 === 0).slice(0, 100));
     expect(await summaries.getSummariesByWorkspace({ workspace_id: 'w1', summary_type: 'scheduled' }).exec()).toEqual([]);
-    expect(() => summaries.getSummariesByWorkspace({ workspace_id: 'w1', limit: 101 })).toThrow(expect.objectContaining({ code: 'VALIDATION' }));
+    expect(() => summaries.getSummariesByWorkspace({ workspace_id: 'w1', limit: 101 })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION' }),
+    );
   });
 
   it('same-millisecond summaries come back in a stable order (by id)', async () => {
@@ -76,7 +96,9 @@ describe.each(STORAGES)('brainSummaries on $name', ({ make }) => {
     const { clock, summaries } = await setup();
     const id = await summaries.createSummary(summaryArgs());
     const seen: string[][] = [];
-    const sub = summaries.getRecentSummaries({ workspace_id: 'w1', days: 1 / 86_400 }).$.subscribe((list) => seen.push(list.map((s) => s.id)));
+    const sub = summaries
+      .getRecentSummaries({ workspace_id: 'w1', days: 1 / 86_400 })
+      .$.subscribe((list) => seen.push(list.map((s) => s.id)));
     await expect.poll(() => seen).toEqual([[id]]);
     clock.set(T0 + 1_001); // the real timer (≈1 s) fires and finds the injected clock past the window
     await expect.poll(() => seen, { timeout: 5_000 }).toEqual([[id], []]);

@@ -35,8 +35,8 @@ describe.each(STORAGES)('expiry instant on $name (fake timers)', ({ make }) => {
     expect(createdAt).toBeLessThan(T0 + 100);
 
     const emissions: { at: number; ids: string[] }[][] = [[], []];
-    const subs = [actions.getActionsByPriority({ workspace_id: 'w1' }), actions.getActionsByWorkspace({ workspace_id: 'w1' })].map((query, i) =>
-      query.$.subscribe((list) => emissions[i]!.push({ at: Date.now(), ids: list.map((a) => a.id) })),
+    const subs = [actions.getActionsByPriority({ workspace_id: 'w1' }), actions.getActionsByWorkspace({ workspace_id: 'w1' })].map(
+      (query, i) => query.$.subscribe((list) => emissions[i]!.push({ at: Date.now(), ids: list.map((a) => a.id) })),
     );
     await waitFor(() => emissions.every((e) => e.length === 1));
     for (const e of emissions) expect(e[0]!.ids).toEqual([soon, stays]);
@@ -81,9 +81,12 @@ describe.each(STORAGES)('expiry instant on $name (fake timers)', ({ make }) => {
     fakeTime();
     const actions = store.brainActions;
     const instants = [T0 + 3_000, T0 + 1_000, T0 + 2_000];
-    for (const [i, expires_at] of instants.entries()) await settle(actions.createActionRecommendation(actionArgs({ priority: 50 + i, expires_at })), vi);
+    for (const [i, expires_at] of instants.entries())
+      await settle(actions.createActionRecommendation(actionArgs({ priority: 50 + i, expires_at })), vi);
     const seen: { at: number; size: number }[] = [];
-    const sub = actions.getActionsByPriority({ workspace_id: 'w1' }).$.subscribe((list) => seen.push({ at: Date.now(), size: list.length }));
+    const sub = actions
+      .getActionsByPriority({ workspace_id: 'w1' })
+      .$.subscribe((list) => seen.push({ at: Date.now(), size: list.length }));
     await waitFor(() => seen.length === 1);
     for (const [n, at] of [T0 + 1_000, T0 + 2_000, T0 + 3_000].entries()) {
       await vi.advanceTimersByTimeAsync(at - Date.now());

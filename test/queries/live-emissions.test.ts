@@ -109,7 +109,10 @@ describe.each(STORAGES)('live $ emissions on $name', ({ make }) => {
     const live = record(insights.getInsightsByWorkspace({ workspace_id: 'w1', insight_type: 'objection_pattern', time_range: 'week' }).$);
     expect(await live.count(1)).toEqual([]);
     await insights.bulkCreateInsights({
-      insights: [insightArgs({ insight_type: 'trending_topic', time_range: 'week' }), insightArgs({ insight_type: 'objection_pattern', time_range: 'today' })],
+      insights: [
+        insightArgs({ insight_type: 'trending_topic', time_range: 'week' }),
+        insightArgs({ insight_type: 'objection_pattern', time_range: 'today' }),
+      ],
     });
     await insights.createInsight(insightArgs({ workspace_id: 'w2', insight_type: 'objection_pattern', time_range: 'week' }));
     const hit = await insights.createInsight(insightArgs({ insight_type: 'objection_pattern', time_range: 'week' }));
@@ -138,7 +141,19 @@ describe.each(STORAGES)('live $ emissions on $name', ({ make }) => {
     const [action] = await live.count(1);
     expect(Object.isFrozen(action)).toBe(true);
     expect(Object.keys(action!).sort()).toEqual(
-      ['action_type', 'contact_id', 'created_at', 'expires_at', 'id', 'priority', 'reason', 'status', 'status_at', 'urgency', 'workspace_id'].sort(),
+      [
+        'action_type',
+        'contact_id',
+        'created_at',
+        'expires_at',
+        'id',
+        'priority',
+        'reason',
+        'status',
+        'status_at',
+        'urgency',
+        'workspace_id',
+      ].sort(),
     );
     live.subscription.unsubscribe();
   });

@@ -28,16 +28,48 @@ function plansOf(store: BrainStore, run: () => unknown): RxQueryPlan[] {
 const READS: [name: string, run: (store: BrainStore) => { exec(): Promise<unknown> }, index: string[]][] = [
   ['getLatestSummary', (s) => s.brainSummaries.getLatestSummary({ workspace_id: 'w1' }), ['workspace_id', 'created_desc']],
   ['getSummariesByWorkspace', (s) => s.brainSummaries.getSummariesByWorkspace({ workspace_id: 'w1' }), ['workspace_id', 'created_desc']],
-  ['getSummariesByWorkspace type', (s) => s.brainSummaries.getSummariesByWorkspace({ workspace_id: 'w1', summary_type: 'manual' }), ['workspace_id', 'summary_type', 'created_desc']],
+  [
+    'getSummariesByWorkspace type',
+    (s) => s.brainSummaries.getSummariesByWorkspace({ workspace_id: 'w1', summary_type: 'manual' }),
+    ['workspace_id', 'summary_type', 'created_desc'],
+  ],
   ['getRecentSummaries', (s) => s.brainSummaries.getRecentSummaries({ workspace_id: 'w1', days: 7 }), ['workspace_id', 'created_desc']],
   ['getInsightsByWorkspace', (s) => s.brainInsights.getInsightsByWorkspace({ workspace_id: 'w1' }), ['workspace_id', 'created_desc']],
-  ['getInsightsByWorkspace type', (s) => s.brainInsights.getInsightsByWorkspace({ workspace_id: 'w1', insight_type: 'trending_topic' }), ['workspace_id', 'insight_type', 'created_desc']],
-  ['getInsightsByWorkspace range', (s) => s.brainInsights.getInsightsByWorkspace({ workspace_id: 'w1', time_range: 'week' }), ['workspace_id', 'time_range', 'created_desc']],
-  ['getInsightsByWorkspace type+range', (s) => s.brainInsights.getInsightsByWorkspace({ workspace_id: 'w1', insight_type: 'trending_topic', time_range: 'week' }), ['workspace_id', 'insight_type', 'time_range', 'created_desc']],
-  ['getActionsByWorkspace', (s) => s.brainActions.getActionsByWorkspace({ workspace_id: 'w1' }), ['workspace_id', 'status', 'priority_rank', 'created_desc']],
-  ['getActionsByWorkspace actioned', (s) => s.brainActions.getActionsByWorkspace({ workspace_id: 'w1', status: 'actioned' }), ['workspace_id', 'status', 'priority_rank', 'created_desc']],
-  ['getActionsByPriority', (s) => s.brainActions.getActionsByPriority({ workspace_id: 'w1' }), ['workspace_id', 'status', 'priority_rank', 'created_desc']],
-  ['getActionsByPriority urgency', (s) => s.brainActions.getActionsByPriority({ workspace_id: 'w1', urgency: 'today' }), ['workspace_id', 'status', 'urgency', 'priority_rank', 'created_desc']],
+  [
+    'getInsightsByWorkspace type',
+    (s) => s.brainInsights.getInsightsByWorkspace({ workspace_id: 'w1', insight_type: 'trending_topic' }),
+    ['workspace_id', 'insight_type', 'created_desc'],
+  ],
+  [
+    'getInsightsByWorkspace range',
+    (s) => s.brainInsights.getInsightsByWorkspace({ workspace_id: 'w1', time_range: 'week' }),
+    ['workspace_id', 'time_range', 'created_desc'],
+  ],
+  [
+    'getInsightsByWorkspace type+range',
+    (s) => s.brainInsights.getInsightsByWorkspace({ workspace_id: 'w1', insight_type: 'trending_topic', time_range: 'week' }),
+    ['workspace_id', 'insight_type', 'time_range', 'created_desc'],
+  ],
+  [
+    'getActionsByWorkspace',
+    (s) => s.brainActions.getActionsByWorkspace({ workspace_id: 'w1' }),
+    ['workspace_id', 'status', 'priority_rank', 'created_desc'],
+  ],
+  [
+    'getActionsByWorkspace actioned',
+    (s) => s.brainActions.getActionsByWorkspace({ workspace_id: 'w1', status: 'actioned' }),
+    ['workspace_id', 'status', 'priority_rank', 'created_desc'],
+  ],
+  [
+    'getActionsByPriority',
+    (s) => s.brainActions.getActionsByPriority({ workspace_id: 'w1' }),
+    ['workspace_id', 'status', 'priority_rank', 'created_desc'],
+  ],
+  [
+    'getActionsByPriority urgency',
+    (s) => s.brainActions.getActionsByPriority({ workspace_id: 'w1', urgency: 'today' }),
+    ['workspace_id', 'status', 'urgency', 'priority_rank', 'created_desc'],
+  ],
 ];
 
 describe.each(STORAGES)('query plans on $name', ({ name, make }) => {
@@ -65,7 +97,16 @@ describe.each(STORAGES)('query plans on $name', ({ name, make }) => {
     // Bulk-load through the storage: 3,000 single creates on fake-indexeddb would dominate the run.
     const collection = store.database.brainActions;
     await collection.bulkInsert(
-      docs.map((args, i) => ({ ...args, id: `a${String(i).padStart(5, '0')}`, status: 'pending' as const, status_at: T0, created_at: T0, expires_at: T0 + 86_400_000, priority_rank: 100 - args.priority, created_desc: 10_000_000_000_000 - T0 })),
+      docs.map((args, i) => ({
+        ...args,
+        id: `a${String(i).padStart(5, '0')}`,
+        status: 'pending' as const,
+        status_at: T0,
+        created_at: T0,
+        expires_at: T0 + 86_400_000,
+        priority_rank: 100 - args.priority,
+        created_desc: 10_000_000_000_000 - T0,
+      })),
     );
     // Loaded lazily: importing it before 'fake-indexeddb' itself trips a module cycle.
     const cursorModule: string = 'fake-indexeddb/lib/FDBCursor'; // untyped subpath

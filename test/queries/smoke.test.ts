@@ -6,7 +6,12 @@ describe.each(STORAGES)('smoke on $name', ({ make }) => {
     let t = 1_700_000_000_000;
     const store = await openStore(make, { now: () => t });
     const id = await store.brainActions.createActionRecommendation({
-      workspace_id: 'w1', contact_id: 'c1', action_type: 'follow_up', priority: 80, urgency: 'today', reason: 'r',
+      workspace_id: 'w1',
+      contact_id: 'c1',
+      action_type: 'follow_up',
+      priority: 80,
+      urgency: 'today',
+      reason: 'r',
     });
     const list = await store.brainActions.getActionsByPriority({ workspace_id: 'w1' }).exec();
     expect(list.map((a) => a.id)).toEqual([id]);

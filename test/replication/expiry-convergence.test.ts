@@ -42,7 +42,7 @@ describe.each<TestBackend>(pg.available ? ['postgres', 'pglite'] : ['pglite'])('
     expect(views[0]![0]).toMatchObject({ id, status: 'expired', status_at: views[0]![0]!.expires_at });
     const [row] = await one.sql.query<{ doc: Record<string, unknown> }>('SELECT doc FROM brain_store_documents WHERE id = $1', [id]);
     expect(row!.doc).toMatchObject({ status: 'expired', status_at: views[0]![0]!.expires_at });
-    expect((await Promise.all(syncs.map((s) => new Promise((r) => s.rejected$.subscribe((l) => r(l.length))))))).toEqual([0, 0, 0]);
+    expect(await Promise.all(syncs.map((s) => new Promise((r) => s.rejected$.subscribe((l) => r(l.length)))))).toEqual([0, 0, 0]);
     await Promise.all([one.close(), two.close()]);
   });
 });

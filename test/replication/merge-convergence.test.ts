@@ -80,9 +80,11 @@ describe('action merge rule', () => {
   it('converges every client and the server whatever the delivery order', () => {
     fc.assert(
       fc.property(
-        fc.array(edit, { minLength: 1, maxLength: 5 }).chain((edits) =>
-          fc.tuple(fc.constant(edits), fc.shuffledSubarray([...edits.keys(), ...edits.keys()], { minLength: edits.length * 2 })),
-        ),
+        fc
+          .array(edit, { minLength: 1, maxLength: 5 })
+          .chain((edits) =>
+            fc.tuple(fc.constant(edits), fc.shuffledSubarray([...edits.keys(), ...edits.keys()], { minLength: edits.length * 2 })),
+          ),
         ([edits, order]) => {
           const { master, clients } = simulate(edits, order);
           for (const client of clients) expect(canonicalJson(client.local)).toBe(canonicalJson(master));

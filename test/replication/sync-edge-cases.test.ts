@@ -133,7 +133,7 @@ describe('echo suppression', () => {
     const token = await server.token([ws]);
     const pulls = { a: 0 };
     const countingFetch: typeof fetch = (input, init) => {
-      if (String(input).endsWith('/brainActions/pull')) pulls.a += 1;
+      if ((input instanceof Request ? input.url : input.toString()).endsWith('/brainActions/pull')) pulls.a += 1;
       return fetch(input, init);
     };
     const a = await openSyncedStore();

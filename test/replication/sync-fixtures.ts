@@ -2,7 +2,13 @@ import { afterEach } from 'vitest';
 import { filter, firstValueFrom, type Observable } from 'rxjs';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
-import { createBrainStore, replicateBrainStore, type BrainStore, type BrainSync, type ReplicateBrainStoreOptions } from '../../src/index.ts';
+import {
+  createBrainStore,
+  replicateBrainStore,
+  type BrainStore,
+  type BrainSync,
+  type ReplicateBrainStoreOptions,
+} from '../../src/index.ts';
 import type { CreateActionArgs } from '../../src/collections/brain-actions.ts';
 
 let counter = 0;
@@ -53,8 +59,8 @@ export function until<T>(source$: Observable<T>, predicate: (value: T) => boolea
 export function switchableFetch(): { fetch: typeof fetch; online: boolean } {
   const state: { fetch: typeof fetch; online: boolean } = {
     online: true,
-    fetch: ((input: RequestInfo | URL, init?: RequestInit) =>
-      state.online ? fetch(input, init) : Promise.reject(new TypeError('fetch failed: offline'))),
+    fetch: (input: RequestInfo | URL, init?: RequestInit) =>
+      state.online ? fetch(input, init) : Promise.reject(new TypeError('fetch failed: offline')),
   };
   return state;
 }

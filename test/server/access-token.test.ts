@@ -8,7 +8,10 @@ const key = secretKey(secret);
 const now = 1_700_000_000_000;
 
 async function refused(token: string, at = now): Promise<boolean> {
-  return verifyAccessToken(token, key, at).then(() => false, (error: unknown) => isBrainStoreError(error, 'UNAUTHORIZED'));
+  return verifyAccessToken(token, key, at).then(
+    () => false,
+    (error: unknown) => isBrainStoreError(error, 'UNAUTHORIZED'),
+  );
 }
 
 describe('access tokens', () => {
@@ -23,7 +26,12 @@ describe('access tokens', () => {
 
   it('pins the algorithm, issuer and audience, and needs the workspaces claim', async () => {
     const sign = (alg: string, claims: Record<string, unknown>, iss = TOKEN_ISSUER, aud = TOKEN_AUDIENCE) =>
-      new SignJWT(claims).setProtectedHeader({ alg }).setIssuer(iss).setAudience(aud).setExpirationTime(now / 1000 + 60).sign(key);
+      new SignJWT(claims)
+        .setProtectedHeader({ alg })
+        .setIssuer(iss)
+        .setAudience(aud)
+        .setExpirationTime(now / 1000 + 60)
+        .sign(key);
     expect(await refused(await sign('HS512', { workspaces: ['w1'] }))).toBe(true);
     expect(await refused(await sign('HS256', { workspaces: ['w1'] }, 'x'))).toBe(true);
     expect(await refused(await sign('HS256', { workspaces: ['w1'] }, TOKEN_ISSUER, 'x'))).toBe(true);

@@ -62,7 +62,11 @@ describe('the HTTP surface in process (app.request)', () => {
   it('answers CORS preflights for the sync headers', async () => {
     const response = await app().request('/sync/brainActions/pull', {
       method: 'OPTIONS',
-      headers: { origin: 'http://dashboard.local', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      headers: {
+        origin: 'http://dashboard.local',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
     });
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-headers')).toMatch(/authorization/);

@@ -14,7 +14,9 @@ describe.skipIf(!postgres.available)(`migrations on PostgreSQL${postgres.availab
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
     try {
-      const dbs = await Promise.all([1, 2, 3].map(() => openPostgresDatabase({ connectionString: `${POSTGRES_URL}/${name}`, maxConnections: 1 })));
+      const dbs = await Promise.all(
+        [1, 2, 3].map(() => openPostgresDatabase({ connectionString: `${POSTGRES_URL}/${name}`, maxConnections: 1 })),
+      );
       const applied = await Promise.all(dbs.map((db) => runMigrations(db)));
       expect(applied.flat().sort()).toEqual(MIGRATIONS.map((migration) => migration.version));
       expect(await runMigrations(dbs[0]!)).toEqual([]);

@@ -45,8 +45,18 @@ describe.skipIf(!postgres.available)(`query plans on PostgreSQL${postgres.availa
   });
 
   it('retention: terminal-actions, created and tombstone indexes', async () => {
-    expect(await plan(`SELECT id FROM brain_store_documents WHERE collection = 'brainActions' AND NOT deleted AND doc->>'status' IN ('actioned', 'dismissed', 'expired') AND (doc->>'status_at')::numeric < $1`, [10])).toContain('brain_store_actions_terminal');
-    expect(await plan(`SELECT id FROM brain_store_documents WHERE collection = 'brainSummaries' AND NOT deleted AND (doc->>'created_at')::numeric < $1`, [10])).toContain('brain_store_created');
+    expect(
+      await plan(
+        `SELECT id FROM brain_store_documents WHERE collection = 'brainActions' AND NOT deleted AND doc->>'status' IN ('actioned', 'dismissed', 'expired') AND (doc->>'status_at')::numeric < $1`,
+        [10],
+      ),
+    ).toContain('brain_store_actions_terminal');
+    expect(
+      await plan(
+        `SELECT id FROM brain_store_documents WHERE collection = 'brainSummaries' AND NOT deleted AND (doc->>'created_at')::numeric < $1`,
+        [10],
+      ),
+    ).toContain('brain_store_created');
     expect(await plan(`SELECT id FROM brain_store_documents WHERE deleted AND received_at < $1`, [10])).toContain('brain_store_tombstones');
   });
 });

@@ -26,9 +26,7 @@ describe.each(STORAGES)('createBrainStore on $name', ({ make }) => {
     await store.close();
     await store.close();
     await expect(store.brainSummaries.createSummary(summaryArgs())).rejects.toMatchObject({ code: 'CLOSED' });
-    expect(() => store.brainSummaries.getLatestSummary({ workspace_id: 'w1' })).toThrow(
-      expect.objectContaining({ code: 'CLOSED' }),
-    );
+    expect(() => store.brainSummaries.getLatestSummary({ workspace_id: 'w1' })).toThrow(expect.objectContaining({ code: 'CLOSED' }));
   });
 
   it('close() completes live subscriptions and leaves no timer behind', async () => {
@@ -67,8 +65,16 @@ describe.each(STORAGES)('createBrainStore on $name', ({ make }) => {
       { ...valid, id: 'x6', status: 'actioned' },
     ];
     for (const doc of bad) await expect(collection.insert(doc as never), doc.id).rejects.toBeTruthy();
-    await expect(collection.findOne(id).exec().then((d) => d!.incrementalPatch({ priority: 2.5 }))).rejects.toBeTruthy();
-    const raw = await collection.storageInstance.bulkWrite([{ document: { ...valid, id: 'x7', urgency: 'soon', _meta: { lwt: 1 }, _rev: '1-a', _deleted: false, _attachments: {} } as never }], 'test');
+    await expect(
+      collection
+        .findOne(id)
+        .exec()
+        .then((d) => d!.incrementalPatch({ priority: 2.5 })),
+    ).rejects.toBeTruthy();
+    const raw = await collection.storageInstance.bulkWrite(
+      [{ document: { ...valid, id: 'x7', urgency: 'soon', _meta: { lwt: 1 }, _rev: '1-a', _deleted: false, _attachments: {} } as never }],
+      'test',
+    );
     expect(raw.error[0]).toMatchObject({ status: 422 });
     const all = await collection.find().exec();
     expect(all.map((d) => d.toJSON())).toEqual([expect.objectContaining({ id, priority: 50 })]);
@@ -87,7 +93,12 @@ describe.each(STORAGES)('createBrainStore on $name', ({ make }) => {
     const v1: CollectionDeclaration<BrainSummaryDocument, unknown> = {
       ...brainSummaries,
       document: documentV1,
-      jsonSchema: toRxJsonSchema(documentV1, { ...brainSummaries.jsonSchema, title: 'brainSummaries', version: 1, indexes: brainSummaries.jsonSchema.indexes as string[][] }),
+      jsonSchema: toRxJsonSchema(documentV1, {
+        ...brainSummaries.jsonSchema,
+        title: 'brainSummaries',
+        version: 1,
+        indexes: brainSummaries.jsonSchema.indexes as string[][],
+      }),
       migrationStrategies: { 1: (doc: BrainSummaryDocument) => ({ ...doc, language: 'en', summary_text: doc.summary_text.toUpperCase() }) },
     };
     const reopened = await stores.reopen(storage, name, { now: clock.now, collections: { brainSummaries: v1 } });

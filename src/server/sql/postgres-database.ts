@@ -74,11 +74,7 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
 }
 
 /** Keeps one connection LISTENing on `channel` until stopped; resolves once the first LISTEN succeeded. */
-async function listenWithReconnect(
-  options: PostgresDatabaseOptions,
-  channel: string,
-  listener: SqlListener,
-): Promise<() => Promise<void>> {
+async function listenWithReconnect(options: PostgresDatabaseOptions, channel: string, listener: SqlListener): Promise<() => Promise<void>> {
   let stopped = false;
   let client: pg.Client | undefined;
   let timer: NodeJS.Timeout | undefined;

@@ -36,11 +36,7 @@ export function isRetryableSqlError(error: unknown): boolean {
 }
 
 /** Runs a transaction, retrying it on serialization failures and deadlocks. */
-export async function withRetriedTransaction<T>(
-  db: SqlDatabase,
-  work: (tx: SqlExecutor) => Promise<T>,
-  attempts = 4,
-): Promise<T> {
+export async function withRetriedTransaction<T>(db: SqlDatabase, work: (tx: SqlExecutor) => Promise<T>, attempts = 4): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction(work);

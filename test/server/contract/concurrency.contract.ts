@@ -24,7 +24,9 @@ export function concurrencyContract(backend: TestBackend): void {
       const doc = action('w1');
       await apis[0]!.push('brainActions', [{ newDocumentState: doc }]);
       const edits = Array.from({ length: 10 }, (_, index) => ({ ...doc, reason: `edit ${index}` }));
-      const responses = await Promise.all(edits.map((edit, index) => apis[index % 2]!.push('brainActions', [{ newDocumentState: edit, assumedMasterState: doc }])));
+      const responses = await Promise.all(
+        edits.map((edit, index) => apis[index % 2]!.push('brainActions', [{ newDocumentState: edit, assumedMasterState: doc }])),
+      );
       const winners = responses.filter((response) => response.body.conflicts.length === 0);
       expect(winners).toHaveLength(1);
       const [stored] = (await apis[0]!.pullAll('brainActions')).documents;
@@ -35,9 +37,14 @@ export function concurrencyContract(backend: TestBackend): void {
       const base = Array.from({ length: 20 }, () => action('w1'));
       const variants = [0, 1, 2, 3].map((variant) => base.map((doc) => ({ ...doc, reason: `variant ${variant}` })));
       // Opposite orders in alternate batches: locks are still taken in key order, so no deadlock.
-      const responses = await Promise.all(variants.map((docs, index) =>
-        apis[index % 2]!.push('brainActions', (index % 2 ? [...docs].reverse() : docs).map((doc) => ({ newDocumentState: doc }))),
-      ));
+      const responses = await Promise.all(
+        variants.map((docs, index) =>
+          apis[index % 2]!.push(
+            'brainActions',
+            (index % 2 ? [...docs].reverse() : docs).map((doc) => ({ newDocumentState: doc })),
+          ),
+        ),
+      );
       for (const response of responses) expect(response.status).toBe(200);
       const { documents } = await apis[1]!.pullAll('brainActions');
       expect(documents).toHaveLength(20);

@@ -48,9 +48,13 @@ export function errorsContract(backend: TestBackend): void {
     });
 
     it('400 for another protocol version; the server names its own', async () => {
-      const response = await api.call(endpoints.pull('brainActions'), { checkpoint: null, batchSize: 1 }, {
-        headers: { authorization: `Bearer ${await server.token(['w1'])}`, [PROTOCOL_HEADER]: '999' },
-      });
+      const response = await api.call(
+        endpoints.pull('brainActions'),
+        { checkpoint: null, batchSize: 1 },
+        {
+          headers: { authorization: `Bearer ${await server.token(['w1'])}`, [PROTOCOL_HEADER]: '999' },
+        },
+      );
       expect(response.status).toBe(400);
       const ok = await api.pull('brainActions', null);
       expect(ok.headers.get(PROTOCOL_HEADER)).toBe('1');
@@ -60,7 +64,10 @@ export function errorsContract(backend: TestBackend): void {
       const big = await api.push('brainActions', [{ newDocumentState: action('w1', { reason: 'x'.repeat(5_000) }) }]);
       expect(big.status).toBe(413);
       expectWireError(big.body, 'TOO_LARGE');
-      const many = await api.push('brainActions', Array.from({ length: 4 }, () => ({ newDocumentState: { id: 'x', _deleted: false } })));
+      const many = await api.push(
+        'brainActions',
+        Array.from({ length: 4 }, () => ({ newDocumentState: { id: 'x', _deleted: false } })),
+      );
       expect(many.status).toBe(413);
     });
 
@@ -79,7 +86,14 @@ export function errorsContract(backend: TestBackend): void {
       await api.push('brainActions', [{ newDocumentState: action('w1') }, { newDocumentState: action('w2') }]);
       await api.pull('brainActions', null);
       const text = await (await fetch(server.url + endpoints.metrics)).text();
-      for (const name of ['brain_store_pushes_total', 'brain_store_pulls_total', 'brain_store_conflicts_total', 'brain_store_rejected_rows_total', 'brain_store_stream_clients', 'brain_store_http_request_duration_seconds_bucket']) {
+      for (const name of [
+        'brain_store_pushes_total',
+        'brain_store_pulls_total',
+        'brain_store_conflicts_total',
+        'brain_store_rejected_rows_total',
+        'brain_store_stream_clients',
+        'brain_store_http_request_duration_seconds_bucket',
+      ]) {
         expect(text).toContain(name);
       }
       expect(text).toMatch(/brain_store_rejected_rows_total\{collection="brainActions",code="FORBIDDEN_WORKSPACE"\} 1/);
@@ -88,8 +102,14 @@ export function errorsContract(backend: TestBackend): void {
     it('hosts an extra collection without a workspace field, scoped to the "_" workspace', async () => {
       const outsider = client(server.url, await server.token(['w1']));
       const member = client(server.url, await server.token(['_']));
-      const human = JSON.parse('{"passportId":"h1","firstName":"A","age":3,"_deleted":false,"__proto__":{"x":1},"constructor":{"prototype":{"polluted":1}}}') as Record<string, unknown>;
-      expect((await outsider.push('humans', [{ newDocumentState: human }])).body.rejected[0]).toMatchObject({ id: 'h1', code: 'FORBIDDEN_WORKSPACE', master: null });
+      const human = JSON.parse(
+        '{"passportId":"h1","firstName":"A","age":3,"_deleted":false,"__proto__":{"x":1},"constructor":{"prototype":{"polluted":1}}}',
+      ) as Record<string, unknown>;
+      expect((await outsider.push('humans', [{ newDocumentState: human }])).body.rejected[0]).toMatchObject({
+        id: 'h1',
+        code: 'FORBIDDEN_WORKSPACE',
+        master: null,
+      });
       expect((await member.push('humans', [{ newDocumentState: human }])).body).toEqual({ conflicts: [], rejected: [] });
       expect((await outsider.pullAll('humans')).documents).toEqual([]);
       const [pulled] = (await member.pullAll('humans')).documents;

@@ -28,7 +28,10 @@ export function maintenanceContract(backend: TestBackend): void {
       const due = action('w1');
       const later = action('w2', { expires_at: T0 + 2 * DAY_MS });
       const done = action('w1', { status: 'dismissed', status_at: T0 + 1 });
-      await api.push('brainActions', [due, later, done].map((doc) => ({ newDocumentState: doc })));
+      await api.push(
+        'brainActions',
+        [due, later, done].map((doc) => ({ newDocumentState: doc })),
+      );
       const { checkpoint } = await api.pullAll('brainActions');
       now = T0 + DAY_MS; // exactly expires_at
       expect((await a.runMaintenance()).expired).toBe(1);
@@ -36,13 +39,19 @@ export function maintenanceContract(backend: TestBackend): void {
       const expired = { ...due, status: 'expired', status_at: due['expires_at'] };
       expect(changed.documents).toEqual([expired]);
       // A client that expired it too pushes identical fields: no conflict, no new version.
-      expect((await api.push('brainActions', [{ newDocumentState: expired, assumedMasterState: due }])).body).toEqual({ conflicts: [], rejected: [] });
+      expect((await api.push('brainActions', [{ newDocumentState: expired, assumedMasterState: due }])).body).toEqual({
+        conflicts: [],
+        rejected: [],
+      });
       expect((await api.pullAll('brainActions', 100, changed.checkpoint)).documents).toEqual([]);
     });
 
     it('two instances expiring at once converge on one state without conflicts', async () => {
       const docs = Array.from({ length: 300 }, (_, index) => action(index % 2 ? 'w1' : 'w2', { expires_at: T0 + 1_000 + index }));
-      await api.push('brainActions', docs.map((doc) => ({ newDocumentState: doc })));
+      await api.push(
+        'brainActions',
+        docs.map((doc) => ({ newDocumentState: doc })),
+      );
       now = T0 + 10_000;
       const [first, second] = await Promise.all([a.runMaintenance(), b.runMaintenance()]);
       expect(first.expired + second.expired).toBe(300);
@@ -66,7 +75,10 @@ export function maintenanceContract(backend: TestBackend): void {
       const old = action('w1', { status: 'dismissed', status_at: T0 + 1 });
       const recent = action('w1', { status: 'dismissed', status_at: T0 + 6 * DAY_MS });
       const pending = action('w1');
-      await api.push('brainActions', [old, recent, pending].map((doc) => ({ newDocumentState: doc })));
+      await api.push(
+        'brainActions',
+        [old, recent, pending].map((doc) => ({ newDocumentState: doc })),
+      );
       const { checkpoint } = await api.pullAll('brainActions');
       now = T0 + 7 * DAY_MS + 2;
       const result = await a.runMaintenance();
@@ -75,15 +87,23 @@ export function maintenanceContract(backend: TestBackend): void {
       expect(changed.documents).toContainEqual({ ...old, _deleted: true });
       now += 30 * DAY_MS + 1;
       expect((await a.runMaintenance()).tombstonesDeleted).toBe(1);
-      const [{ count }] = (await a.sql.query<{ count: string }>(`SELECT count(*)::text AS count FROM brain_store_documents WHERE id = $1`, [old.id])) as [{ count: string }];
+      const [{ count }] = (await a.sql.query<{ count: string }>(`SELECT count(*)::text AS count FROM brain_store_documents WHERE id = $1`, [
+        old.id,
+      ])) as [{ count: string }];
       expect(count).toBe('0');
     });
 
     it('keeps summaries and insights unless a retention is configured for them', async () => {
       const summary = (id: string, created: number) => ({
-        id, workspace_id: 'w1', summary_text: 't', summary_type: 'daily', trigger: 'cron',
+        id,
+        workspace_id: 'w1',
+        summary_text: 't',
+        summary_type: 'daily',
+        trigger: 'cron',
         metrics: { newLeadsCount: 1, hotLeadsCount: 0, warmLeadsCount: 0, coldLeadsCount: 0 },
-        created_at: created, created_desc: 10_000_000_000_000 - created, _deleted: false,
+        created_at: created,
+        created_desc: 10_000_000_000_000 - created,
+        _deleted: false,
       });
       const old = summary('s-old', T0);
       const recent = summary('s-new', T0 + 9 * DAY_MS);

@@ -64,7 +64,7 @@ export function pushPullContract(backend: TestBackend): void {
       await api.push('brainActions', [{ newDocumentState: doc }]);
       const before = await api.pull('brainActions', null);
       expect((await api.push('brainActions', [{ newDocumentState: doc }])).body).toEqual({ conflicts: [], rejected: [] });
-      const next = { ...doc, status: 'dismissed', status_at: doc['created_at'] as number + 5 };
+      const next = { ...doc, status: 'dismissed', status_at: (doc['created_at'] as number) + 5 };
       await api.push('brainActions', [{ newDocumentState: next, assumedMasterState: doc }]);
       // the response of the update was lost: the client sends it again
       expect((await api.push('brainActions', [{ newDocumentState: next, assumedMasterState: doc }])).body.conflicts).toEqual([]);
@@ -89,16 +89,25 @@ export function pushPullContract(backend: TestBackend): void {
       const reprioritised = { ...doc, priority: 70, priority_rank: 30 };
       expect((await api.push('brainActions', [{ newDocumentState: reprioritised, assumedMasterState: doc }])).body.conflicts).toEqual([]);
       const terminal = { ...dismissed, priority: 70, priority_rank: 30 };
-      expect((await api.push('brainActions', [{ newDocumentState: terminal, assumedMasterState: reprioritised }])).body.conflicts).toEqual([]);
+      expect((await api.push('brainActions', [{ newDocumentState: terminal, assumedMasterState: reprioritised }])).body.conflicts).toEqual(
+        [],
+      );
       // terminal → pending and a later terminal transition lose to the stored version
-      expect((await api.push('brainActions', [{ newDocumentState: reprioritised, assumedMasterState: terminal }])).body.conflicts).toEqual([terminal]);
+      expect((await api.push('brainActions', [{ newDocumentState: reprioritised, assumedMasterState: terminal }])).body.conflicts).toEqual([
+        terminal,
+      ]);
       const later = { ...terminal, status: 'actioned', status_at: at + 20, actioned_at: at + 20, actioned_by: 'u' };
-      expect((await api.push('brainActions', [{ newDocumentState: later, assumedMasterState: terminal }])).body.conflicts).toEqual([terminal]);
+      expect((await api.push('brainActions', [{ newDocumentState: later, assumedMasterState: terminal }])).body.conflicts).toEqual([
+        terminal,
+      ]);
       // an earlier terminal transition wins over the stored one
       const earlier = { ...terminal, status: 'actioned', status_at: at + 5, actioned_at: at + 5, actioned_by: 'u' };
       expect((await api.push('brainActions', [{ newDocumentState: earlier, assumedMasterState: terminal }])).body.conflicts).toEqual([]);
       // a purge always passes
-      expect((await api.push('brainActions', [{ newDocumentState: { ...earlier, _deleted: true }, assumedMasterState: earlier }])).body.conflicts).toEqual([]);
+      expect(
+        (await api.push('brainActions', [{ newDocumentState: { ...earlier, _deleted: true }, assumedMasterState: earlier }])).body
+          .conflicts,
+      ).toEqual([]);
     });
 
     it('soft-deletes: a tombstone is pulled with _deleted true', async () => {
@@ -128,7 +137,10 @@ export function pushPullContract(backend: TestBackend): void {
 
     it('pulls one transaction larger than a batch across pages (seq breaks the tie)', async () => {
       const docs = Array.from({ length: 25 }, () => action('w1'));
-      await api.push('brainActions', docs.map((doc) => ({ newDocumentState: doc })));
+      await api.push(
+        'brainActions',
+        docs.map((doc) => ({ newDocumentState: doc })),
+      );
       const { documents, pages } = await api.pullAll('brainActions', 10);
       expect(pages).toEqual([10, 10, 5]);
       expect(new Set(documents.map((doc) => doc.id))).toEqual(new Set(docs.map((doc) => doc.id)));
@@ -137,9 +149,15 @@ export function pushPullContract(backend: TestBackend): void {
 
     it('serves the three collections separately', async () => {
       const summary = {
-        id: 's1', workspace_id: 'w1', summary_text: 't', summary_type: 'daily', trigger: 'cron',
+        id: 's1',
+        workspace_id: 'w1',
+        summary_text: 't',
+        summary_type: 'daily',
+        trigger: 'cron',
         metrics: { newLeadsCount: 1, hotLeadsCount: 0, warmLeadsCount: 0, coldLeadsCount: 0 },
-        created_at: 5, created_desc: 10_000_000_000_000 - 5, _deleted: false,
+        created_at: 5,
+        created_desc: 10_000_000_000_000 - 5,
+        _deleted: false,
       };
       expect((await api.push('brainSummaries', [{ newDocumentState: summary }])).body).toEqual({ conflicts: [], rejected: [] });
       expect((await api.pullAll('brainSummaries')).documents).toEqual([summary]);

@@ -26,8 +26,18 @@ export function tenancyContract(backend: TestBackend): void {
         await createAccessToken({ secret: server.secret, workspaces: ['w1'], ttlSeconds: 60, now: () => Date.now() - 3_600_000 }),
         await createAccessToken({ secret: 'another-secret-of-enough-length', workspaces: ['w1'], ttlSeconds: 60 }),
         // right key, wrong audience / issuer
-        await new SignJWT({ workspaces: ['w1'] }).setProtectedHeader({ alg: 'HS256' }).setIssuer('brain-store').setAudience('other').setExpirationTime('1h').sign(key),
-        await new SignJWT({ workspaces: ['w1'] }).setProtectedHeader({ alg: 'HS256' }).setIssuer('other').setAudience('brain-store-sync').setExpirationTime('1h').sign(key),
+        await new SignJWT({ workspaces: ['w1'] })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer('brain-store')
+          .setAudience('other')
+          .setExpirationTime('1h')
+          .sign(key),
+        await new SignJWT({ workspaces: ['w1'] })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer('other')
+          .setAudience('brain-store-sync')
+          .setExpirationTime('1h')
+          .sign(key),
         // an unsigned token
         `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ workspaces: ['w1'], iss: 'brain-store', aud: 'brain-store-sync', exp: 9e9 })).toString('base64url')}.`,
       ];
@@ -42,7 +52,10 @@ export function tenancyContract(backend: TestBackend): void {
 
     it('pulls only the token workspaces, the filter before the limit', async () => {
       const mine = action('w1');
-      await w2.push('brainActions', Array.from({ length: 5 }, () => ({ newDocumentState: action('w2') })));
+      await w2.push(
+        'brainActions',
+        Array.from({ length: 5 }, () => ({ newDocumentState: action('w2') })),
+      );
       await w1.push('brainActions', [{ newDocumentState: mine }]);
       const page = await w1.pull('brainActions', null, 1);
       expect(page.body.documents).toEqual([mine]);
@@ -107,7 +120,9 @@ export function tenancyContract(backend: TestBackend): void {
     });
 
     it('never lets __proto__ or constructor reach a prototype', async () => {
-      const hostile = JSON.parse(`{"id":"p1","workspace_id":"w1","_deleted":false,"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}`) as Record<string, unknown>;
+      const hostile = JSON.parse(
+        `{"id":"p1","workspace_id":"w1","_deleted":false,"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}`,
+      ) as Record<string, unknown>;
       const { body } = await w1.push('brainActions', [{ newDocumentState: hostile }]);
       expect(body.rejected[0]).toMatchObject({ id: 'p1', code: 'VALIDATION' });
       expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
