@@ -155,3 +155,71 @@ describe('echo suppression', () => {
     await server.close();
   });
 });
+
+describe('interleavings', () => {
+  it('a client killed after the server committed its push resends on reopen without a duplicate', async () => {
+    ws = `killed-${++counter}`;
+    const server = await startTestServer({ backend: 'pglite' });
+    const token = await server.token([ws]);
+    let committed!: () => void;
+    const pushCommitted = new Promise<void>((resolve) => (committed = resolve));
+    // The push reaches the server and commits, but the answer never arrives: the process "dies".
+    const dyingFetch: typeof fetch = async (input, init) => {
+      const url = input instanceof Request ? input.url : input.toString();
+      if (!url.endsWith('/brainActions/push')) return fetch(input, init);
+      await fetch(input, init);
+      committed();
+      return new Promise<Response>(() => undefined);
+    };
+    const a = await openSyncedStore();
+    sync(a, { url: server.url, token, fetch: dyingFetch, collections: ['brainActions'] });
+    const id = await a.brainActions.createActionRecommendation(action(ws));
+    await pushCommitted;
+    await a.close();
+
+    const reopened = await openSyncedStore({ idb: a.idb, name: a.storeName });
+    const again = sync(reopened, { url: server.url, token, collections: ['brainActions'] });
+    await again.awaitWrite(id);
+    await again.awaitInSync();
+    const rows = await server.sql.query<{ id: string }>('SELECT id FROM brain_store_documents WHERE workspace_id = $1', [ws]);
+    expect(rows.map((row) => row.id)).toEqual([id]);
+    expect((await until(again.status$, (s) => s.state === 'idle')).pending).toBe(0);
+    await server.close();
+  });
+
+  it('a stream poke arriving while a push is in flight loses nothing on either side', async () => {
+    ws = `inflight-${++counter}`;
+    const server = await startTestServer({ backend: 'pglite' });
+    const token = await server.token([ws]);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const pushHeld = new Promise<void>((resolve) => (holding = resolve));
+    // A's first push waits at the gate while B's write reaches the server and pokes A's stream
+    // (RxDB may hold the resulting pull until the push returns).
+    const gatedFetch: typeof fetch = async (input, init) => {
+      const url = input instanceof Request ? input.url : input.toString();
+      if (url.endsWith('/brainActions/push')) {
+        holding();
+        await gate;
+      }
+      return fetch(input, init);
+    };
+    const a = await openSyncedStore();
+    const b = await openSyncedStore();
+    const syncA = sync(a, { url: server.url, token, fetch: gatedFetch, collections: ['brainActions'] });
+    const syncB = sync(b, { url: server.url, token, collections: ['brainActions'] });
+    await Promise.all([syncA.awaitInSync(), syncB.awaitInSync()]);
+
+    const fromA = await a.brainActions.createActionRecommendation(action(ws, { contact_id: 'from-a' }));
+    await pushHeld;
+    const fromB = await b.brainActions.createActionRecommendation(action(ws, { contact_id: 'from-b' }));
+    await syncB.awaitWrite(fromB); // the server has poked A's stream while A's push is held
+    release();
+    await syncA.awaitWrite(fromA);
+    const both = (list: readonly { id: string }[]) => [fromA, fromB].every((id) => list.some((x) => x.id === id));
+    await until(b.brainActions.getActionsByPriority({ workspace_id: ws }).$, both);
+    await until(a.brainActions.getActionsByPriority({ workspace_id: ws }).$, both);
+    await server.close();
+  });
+});
