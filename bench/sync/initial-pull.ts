@@ -19,7 +19,7 @@ import { loadNote } from './load-note.ts';
 type Row = Omit<BenchResult, 'group'>;
 const WORKSPACE = 'w-pull';
 const COLLECTION = 'brainActions';
-export const PULL_BATCH = 1_000;
+export const PULL_BATCH = 5_000;
 const TARGET_RATIO = 1.5;
 const TARGET_DOCS_PER_S = 25_000;
 const ROUTE = '/sync/:collection/pull';
@@ -96,7 +96,7 @@ export async function benchInitialPull(context: BenchContext, server: BenchServe
       url: server.url,
       token,
       live: false,
-      batchSize: PULL_BATCH,
+      pullBatchSize: PULL_BATCH,
       collections: [COLLECTION],
       fetch: fetcher.fetch,
     });
