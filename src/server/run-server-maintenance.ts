@@ -7,7 +7,7 @@ import { withRetriedTransaction, type SqlDatabase } from './sql/sql-database.ts'
 /** Server retention; `null` turns a purge off. */
 export interface RetentionOptions {
   /** Terminal actions whose status_at is older than this are soft-deleted (default 7 days). */
-  readonly terminalActionsMs?: number | null;
+  readonly actionsMs?: number | null;
   /** Summaries created longer ago than this are soft-deleted (default null: kept). */
   readonly summariesMs?: number | null;
   /** Insights created longer ago than this are soft-deleted (default null: kept). */
@@ -17,7 +17,7 @@ export interface RetentionOptions {
 }
 
 export const DEFAULT_RETENTION: Required<RetentionOptions> = {
-  terminalActionsMs: 7 * DAY_MS,
+  actionsMs: 7 * DAY_MS,
   summariesMs: null,
   insightsMs: null,
   tombstonesMs: 30 * DAY_MS,
@@ -28,7 +28,7 @@ export const DEFAULT_RETENTION: Required<RetentionOptions> = {
  * that the planner matches the partial indexes of the migrations.
  */
 const PURGES = {
-  terminalActionsMs: {
+  actionsMs: {
     collection: 'brainActions',
     where: `collection = 'brainActions' AND NOT deleted AND doc->>'status' IN ('actioned', 'dismissed', 'expired') AND (doc->>'status_at')::numeric < $1`,
   },
