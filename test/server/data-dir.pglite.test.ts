@@ -7,8 +7,10 @@ import { startSyncServer } from '../../src/server/start-sync-server.ts';
 import { action, client } from './fixtures.ts';
 
 describe('PGlite on disk', () => {
-  it('keeps documents under dataDir across restarts', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'brain-store-server-'));
+  it('keeps documents under dataDir across restarts, creating missing parent folders', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'brain-store-server-'));
+    // Like the CLI default `.data/pglite` on a fresh clone: neither folder exists yet.
+    const dataDir = join(root, '.data', 'pglite');
     const authSecret = 'a-test-secret-long-enough';
     const token = await createAccessToken({ secret: authSecret, workspaces: ['w1'], ttlSeconds: 600 });
     const doc = action('w1');
@@ -20,7 +22,7 @@ describe('PGlite on disk', () => {
       expect((await client(second.url, token).pullAll('brainActions')).documents).toEqual([doc]);
       await second.close();
     } finally {
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(root, { recursive: true, force: true });
     }
   }, 120_000);
 

@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlDatabase, SqlExecutor, SqlListener } from './sql-database.ts';
 
@@ -10,7 +12,10 @@ import type { SqlDatabase, SqlExecutor, SqlListener } from './sql-database.ts';
  * const db = await openPgliteDatabase({ dataDir: './data' }); // in memory without dataDir
  */
 export async function openPgliteDatabase(options: { dataDir?: string } = {}): Promise<SqlDatabase> {
-  const pg = options.dataDir === undefined ? await PGlite.create() : await PGlite.create(options.dataDir);
+  if (options.dataDir === undefined) return wrapPglite(await PGlite.create());
+  // PGlite creates the data directory itself but not its parents (e.g. `.data/pglite`).
+  await mkdir(dirname(options.dataDir), { recursive: true });
+  const pg = await PGlite.create(options.dataDir);
   return wrapPglite(pg);
 }
 
