@@ -52,7 +52,7 @@ export function describeInChromium(name: string, body: () => void): void {
     return;
   }
   console.warn(`\n⚠️  SKIPPING "${name}": ${status.reason}. Set CI=true to make this a failure.\n`);
-  describe.skip(name, body);
+  describe.skip(`${name} (SKIPPED: ${status.reason}; CI=true makes this a failure)`, body);
 }
 
 export interface LaunchedChromium {
