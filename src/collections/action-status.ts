@@ -11,10 +11,6 @@ export type TerminalStatus = Exclude<ActionStatus, 'pending'>;
 /** Tie-break between two terminal states entered at the same millisecond. */
 export const TERMINAL_ORDER: readonly TerminalStatus[] = ['actioned', 'dismissed', 'expired'];
 
-export function isTerminal(status: ActionStatus): status is TerminalStatus {
-  return status !== 'pending';
-}
-
 export function canTransition(from: ActionStatus, to: ActionStatus): boolean {
   return from === 'pending' && to !== 'pending';
 }

@@ -1,11 +1,9 @@
-import { normalizeMangoQuery, prepareQuery, type RxCollection, type RxDocumentData } from 'rxdb';
+import type { RxCollection } from 'rxdb';
 import type { CollectionName } from '../collections/declare-collection.ts';
 import type { BrainCollections } from '../store/create-brain-store.ts';
-import { storageCall } from '../queries/query-context.ts';
+import { rewriteIndexRange } from '../queries/rewrite-index-range.ts';
 import { retentionCutoff, type ResolvedRetention } from './retention.ts';
 
-/** Documents deleted per storage write: bounded memory, one transaction each. */
-const CHUNK = 1_000;
 export const RETENTION_WRITE_CONTEXT = 'brain-store-retention';
 const TERMINAL_STATUSES = ['actioned', 'dismissed', 'expired'] as const;
 
@@ -42,34 +40,14 @@ export async function purgeByRetention(collections: BrainCollections, at: number
   return counts;
 }
 
-interface Range {
-  readonly selector: Record<string, unknown>;
-  /** The index field after the equality prefix: the sort follows the index, so no sort step. */
-  readonly sortField: string;
-  readonly index: string[];
-}
-
 /** The three collections differ in type only; this code reads index fields every one declares. */
-async function purgeRange(collection: RxCollection, range: Range): Promise<number> {
-  const storage = collection.storageInstance;
-  const schema = collection.schema.jsonSchema;
-  let purged = 0;
-  for (;;) {
-    const query = prepareQuery(
-      schema,
-      normalizeMangoQuery(schema, {
-        selector: { _deleted: { $eq: false }, ...range.selector },
-        sort: [{ [range.sortField]: 'asc' }, { id: 'asc' }],
-        index: range.index,
-        limit: CHUNK,
-      }),
-    );
-    const { documents } = await storageCall(() => storage.query(query));
-    if (documents.length === 0) return purged;
-    const rows = documents.map((previous: RxDocumentData<{ id: string }>) => ({ previous, document: { ...previous, _deleted: true } }));
-    const result = await storageCall(() => storage.bulkWrite(rows, RETENTION_WRITE_CONTEXT));
-    purged += documents.length - result.error.length;
-    // Every remaining row conflicted (changed concurrently): leave them to the next run.
-    if (documents.length < CHUNK || result.error.length === documents.length) return purged;
-  }
+function purgeRange(
+  collection: RxCollection,
+  range: { selector: Record<string, unknown>; sortField: string; index: string[] },
+): Promise<number> {
+  return rewriteIndexRange(collection, {
+    ...range,
+    rewrite: (previous) => ({ ...previous, _deleted: true }),
+    context: RETENTION_WRITE_CONTEXT,
+  });
 }

@@ -1,6 +1,7 @@
 import { map } from 'rxjs';
 import type { RxCollection } from 'rxdb';
 import type { BrainActionDocument } from '../collections/brain-actions.ts';
+import { earliestPendingAction } from '../queries/brain-actions.ts';
 import { timerDelay, type ExpiryScheduler } from './expiry-scheduler.ts';
 
 export interface WatchEarliestExpiryOptions {
@@ -21,8 +22,8 @@ export interface EarliestExpiryWatch {
 /**
  * Keeps exactly one timer armed for the earliest pending `expires_at`.
  *
- * The earliest instant is watched through a limit-1 query on the [status, expires_at]
- * index: RxDB's event-reduce updates it from the write events alone (a new earlier action,
+ * The earliest instant is watched through `earliestPendingAction` (a limit-1 read of the
+ * [status, expires_at] index): RxDB's event-reduce updates it from the write events alone (a new earlier action,
  * the earliest one actioned or expired re-reads one document), so the cost per change and
  * per tick is O(1), never a scan of the pending actions.
  */
@@ -52,12 +53,7 @@ export function watchEarliestExpiry(options: WatchEarliestExpiryOptions): Earlie
     );
   };
 
-  const subscription = collection
-    .findOne({
-      selector: { status: 'pending' },
-      sort: [{ expires_at: 'asc' }, { id: 'asc' }],
-      index: ['status', 'expires_at'],
-    })
+  const subscription = earliestPendingAction(collection)
     // No distinctUntilChanged: another document at the same instant (e.g. written just after a
     // run read the due ones) must re-arm too; arming is a clearTimeout + setTimeout.
     .$.pipe(map((doc) => doc?.expires_at))

@@ -6,8 +6,7 @@ import { MAX_PULL_BATCH } from './endpoints.ts';
  * soft). Server bookkeeping (transaction id, sequence, receive time) never appears inside a
  * document: it lives in the checkpoint only.
  */
-export const wireDocumentSchema = z.looseObject({ id: z.string(), _deleted: z.boolean() });
-export type WireDocument = z.infer<typeof wireDocumentSchema> & Record<string, unknown>;
+export type WireDocument = { id: string; _deleted: boolean } & Record<string, unknown>;
 
 /** Opaque to clients: they store it and send it back. */
 export const checkpointSchema = z.strictObject({
@@ -30,13 +29,14 @@ export interface PullResponse {
   checkpoint: SyncCheckpoint | null;
 }
 
-export const pushRowSchema = z.strictObject({
-  newDocumentState: wireDocumentSchema,
-  assumedMasterState: wireDocumentSchema.nullable().optional(),
-});
-export const pushRequestSchema = z.strictObject({ rows: z.array(pushRowSchema) });
-export type PushRow = z.infer<typeof pushRowSchema>;
-export type PushRequest = z.infer<typeof pushRequestSchema>;
+/** One push row; the server checks its shape against the collection's primary key. */
+export interface PushRow {
+  newDocumentState: WireDocument;
+  assumedMasterState?: WireDocument | null;
+}
+export interface PushRequest {
+  rows: PushRow[];
+}
 
 /** A push row the server will never store (wrong workspace, invalid, immutable field changed). */
 export interface RejectedRow {

@@ -13,7 +13,7 @@ import { ACTION_STATUSES, canTransition, type ActionStatus, type TerminalStatus 
 import { descendingTime, identifier, text } from '../collections/fields.ts';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
 import { liveQuery, type LiveQuery } from './live-query.ts';
-import { insertAll, limitSchema, readArgs, storageCall, writeArgs, type QueryContext } from './query-context.ts';
+import { insertAll, limitSchema, checkArgs, storageCall, type QueryContext } from './query-context.ts';
 import { expireDueActions } from './expire-due-actions.ts';
 
 const byWorkspaceArgs = z.strictObject({
@@ -103,7 +103,7 @@ export function createActionQueries(collection: RxCollection<BrainActionDocument
 
   return {
     async createActionRecommendation(args) {
-      const input = writeArgs(context, createActionArgsSchema, args);
+      const input = checkArgs(context, createActionArgsSchema, args);
       const created_at = now();
       const doc: BrainActionDocument = {
         ...input,
@@ -120,12 +120,12 @@ export function createActionQueries(collection: RxCollection<BrainActionDocument
     },
 
     getActionsByWorkspace(args) {
-      const { workspace_id, status = 'pending', limit = 20 } = readArgs(context, byWorkspaceArgs, args);
+      const { workspace_id, status = 'pending', limit = 20 } = checkArgs(context, byWorkspaceArgs, args);
       return byPriority({ workspace_id, status }, ['workspace_id', 'status', 'priority_rank', 'created_desc'], limit, status);
     },
 
     getActionsByPriority(args) {
-      const { workspace_id, urgency, limit = 20 } = readArgs(context, byPriorityArgs, args);
+      const { workspace_id, urgency, limit = 20 } = checkArgs(context, byPriorityArgs, args);
       return urgency === undefined
         ? byPriority({ workspace_id, status: 'pending' }, ['workspace_id', 'status', 'priority_rank', 'created_desc'], limit, 'pending')
         : byPriority(
@@ -137,12 +137,12 @@ export function createActionQueries(collection: RxCollection<BrainActionDocument
     },
 
     async markActionActioned(args) {
-      const { action_id, actioned_by } = writeArgs(context, actionedArgs, args);
+      const { action_id, actioned_by } = checkArgs(context, actionedArgs, args);
       await transition(action_id, 'actioned', (at) => ({ actioned_by, actioned_at: at }));
     },
 
     async dismissAction(args) {
-      const { action_id } = writeArgs(context, dismissArgs, args);
+      const { action_id } = checkArgs(context, dismissArgs, args);
       await transition(action_id, 'dismissed', () => ({}));
     },
 
@@ -153,12 +153,21 @@ export function createActionQueries(collection: RxCollection<BrainActionDocument
 
     async nextExpiry() {
       context.lifecycle.assertOpen();
-      const first = await storageCall(() =>
-        collection
-          .findOne({ selector: { status: 'pending' }, sort: [{ expires_at: 'asc' }, { id: 'asc' }], index: ['status', 'expires_at'] })
-          .exec(),
-      );
+      const first = await storageCall(() => earliestPendingAction(collection).exec());
       return first?.expires_at;
     },
   };
+}
+
+/**
+ * The pending action that expires first: a limit-1 read of the [status, expires_at] index,
+ * one document whatever the number pending. `nextExpiry()` execs it; the expiry cleanup
+ * watches its `$`, which RxDB updates from write events alone.
+ */
+export function earliestPendingAction(collection: RxCollection<BrainActionDocument>) {
+  return collection.findOne({
+    selector: { status: 'pending' },
+    sort: [{ expires_at: 'asc' }, { id: 'asc' }],
+    index: ['status', 'expires_at'],
+  });
 }

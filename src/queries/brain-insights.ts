@@ -11,7 +11,7 @@ import {
 } from '../collections/brain-insights.ts';
 import { descendingTime, identifier } from '../collections/fields.ts';
 import { liveQuery, type LiveQuery } from './live-query.ts';
-import { insertAll, limitSchema, readArgs, writeArgs, type QueryContext } from './query-context.ts';
+import { insertAll, limitSchema, checkArgs, type QueryContext } from './query-context.ts';
 
 /** Largest bulkCreateInsights batch: one write transaction, bounded memory. */
 export const MAX_INSIGHTS_PER_BULK = 10_000;
@@ -41,20 +41,20 @@ export function createInsightQueries(collection: RxCollection<BrainInsightDocume
 
   return {
     async createInsight(args) {
-      const [doc] = toDocuments([writeArgs(context, createInsightArgsSchema, args)]);
+      const [doc] = toDocuments([checkArgs(context, createInsightArgsSchema, args)]);
       await insertAll(collection, brainInsights, [doc!]);
       return doc!.id;
     },
 
     async bulkCreateInsights(args) {
-      const { insights } = writeArgs(context, bulkArgs, args);
+      const { insights } = checkArgs(context, bulkArgs, args);
       const docs = toDocuments(insights);
       await insertAll(collection, brainInsights, docs, (index) => ['insights', index], true);
       return docs.map((doc) => doc.id);
     },
 
     getInsightsByWorkspace(args) {
-      const { workspace_id, insight_type, time_range, limit = 20 } = readArgs(context, byWorkspaceArgs, args);
+      const { workspace_id, insight_type, time_range, limit = 20 } = checkArgs(context, byWorkspaceArgs, args);
       const selector: Record<string, string> = { workspace_id };
       const index = ['workspace_id'];
       if (insight_type !== undefined) {

@@ -10,7 +10,7 @@ import {
 } from '../collections/brain-summaries.ts';
 import { DAY_MS, descendingTime, identifier } from '../collections/fields.ts';
 import { liveQuery, type LiveQuery } from './live-query.ts';
-import { insertAll, limitSchema, readArgs, writeArgs, type QueryContext } from './query-context.ts';
+import { insertAll, limitSchema, checkArgs, type QueryContext } from './query-context.ts';
 
 const latestArgs = z.strictObject({ workspace_id: identifier() });
 const byWorkspaceArgs = z.strictObject({
@@ -41,7 +41,7 @@ export function createSummaryQueries(collection: RxCollection<BrainSummaryDocume
 
   return {
     async createSummary(args) {
-      const input = writeArgs(context, createSummaryArgsSchema, args);
+      const input = checkArgs(context, createSummaryArgsSchema, args);
       const created_at = context.now();
       const doc: BrainSummaryDocument = {
         ...input,
@@ -54,7 +54,7 @@ export function createSummaryQueries(collection: RxCollection<BrainSummaryDocume
     },
 
     getLatestSummary(args) {
-      const { workspace_id } = readArgs(context, latestArgs, args);
+      const { workspace_id } = checkArgs(context, latestArgs, args);
       return liveQuery({
         collection,
         now: context.now,
@@ -65,7 +65,7 @@ export function createSummaryQueries(collection: RxCollection<BrainSummaryDocume
     },
 
     getSummariesByWorkspace(args) {
-      const { workspace_id, summary_type, limit = 10 } = readArgs(context, byWorkspaceArgs, args);
+      const { workspace_id, summary_type, limit = 10 } = checkArgs(context, byWorkspaceArgs, args);
       return liveQuery({
         collection,
         now: context.now,
@@ -76,7 +76,7 @@ export function createSummaryQueries(collection: RxCollection<BrainSummaryDocume
     },
 
     getRecentSummaries(args) {
-      const { workspace_id, days = 1 } = readArgs(context, recentArgs, args);
+      const { workspace_id, days = 1 } = checkArgs(context, recentArgs, args);
       const windowMs = days * DAY_MS;
       return liveQuery({
         collection,

@@ -40,14 +40,8 @@ export function createLifecycle(): Lifecycle {
 /** A `limit` argument: a whole number from 1 to `max`. */
 export const limitSchema = (max: number) => z.number().int().min(1).max(max);
 
-/** Validates read arguments (on an open store); a bad one is a VALIDATION error naming the field. */
-export function readArgs<T>(context: QueryContext, schema: z.ZodType<T>, input: unknown): T {
-  context.lifecycle.assertOpen();
-  return parseOrThrow(schema, input);
-}
-
-/** Validates write arguments (on an open store); a bad one is a VALIDATION error naming the field. */
-export function writeArgs<T>(context: QueryContext, schema: z.ZodType<T>, input: unknown): T {
+/** Validates a call's arguments on an open store; a bad one is a VALIDATION error naming the field. */
+export function checkArgs<T>(context: QueryContext, schema: z.ZodType<T>, input: unknown): T {
   context.lifecycle.assertOpen();
   return parseOrThrow(schema, input);
 }

@@ -1,4 +1,4 @@
-import { BehaviorSubject, filter, firstValueFrom, map, type Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, filter, firstValueFrom, map, type Observable, Subscription } from 'rxjs';
 import { deepEqual, type RxCollection } from 'rxdb';
 import { stripBookkeeping } from '../store/conflict-handler.ts';
 
@@ -17,7 +17,8 @@ export class PendingWrites {
   /** The server's version after a conflict: the resolution writing it locally is not a new edit. */
   readonly #conflictMasters = new Map<string, unknown>();
   readonly #count = new BehaviorSubject(0);
-  #subscription: Subscription | undefined;
+  /** One tracker serves every replicated collection: one subscription each. */
+  readonly #subscriptions = new Subscription();
 
   readonly count$: Observable<number> = this.#count.asObservable();
 
@@ -26,7 +27,7 @@ export class PendingWrites {
 
   /** Follows the collection's storage writes; pulled (downstream) writes are not local edits. */
   watch(collection: RxCollection): void {
-    this.#subscription = collection.storageInstance.changeStream().subscribe((bulk) => {
+    const subscription = collection.storageInstance.changeStream().subscribe((bulk) => {
       if (bulk.context.startsWith(DOWNSTREAM_CONTEXT_PREFIX)) return;
       for (const event of bulk.events) {
         const content = comparable(event.documentData);
@@ -42,6 +43,7 @@ export class PendingWrites {
       }
       this.#count.next(this.#byId.size);
     });
+    this.#subscriptions.add(subscription);
   }
 
   /** Rows handed to the push handler are pending until acknowledged (covers writes from before a restart). */
@@ -91,7 +93,7 @@ export class PendingWrites {
   }
 
   stop(): void {
-    this.#subscription?.unsubscribe();
+    this.#subscriptions.unsubscribe();
     this.#count.complete();
   }
 }

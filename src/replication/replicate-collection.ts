@@ -119,6 +119,8 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
     },
   });
   pending.watch(collection);
+  // A tracker made here is this replication's alone: it stops with it.
+  if (!options.pending) state.onCancel.push(() => pending.stop());
   return Object.assign(state, { resync: () => resync$.next('RESYNC'), restore: reverts.restore });
 }
 
