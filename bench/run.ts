@@ -12,10 +12,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchContext, BenchModule, BenchResult } from './lib/bench-module.ts';
 import { machineInfo } from './lib/machine.ts';
+import { round } from './lib/stats.ts';
 import { formatConsoleTable, mergeReport, readReport, REPORT_VERSION, writeReport, type GroupRun, type Report } from './lib/report.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const SUFFIX = '.bench.ts';
+
+/** The 1-minute load average, to one decimal. */
+const loadAverage = () => round(loadavg()[0]!, 1);
 
 async function loadModules(): Promise<BenchModule[]> {
   const files = readdirSync(BENCH_DIR)
@@ -66,7 +70,7 @@ async function main(): Promise<number> {
   for (const module of selected) {
     const ranAt = new Date().toISOString();
     const start = performance.now();
-    const loadAtStart = Math.round(loadavg()[0]! * 10) / 10;
+    const loadAtStart = loadAverage();
     const finish = (outcome: GroupRun['outcome'], reason?: string): GroupRun => ({
       description: module.description,
       ranAt,
@@ -74,7 +78,7 @@ async function main(): Promise<number> {
       outcome,
       ...(reason === undefined ? {} : { reason }),
       machine,
-      loadAverage: { start: loadAtStart, end: Math.round(loadavg()[0]! * 10) / 10 },
+      loadAverage: { start: loadAtStart, end: loadAverage() },
     });
     const reason = await module.unavailable?.();
     if (reason !== undefined) {

@@ -5,13 +5,11 @@
  * latency from a write on client A to the `$` emission on client B through the server.
  * Server and clients run in this one process over loopback HTTP.
  */
-import type { BenchModule, BenchResult } from './lib/bench-module.ts';
+import type { BenchModule, BenchRow } from './lib/bench-module.ts';
 import { SERVER_BACKENDS, postgresUnavailable, startBenchServer, type ServerBackend } from './lib/sync-server.ts';
 import { benchInitialPull } from './sync/initial-pull.ts';
 import { benchPush } from './sync/push.ts';
 import { benchEndToEnd } from './sync/end-to-end.ts';
-
-type Row = Omit<BenchResult, 'group'>;
 
 const PARTS = [
   { id: 'pull', run: benchInitialPull, rows: ['ratio', 'docs-per-s'] },
@@ -24,7 +22,7 @@ const sync: BenchModule = {
   description:
     'Sync server (in-process, loopback HTTP) on PGlite in memory and on PostgreSQL: initial pull of 100k actions into a memory-storage client vs raw SELECT + raw insert, push of 10k bot writes vs raw batched INSERT, write-on-A to `$`-on-B latency.',
   async run(context) {
-    const rows: Row[] = [];
+    const rows: BenchRow[] = [];
     // Development filters: BENCH_SYNC_PARTS=pull,push  BENCH_SYNC_BACKENDS=pglite
     const only = process.env['BENCH_SYNC_PARTS']?.split(',');
     const backends = process.env['BENCH_SYNC_BACKENDS']?.split(',');
@@ -52,9 +50,9 @@ const sync: BenchModule = {
   },
 };
 
-function skippedRows(backend: ServerBackend, reason: string): Row[] {
+function skippedRows(backend: ServerBackend, reason: string): BenchRow[] {
   return PARTS.flatMap((part) =>
-    part.rows.map((row): Row => ({
+    part.rows.map((row): BenchRow => ({
       id: `${part.id}.${backend}.${row}`,
       name: `${part.id} ${row}`,
       subject: backend,

@@ -5,7 +5,7 @@
 import { pendingActions } from '../lib/fixtures.ts';
 import type { BrainActionDocument } from '../../src/collections/brain-actions.ts';
 
-export const WORKSPACE = 'w-expiry';
+const WORKSPACE = 'w-expiry';
 
 /**
  * `count` pending actions created in the minute before `now`; `dueEvery` > 0 makes every

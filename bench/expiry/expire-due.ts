@@ -3,7 +3,7 @@
  * the storage returned to it (wrapped storage instance), which should be the 10k due ones
  * when the [_deleted, status, expires_at] index serves the query.
  */
-import type { BenchContext, BenchResult } from '../lib/bench-module.ts';
+import type { BenchContext, BenchRow } from '../lib/bench-module.ts';
 import { info, judged } from '../lib/bench-module.ts';
 import { describePlans, recordQueryPlans } from '../lib/query-plans.ts';
 import { seed } from '../lib/seed.ts';
@@ -11,9 +11,8 @@ import { median, quiesce, round } from '../lib/stats.ts';
 import { StorageMeter } from '../lib/storage-meter.ts';
 import { benchDatabaseName, disposeStore, makeStorage, openStore, type ClientStorageName } from '../lib/storages.ts';
 import { actionsWithDue } from './due-actions.ts';
-import { loadNote } from '../sync/load-note.ts';
+import { loadNote } from '../lib/load-note.ts';
 
-type Row = Omit<BenchResult, 'group'>;
 const DUE_EVERY = 10;
 /** Documents read may exceed the number expired by this share before the index is suspect. */
 const READ_SLACK = 1.05;
@@ -32,7 +31,7 @@ const runsOf: Record<ClientStorageName, (context: BenchContext) => number> = {
   dexie: () => 1,
 };
 
-export async function benchExpireDue(context: BenchContext, storageName: ClientStorageName): Promise<Row[]> {
+export async function benchExpireDue(context: BenchContext, storageName: ClientStorageName): Promise<BenchRow[]> {
   const size = sizes[storageName](context);
   const due = Math.ceil(size / DUE_EVERY);
   const runs = runsOf[storageName](context);

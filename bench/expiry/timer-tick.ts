@@ -4,7 +4,7 @@
  * an injected scheduler and clock, and nextExpiry() — the limit-1 index read that finds the
  * earliest expires_at the timer is armed for.
  */
-import type { BenchContext, BenchResult } from '../lib/bench-module.ts';
+import type { BenchContext, BenchRow } from '../lib/bench-module.ts';
 import { info, judged } from '../lib/bench-module.ts';
 import { describePlans, recordQueryPlans } from '../lib/query-plans.ts';
 import { seed } from '../lib/seed.ts';
@@ -14,9 +14,8 @@ import { benchDatabaseName, disposeStore, makeStorage, openStore, type ClientSto
 import { startExpiryCleanup, type ExpiryRunReport } from '../../src/expiry/start-expiry-cleanup.ts';
 import type { ExpiryScheduler } from '../../src/expiry/expiry-scheduler.ts';
 import { actionsWithDue } from './due-actions.ts';
-import { loadNote } from '../sync/load-note.ts';
+import { loadNote } from '../lib/load-note.ts';
 
-type Row = Omit<BenchResult, 'group'>;
 const INTERVAL_MS = 60_000;
 const TIMEOUT_MS = 10_000;
 
@@ -43,7 +42,7 @@ class ManualScheduler implements ExpiryScheduler {
   }
 }
 
-export async function benchTimerTick(context: BenchContext, storageName: ClientStorageName): Promise<Row[]> {
+export async function benchTimerTick(context: BenchContext, storageName: ClientStorageName): Promise<BenchRow[]> {
   const pending = context.scale(10_000, 2_000);
   const ticks = context.scale(30, 5);
   const warmups = 3;

@@ -6,18 +6,17 @@
  */
 import { Dexie } from 'dexie';
 import { fromStorageToDexie, getBooleanIndexes, getDexieStoreSchema } from 'rxdb/plugins/storage-dexie';
-import { IDBFactory } from 'fake-indexeddb';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { createRevision, createRxDatabase, fillWithDefaultSettings, now as rxNow, randomToken, type RxStorage } from 'rxdb';
 import { brainInsights, createInsightArgsSchema, type BrainInsightDocument } from '../../src/collections/brain-insights.ts';
 import { checkDocument } from '../../src/collections/declare-collection.ts';
-import type { BenchContext, BenchResult } from '../lib/bench-module.ts';
+import type { BenchContext, BenchRow } from '../lib/bench-module.ts';
 import { info, judged } from '../lib/bench-module.ts';
 import { insightArgs, insightDocuments } from '../lib/fixtures.ts';
 import { quiesce, median, round, timed } from '../lib/stats.ts';
-import { benchDatabaseName, disposeStore, IDBKeyRange, makeStorage, openStore, type ClientStorageName } from '../lib/storages.ts';
+import { benchDatabaseName, CLIENT_STORAGES, disposeStore, makeStorage, openStore, type ClientStorageName } from '../lib/storages.ts';
 
 const WORKSPACE = 'w-insights';
-type Row = Omit<BenchResult, 'group'>;
 type Tier = 'rawDexie' | 'rawDexieRxLayout' | 'storageInstance' | 'collection' | 'store';
 
 /** The brainInsights indexes as a Dexie schema string (primary key first). */
@@ -135,11 +134,11 @@ function validationMs(count: number): number {
   return performance.now() - start;
 }
 
-export async function benchBulkInsights(context: BenchContext): Promise<Row[]> {
+export async function benchBulkInsights(context: BenchContext): Promise<BenchRow[]> {
   const count = context.scale(10_000, 1_000);
   const runs = context.scale(5, 1);
-  const rows: Row[] = [];
-  for (const storageName of ['dexie', 'memory'] as const) {
+  const rows: BenchRow[] = [];
+  for (const storageName of CLIENT_STORAGES) {
     const tiers: Tier[] =
       storageName === 'dexie'
         ? ['rawDexie', 'rawDexieRxLayout', 'storageInstance', 'collection', 'store']

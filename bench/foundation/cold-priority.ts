@@ -4,7 +4,7 @@
  * and the LiveQuery is new. Another workspace's query runs first so the figure is the
  * query, not the storage's first open.
  */
-import type { BenchContext, BenchResult } from '../lib/bench-module.ts';
+import type { BenchContext, BenchRow } from '../lib/bench-module.ts';
 import { info, judged } from '../lib/bench-module.ts';
 import { pendingActions } from '../lib/fixtures.ts';
 import { seed } from '../lib/seed.ts';
@@ -13,17 +13,16 @@ import { coldExec } from '../lib/cold-exec.ts';
 import { rawCursorMs, storageQueryMs } from './priority-tiers.ts';
 import { benchDatabaseName, CLIENT_STORAGES, disposeStore, makeStorage, openStore } from '../lib/storages.ts';
 
-type Row = Omit<BenchResult, 'group'>;
 const WORKSPACE = 'w-priority';
 const TARGET_MS = 5;
 const TARGET_GROWTH = 1.5;
 
 const label = (size: number) => (size >= 1000 ? `${size / 1000}k` : String(size));
 
-export async function benchColdPriority(context: BenchContext): Promise<Row[]> {
+export async function benchColdPriority(context: BenchContext): Promise<BenchRow[]> {
   const sizes = [1_000, 10_000, context.scale(100_000, 20_000)];
   const runs = context.scale(15, 3);
-  const rows: Row[] = [];
+  const rows: BenchRow[] = [];
   for (const storageName of CLIENT_STORAGES) {
     const subject = makeStorage(storageName);
     const name = benchDatabaseName('priority');

@@ -1,5 +1,5 @@
 /** getLatestSummary exec at 100k summaries of one workspace: cold (reopened store) and warm. */
-import type { BenchContext, BenchResult } from '../lib/bench-module.ts';
+import type { BenchContext, BenchRow } from '../lib/bench-module.ts';
 import { info } from '../lib/bench-module.ts';
 import { coldExec } from '../lib/cold-exec.ts';
 import { summaryDocuments } from '../lib/fixtures.ts';
@@ -7,13 +7,12 @@ import { seed } from '../lib/seed.ts';
 import { median, round, sample, summarize } from '../lib/stats.ts';
 import { benchDatabaseName, CLIENT_STORAGES, disposeStore, makeStorage, openStore } from '../lib/storages.ts';
 
-type Row = Omit<BenchResult, 'group'>;
 const WORKSPACE = 'w-summaries';
 
-export async function benchLatestSummary(context: BenchContext): Promise<Row[]> {
+export async function benchLatestSummary(context: BenchContext): Promise<BenchRow[]> {
   const size = context.scale(100_000, 10_000);
   const runs = context.scale(11, 3);
-  const rows: Row[] = [];
+  const rows: BenchRow[] = [];
   const label = `${size / 1000}k`;
   for (const storageName of CLIENT_STORAGES) {
     const subject = makeStorage(storageName);

@@ -3,7 +3,7 @@
  * emission, for writes that change the top 20 (insert entering, update entering, update
  * leaving), and the number of emissions for writes that leave it unchanged.
  */
-import type { BenchContext, BenchResult } from '../lib/bench-module.ts';
+import type { BenchContext, BenchRow } from '../lib/bench-module.ts';
 import { judged } from '../lib/bench-module.ts';
 import { availableParallelism, loadavg } from 'node:os';
 import { cpuMs, EmissionProbe } from '../lib/emission-probe.ts';
@@ -13,9 +13,7 @@ import { seed } from '../lib/seed.ts';
 import { percentile, round, settle, summarize } from '../lib/stats.ts';
 import { benchDatabaseName, CLIENT_STORAGES, disposeStore, makeStorage, openStore } from '../lib/storages.ts';
 import type { BrainAction, BrainStore, CreateActionArgs } from '../../src/index.ts';
-import type { BrainActionDocument } from '../../src/collections/brain-actions.ts';
 
-type Row = Omit<BenchResult, 'group'>;
 const WORKSPACE = 'w-live';
 const TARGET_P99_MS = 16;
 const TIMEOUT_MS = 10_000;
@@ -115,11 +113,11 @@ async function quietEmissions(store: BrainStore, probe: EmissionProbe<BrainActio
   return probe.count - before;
 }
 
-export async function benchLiveLatency(context: BenchContext): Promise<Row[]> {
+export async function benchLiveLatency(context: BenchContext): Promise<BenchRow[]> {
   const size = context.scale(10_000, 2_000);
   const runs = context.scale(50, 10);
   const warmups = 5;
-  const rows: Row[] = [];
+  const rows: BenchRow[] = [];
   const gc = new GcTracker();
   for (const storageName of CLIENT_STORAGES) {
     const store = await openStore(makeStorage(storageName), benchDatabaseName('live'));
@@ -133,13 +131,9 @@ export async function benchLiveLatency(context: BenchContext): Promise<Row[]> {
     const low = docs
       .filter((doc) => doc.priority <= 10)
       .sort((a, b) => a.created_at - b.created_at)
-      .map((doc: BrainActionDocument) => doc.id);
-    const shuffled = [...low.slice(warmups + runs)].sort(
-      (
-        (random) => () =>
-          random() - 0.5
-      )(prng(9)),
-    );
+      .map((doc) => doc.id);
+    const random = prng(9);
+    const shuffled = low.slice(warmups + runs).sort(() => random() - 0.5);
     const probe = new EmissionProbe(store.brainActions.getActionsByPriority({ workspace_id: WORKSPACE }).$);
     await probe.first(TIMEOUT_MS);
     for (const scenario of scenarios(store, probe, low, warmups + runs)) {

@@ -8,8 +8,8 @@ import { pendingActions } from '../lib/fixtures.ts';
 import { seed } from '../lib/seed.ts';
 import { collectGarbage, settle } from '../lib/stats.ts';
 import { benchDatabaseName, makeStorage, openStore, type ClientStorageName } from '../lib/storages.ts';
+import { RESULT_MARKER, type MemoryResult } from './memory-rss.ts';
 
-export const RESULT_MARKER = 'MEMORY_RESULT ';
 const MB = 2 ** 20;
 
 async function main(): Promise<void> {
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const after = process.memoryUsage();
   clearInterval(sampler);
   peakRss = Math.max(peakRss, after.rss);
-  const result = {
+  const result: MemoryResult = {
     rssBeforeMB: before.rss / MB,
     rssAfterMB: after.rss / MB,
     rssDeltaMB: (after.rss - before.rss) / MB,

@@ -3,16 +3,17 @@ import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { BenchContext, BenchResult } from '../lib/bench-module.ts';
+import type { BenchContext, BenchRow } from '../lib/bench-module.ts';
 import { info } from '../lib/bench-module.ts';
 import { round } from '../lib/stats.ts';
 import { CLIENT_STORAGES } from '../lib/storages.ts';
 
-type Row = Omit<BenchResult, 'group'>;
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'memory-child.ts');
-const MARKER = 'MEMORY_RESULT ';
+/** Prefix of the child's one result line on stdout. */
+export const RESULT_MARKER = 'MEMORY_RESULT ';
 
-interface ChildResult {
+/** What memory-child.ts prints after the marker. */
+export interface MemoryResult {
   rssBeforeMB: number;
   rssAfterMB: number;
   rssDeltaMB: number;
@@ -21,18 +22,18 @@ interface ChildResult {
   maxRssMB: number;
 }
 
-export async function benchMemoryRss(context: BenchContext): Promise<Row[]> {
+export async function benchMemoryRss(context: BenchContext): Promise<BenchRow[]> {
   const size = context.scale(100_000, 10_000);
-  const rows: Row[] = [];
+  const rows: BenchRow[] = [];
   for (const storageName of CLIENT_STORAGES) {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CHILD, storageName, String(size)], {
       cwd: join(dirname(CHILD), '..', '..'),
       maxBuffer: 16 * 2 ** 20,
       timeout: 300_000,
     });
-    const line = stdout.split('\n').find((text) => text.startsWith(MARKER));
+    const line = stdout.split('\n').find((text) => text.startsWith(RESULT_MARKER));
     if (!line) throw new Error(`memory child for ${storageName} printed no result`);
-    const result = JSON.parse(line.slice(MARKER.length)) as ChildResult;
+    const result = JSON.parse(line.slice(RESULT_MARKER.length)) as MemoryResult;
     const label = `${size / 1000}k`;
     context.log(`memory ${storageName}: +${round(result.rssDeltaMB, 0)} MB RSS, peak ${round(result.maxRssMB, 0)} MB`);
     const details = Object.fromEntries(Object.entries(result).map(([key, value]) => [key, round(value, 1)]));

@@ -8,7 +8,7 @@ import { IDBKeyRange } from 'fake-indexeddb';
 import type { IDBFactory } from 'fake-indexeddb';
 import { normalizeMangoQuery, prepareQuery } from 'rxdb';
 import type { BrainStore } from '../../src/index.ts';
-import { median, quiesce, timed } from '../lib/stats.ts';
+import { median, quiesce, sample, timed } from '../lib/stats.ts';
 
 const INDEX = ['_deleted', 'workspace_id', 'status', 'priority_rank', 'created_desc'];
 
@@ -33,12 +33,7 @@ export async function rawCursorMs(indexedDB: IDBFactory, databaseName: string, w
         else resolve();
       };
     });
-  const samples: number[] = [];
-  for (let i = 0; i < runs + 2; i++) {
-    await quiesce();
-    const { ms } = await timed(read);
-    if (i >= 2) samples.push(ms);
-  }
+  const samples = await sample(runs, 2, read);
   db.close();
   return median(samples);
 }

@@ -38,6 +38,9 @@ export interface BenchResult {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
+/** A result as a group returns it (the runner adds `group`). */
+export type BenchRow = Omit<BenchResult, 'group'>;
+
 /** What a group receives from the runner. */
 export interface BenchContext {
   /** Progress lines on stderr (the table goes to stdout). */
@@ -57,20 +60,20 @@ export interface BenchModule {
    * A skipped group keeps its previous figures in the report, marked as from an older run.
    */
   unavailable?(): Promise<string | undefined>;
-  run(context: BenchContext): Promise<Omit<BenchResult, 'group'>[]>;
+  run(context: BenchContext): Promise<BenchRow[]>;
 }
 
 /** Builds a result judged against `target` (status met / missed). */
-export function judged(row: Omit<BenchResult, 'group' | 'status' | 'target'> & { target: Target }): Omit<BenchResult, 'group'> {
+export function judged(row: Omit<BenchRow, 'status' | 'target'> & { target: Target }): BenchRow {
   return { ...row, status: row.value === null ? 'error' : meets(row.value, row.target) ? 'met' : 'missed' };
 }
 
 /** Builds a result without a target. */
-export function info(row: Omit<BenchResult, 'group' | 'status' | 'target'>): Omit<BenchResult, 'group'> {
+export function info(row: Omit<BenchRow, 'status' | 'target'>): BenchRow {
   return { ...row, target: null, status: 'info' };
 }
 
-export function meets(value: number, target: Target): boolean {
+function meets(value: number, target: Target): boolean {
   switch (target.op) {
     case '<=':
       return value <= target.value;

@@ -32,7 +32,7 @@ export function prng(seed: number): () => number {
 }
 
 /** A UUIDv7 for `msecs` with seeded randomness (uuid's own calls getRandomValues per id: slow and not repeatable). */
-export function timeOrderedId(random: () => number, msecs: number): string {
+function timeOrderedId(random: () => number, msecs: number): string {
   const bytes = new Uint8Array(16);
   for (let i = 0; i < 16; i++) bytes[i] = Math.floor(random() * 256);
   return uuidv7({ msecs, random: bytes, seq: 0 });
@@ -61,7 +61,7 @@ export function pendingActions(count: number, options: ActionSeed): BrainActionD
   return docs;
 }
 
-export function actionDocument(random: () => number, workspace_id: string, priority: number, created_at: number): BrainActionDocument {
+function actionDocument(random: () => number, workspace_id: string, priority: number, created_at: number): BrainActionDocument {
   return {
     id: timeOrderedId(random, created_at),
     workspace_id,

@@ -1,4 +1,5 @@
 import type { RxCollection, RxStorageInstance } from 'rxdb';
+import { patchMethod } from './patch-method.ts';
 
 /** A storage query's plan as RxDB prepared it: which index, and whether the index alone answers it. */
 export interface PlanRecord {
@@ -9,17 +10,15 @@ export interface PlanRecord {
 }
 
 /**
- * Records the plan of every query() on a collection's storage instance (own property over
- * the prototype method; `stop()` removes it). With selectorSatisfiedByIndex the storage
- * walks exactly the index range, so the documents returned are the documents read.
+ * Records the plan of every query() on a collection's storage instance (`stop()` removes the
+ * patch). With selectorSatisfiedByIndex the storage walks exactly the index range, so the
+ * documents returned are the documents read.
  */
 export function recordQueryPlans(collection: RxCollection<any>): { plans: PlanRecord[]; stop(): void } {
   const instance = collection.storageInstance as unknown as RxStorageInstance<any, any, any>;
-  const hadOwn = Object.hasOwn(instance, 'query');
-  const previous = instance.query;
   const query = instance.query.bind(instance);
   const plans: PlanRecord[] = [];
-  instance.query = async (prepared) => {
+  const stop = patchMethod(instance, 'query', async (prepared) => {
     const result = await query(prepared);
     const plan = prepared.queryPlan;
     plans.push({
@@ -29,14 +28,8 @@ export function recordQueryPlans(collection: RxCollection<any>): { plans: PlanRe
       returned: result.documents.length,
     });
     return result;
-  };
-  return {
-    plans,
-    stop() {
-      if (hadOwn) instance.query = previous;
-      else delete (instance as Partial<RxStorageInstance<any, any, any>>).query;
-    },
-  };
+  });
+  return { plans, stop };
 }
 
 /** "index [a,b,c] (exact)" per distinct plan. */

@@ -61,14 +61,14 @@ export function mergeReport(previous: Report | undefined, current: Report): Repo
   return { ...current, groups, results };
 }
 
-export function formatValue(value: number | null, unit: string): string {
+function formatValue(value: number | null, unit: string): string {
   if (value === null) return '—';
   const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
   const number = Number.isInteger(value) ? String(value) : value.toFixed(digits);
   return unit === 'x' ? `${number}×` : `${number} ${unit}`;
 }
 
-export function formatTarget(target: Target | null, unit: string): string {
+function formatTarget(target: Target | null, unit: string): string {
   if (!target) return '';
   const op = target.op === '<=' ? '≤' : target.op === '>=' ? '≥' : '=';
   return `${op} ${formatValue(target.value, unit)}`;
@@ -110,7 +110,7 @@ export function formatConsoleTable(results: readonly BenchResult[]): string {
 
 const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-export function formatMarkdown(report: Report): string {
+function formatMarkdown(report: Report): string {
   const out: string[] = [
     '# Benchmark results',
     '',

@@ -11,8 +11,18 @@ export function median(samples: readonly number[]): number {
 export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) return Number.NaN;
   const sorted = [...samples].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+  return sorted[rankIndex(sorted.length, p)]!;
+}
+
+/** The run whose `ms` is the median (the same rank as median()), to break a median figure down. */
+export function medianRun<T extends { readonly ms: number }>(runs: readonly T[]): T {
+  if (runs.length === 0) throw new Error('no runs');
+  return [...runs].sort((a, b) => a.ms - b.ms)[rankIndex(runs.length, 50)]!;
+}
+
+/** Nearest-rank index of percentile p in n sorted samples. */
+function rankIndex(n: number, p: number): number {
+  return Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1));
 }
 
 export interface Summary {

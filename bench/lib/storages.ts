@@ -49,5 +49,3 @@ export async function disposeStore(store: BrainStore): Promise<void> {
   await store.database.remove();
   await store.close();
 }
-
-export { IDBKeyRange };

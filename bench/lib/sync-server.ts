@@ -17,7 +17,7 @@ import type { SqlDatabase, SqlExecutor } from '../../src/server/sql/sql-database
 export type ServerBackend = 'pglite' | 'postgres';
 export const SERVER_BACKENDS: readonly ServerBackend[] = ['pglite', 'postgres'];
 
-export const POSTGRES_URL =
+const POSTGRES_URL =
   process.env['BRAIN_STORE_BENCH_PG_URL'] ?? process.env['BRAIN_STORE_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432';
 
 /** Why PostgreSQL cannot be used here, or undefined when it answers. */
@@ -91,7 +91,7 @@ function statementLabel(text: string): string {
 }
 
 /** Wraps a database so every statement's time lands in `meter`. */
-export function meteredDatabase(db: SqlDatabase, meter: SqlMeter): SqlDatabase {
+function meteredDatabase(db: SqlDatabase, meter: SqlMeter): SqlDatabase {
   const metered = (executor: SqlExecutor): SqlExecutor => ({
     async query<Row extends object>(text: string, params?: readonly unknown[]) {
       const start = performance.now();

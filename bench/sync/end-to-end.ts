@@ -4,7 +4,7 @@
  * replicate live (SSE stream); writes are sequential, each waiting for B's emission. Each
  * sample is split into phases from the clients' request timestamps.
  */
-import type { BenchContext, BenchResult } from '../lib/bench-module.ts';
+import type { BenchContext, BenchRow } from '../lib/bench-module.ts';
 import { info, judged } from '../lib/bench-module.ts';
 import { GcTracker } from '../lib/gc-tracker.ts';
 import { MeteredFetch, type RequestRecord } from '../lib/metered-fetch.ts';
@@ -13,9 +13,8 @@ import { benchDatabaseName, disposeStore, makeStorage, openStore } from '../lib/
 import type { BenchServer } from '../lib/sync-server.ts';
 import { cpuMs } from '../lib/emission-probe.ts';
 import { replicateBrainStore, type BrainAction, type BrainStore, type BrainSync } from '../../src/index.ts';
-import { loadNote } from './load-note.ts';
+import { loadNote } from '../lib/load-note.ts';
 
-type Row = Omit<BenchResult, 'group'>;
 const WORKSPACE = 'w-e2e';
 const TARGET_P50_MS = 10;
 const TARGET_P99_MS = 50;
@@ -84,7 +83,7 @@ function phasesOf(t0: number, at: number, a: readonly RequestRecord[], b: readon
   };
 }
 
-export async function benchEndToEnd(context: BenchContext, server: BenchServer): Promise<Row[]> {
+export async function benchEndToEnd(context: BenchContext, server: BenchServer): Promise<BenchRow[]> {
   const writes = context.scale(200, 30);
   const subject = server.backend;
   const token = await server.token([WORKSPACE]);

@@ -3,23 +3,22 @@
  * run, a raw SELECT of the same rows with the server's own pull statement (same pages) plus
  * a raw bulk insert of the same documents into the same kind of client storage.
  */
-import type { BenchContext, BenchResult } from '../lib/bench-module.ts';
+import type { BenchContext, BenchRow } from '../lib/bench-module.ts';
 import { info, judged } from '../lib/bench-module.ts';
 import { pendingActions } from '../lib/fixtures.ts';
 import { MeteredFetch } from '../lib/metered-fetch.ts';
-import { median, quiesce, round } from '../lib/stats.ts';
+import { median, medianRun, quiesce, round } from '../lib/stats.ts';
 import { StorageMeter } from '../lib/storage-meter.ts';
-import { meteredMemoryStorage, sumCosts } from '../lib/metered-memory-storage.ts';
+import { meteredMemoryStorage } from '../lib/metered-memory-storage.ts';
 import { benchDatabaseName, disposeStore, makeStorage, openStore } from '../lib/storages.ts';
 import { serverRouteTime, type BenchServer } from '../lib/sync-server.ts';
 import { replicateBrainStore } from '../../src/index.ts';
 import { insertRows, selectAllPages } from './server-rows.ts';
-import { loadNote } from './load-note.ts';
+import { loadNote } from '../lib/load-note.ts';
 
-type Row = Omit<BenchResult, 'group'>;
 const WORKSPACE = 'w-pull';
 const COLLECTION = 'brainActions';
-export const PULL_BATCH = 5_000;
+const PULL_BATCH = 5_000;
 const TARGET_RATIO = 1.5;
 const TARGET_DOCS_PER_S = 25_000;
 const ROUTE = '/sync/:collection/pull';
@@ -40,7 +39,7 @@ interface PullSample {
   readonly metaDocs: number;
 }
 
-export async function benchInitialPull(context: BenchContext, server: BenchServer): Promise<Row[]> {
+export async function benchInitialPull(context: BenchContext, server: BenchServer): Promise<BenchRow[]> {
   const size = context.scale(100_000, 5_000);
   // One run per backend: 100 batches make each figure an average already, and a run
   // (raw SELECT + raw insert + pull) takes about a minute on a loaded 2-core machine.
@@ -105,7 +104,7 @@ export async function benchInitialPull(context: BenchContext, server: BenchServe
     const ms = performance.now() - start;
     const http = fetcher.total('pull');
     const serverAfter = await serverRouteTime(server.url, ROUTE);
-    const meta = sumCosts(metered.costs, (name) => name.startsWith('rx-replication-meta-'));
+    const meta = metered.replicationMetaCost();
     pulls.push({
       ms,
       httpMs: http.ms,
@@ -126,13 +125,13 @@ export async function benchInitialPull(context: BenchContext, server: BenchServe
     );
   }
 
-  const pullMs = median(pulls.map((sample) => sample.ms));
+  // The median pull run: its time is the figure, its parts the breakdown.
+  const typical = medianRun(pulls);
+  const pullMs = typical.ms;
   const select = median(selectMs);
   const insert = median(insertMs);
   const ratio = round(pullMs / (select + insert), 2);
   const docsPerS = Math.round(size / (pullMs / 1000));
-  // The breakdown of the median pull run.
-  const typical = [...pulls].sort((a, b) => a.ms - b.ms)[Math.floor((pulls.length - 1) / 2)]!;
   const otherMs = typical.ms - typical.serverMs - typical.clientWriteMs - typical.clientIndexMs - typical.metaMs;
   const breakdown =
     `pull ${round(typical.ms, 0)} ms (${typical.requests} requests) = server pull handlers ${round(typical.serverMs, 0)} ms ` +

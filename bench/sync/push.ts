@@ -4,21 +4,20 @@
  * run, a raw batched INSERT of the same rows into the same table (same batch size, the
  * server's insert statement shape, the stamping trigger runs for both).
  */
-import type { BenchContext, BenchResult } from '../lib/bench-module.ts';
+import type { BenchContext, BenchRow } from '../lib/bench-module.ts';
 import { info, judged } from '../lib/bench-module.ts';
 import { pendingActions } from '../lib/fixtures.ts';
 import { MeteredFetch } from '../lib/metered-fetch.ts';
 import { seed } from '../lib/seed.ts';
-import { meteredMemoryStorage, sumCosts } from '../lib/metered-memory-storage.ts';
-import { median, quiesce, round } from '../lib/stats.ts';
+import { meteredMemoryStorage } from '../lib/metered-memory-storage.ts';
+import { median, medianRun, quiesce, round } from '../lib/stats.ts';
 import { benchDatabaseName, disposeStore, openStore } from '../lib/storages.ts';
 import { serverRouteTime, type BenchServer } from '../lib/sync-server.ts';
 import { replicateBrainStore } from '../../src/index.ts';
 import type { BrainActionDocument } from '../../src/collections/brain-actions.ts';
 import { clearWorkspace, countRows, insertRows } from './server-rows.ts';
-import { loadNote } from './load-note.ts';
+import { loadNote } from '../lib/load-note.ts';
 
-type Row = Omit<BenchResult, 'group'>;
 const WORKSPACE = 'w-push';
 const COLLECTION = 'brainActions';
 const PUSH_BATCH = 1_000;
@@ -64,7 +63,7 @@ async function pushOnce(server: BenchServer, token: string, docs: readonly Brain
     const http = fetcher.total('push');
     const sql = server.meter.snapshot();
     const after = await serverRouteTime(server.url, ROUTE);
-    const meta = sumCosts(metered.costs, (name) => name.startsWith('rx-replication-meta-'));
+    const meta = metered.replicationMetaCost();
     return {
       metaMs: meta.writeMs + meta.indexMs,
       ms,
@@ -80,7 +79,7 @@ async function pushOnce(server: BenchServer, token: string, docs: readonly Brain
   }
 }
 
-export async function benchPush(context: BenchContext, server: BenchServer): Promise<Row[]> {
+export async function benchPush(context: BenchContext, server: BenchServer): Promise<BenchRow[]> {
   const size = context.scale(10_000, 2_000);
   const runs = context.scale(2, 1);
   const subject = server.backend;
@@ -108,10 +107,11 @@ export async function benchPush(context: BenchContext, server: BenchServer): Pro
   const atDefault = await pushOnce(server, token, docs, DEFAULT_BATCH);
   await expectAll(`the push at batchSize ${DEFAULT_BATCH}`);
 
-  const pushMs = median(pushes.map((sample) => sample.ms));
+  // The median push run: its time is the figure, its parts the breakdown.
+  const typical = medianRun(pushes);
+  const pushMs = typical.ms;
   const raw = median(rawMs);
   const ratio = round(pushMs / raw, 2);
-  const typical = [...pushes].sort((a, b) => a.ms - b.ms)[Math.floor((pushes.length - 1) / 2)]!;
   const statements = Object.entries(typical.byStatement)
     .sort((a, b) => b[1].ms - a[1].ms)
     .map(([label, { count, ms }]) => `${label} ${round(ms, 0)} ms/${count}`)
