@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { BrainStore, CreateActionArgs } from '../../src/index.ts';
+import { T0, actionArgs } from '../queries/fixtures.ts';
 import type { BrowserFixtureApi } from './fixture-entry.ts';
 import {
   bundleForBrowser,
@@ -29,18 +30,11 @@ interface PageWindow {
 }
 
 const DB_NAME = 'brain-store-browser-test';
-const T0 = 1_700_000_000_000;
 /** A browser launch or a page load can take seconds on a busy 2-core machine. */
 const STEP_TIMEOUT = 60_000;
 
-const action = (contact_id: string, priority: number): CreateActionArgs => ({
-  workspace_id: 'w1',
-  contact_id,
-  action_type: 'follow_up',
-  priority,
-  urgency: 'today',
-  reason: `reason for ${contact_id}`,
-});
+const action = (contact_id: string, priority: number): CreateActionArgs =>
+  actionArgs({ contact_id, priority, reason: `reason for ${contact_id}` });
 
 describeInChromium('brain-store in Chromium (Dexie over real IndexedDB)', () => {
   let bundle: Bundle;

@@ -32,7 +32,7 @@ function stringArb(part: JsonSchemaPart): fc.Arbitrary<string> {
   return fc.oneof({ arbitrary: short, weight: 9 }, { arbitrary: atLimit, weight: 1 });
 }
 
-export function valueArb(part: JsonSchemaPart): fc.Arbitrary<unknown> {
+function valueArb(part: JsonSchemaPart): fc.Arbitrary<unknown> {
   if (part.enum) return fc.constantFrom(...part.enum);
   switch (part.type) {
     case 'string':

@@ -1,63 +1,23 @@
 import { afterEach, vi } from 'vitest';
 import type { RxCollection, RxStorage } from 'rxdb';
 import type { BrainStore } from '../../src/index.ts';
-import type { BrainActionDocument } from '../../src/collections/brain-actions.ts';
 import type { ActionStatus } from '../../src/collections/action-status.ts';
-import { descendingTime } from '../../src/collections/fields.ts';
 import { startExpiryCleanup, type ExpiryCleanupOptions, type ExpiryRunReport } from '../../src/expiry/start-expiry-cleanup.ts';
 import { closingStores } from '../helpers/storages.ts';
-import { DAY, HOUR, T0, actionArgs } from '../queries/fixtures.ts';
+import { DAY, HOUR, T0, actionArgs, actionDoc, flushWithoutTime, useFakeClock } from '../queries/fixtures.ts';
 
-export { DAY, HOUR, T0, actionArgs };
+export { DAY, HOUR, T0, actionDoc, useFakeClock };
 export const SECOND = 1_000;
 export const MINUTE = 60_000;
 
-/**
- * Fake the clock and the timers, but not setImmediate: fake-indexeddb completes its
- * requests through setImmediate, so Dexie would hang on faked immediates.
- */
-export function useFakeClock(start = T0): void {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: start });
-}
-
-/** A valid stored action for bulk inserts (createActionRecommendation is one write per call). */
-export function actionDoc(
-  id: string,
-  over: { created_at: number; expires_at?: number; status?: ActionStatus; status_at?: number; priority?: number },
-): BrainActionDocument {
-  const { created_at, status = 'pending', priority = 50 } = over;
-  const expires_at = over.expires_at ?? created_at + DAY;
-  const status_at = over.status_at ?? (status === 'pending' ? created_at : status === 'expired' ? expires_at : created_at + 1);
-  return {
-    id,
-    workspace_id: 'w1',
-    contact_id: `c-${id}`,
-    action_type: 'follow_up',
-    priority,
-    urgency: 'today',
-    reason: 'r',
-    status,
-    status_at,
-    created_at,
-    expires_at,
-    priority_rank: 100 - priority,
-    created_desc: descendingTime(created_at),
-    ...(status === 'actioned' ? { actioned_at: status_at, actioned_by: 'u1' } : {}),
-  };
-}
-
-const realTick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /** Lets pending storage work finish (real macrotasks; fake timers do not move). */
-export async function settle(ticks = 30): Promise<void> {
-  for (let i = 0; i < ticks; i++) await realTick();
-}
+export const settle = (ticks = 30): Promise<void> => flushWithoutTime(ticks);
 
 /** Waits (in real macrotasks, not fake time) until `predicate` holds. */
 export async function until(predicate: () => boolean | Promise<boolean>, what: string, maxTicks = 200_000): Promise<void> {
   for (let i = 0; i < maxTicks; i++) {
     if (await predicate()) return;
-    await realTick();
+    await flushWithoutTime(1);
   }
   throw new Error(`timed out waiting for: ${what}`);
 }
@@ -110,8 +70,6 @@ export async function statusOf(store: BrainStore, id: string): Promise<ActionSta
   return (await store.database.brainActions.findOne(id).exec())?.status;
 }
 
-export type { BrainActionDocument };
-
 /** A scheduler over the (fake) global timers that knows which of its timers are still armed. */
 export function trackingScheduler() {
   const live = new Set<ReturnType<typeof setTimeout>>();
@@ -152,7 +110,7 @@ export function fakeDocument() {
 }
 
 /** Opens a store (fake clock at T0), lets `setup` write, starts the cleanup and waits for its first run. */
-export async function startedCleanup(
+async function startedCleanup(
   open: () => Promise<BrainStore>,
   options: ExpiryCleanupOptions = {},
   setup?: (store: BrainStore) => Promise<void>,

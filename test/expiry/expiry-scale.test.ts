@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
-import { STORAGES, closingStores } from '../helpers/storages.ts';
+import { STORAGES } from '../helpers/storages.ts';
 import { startExpiryCleanup } from '../../src/expiry/start-expiry-cleanup.ts';
 import {
   DAY,
@@ -9,7 +9,9 @@ import {
   SECOND,
   T0,
   actionDoc,
+  cleanupSuite,
   countReads,
+  create,
   recordRuns,
   settle,
   statuses,
@@ -27,8 +29,7 @@ const MANY = 10_000;
 const sameInstantCount = (storage: string) => (storage === 'dexie' && !process.env['EXPIRY_FULL_SCALE'] ? 2_000 : MANY);
 
 describe.each(STORAGES)('expiry at scale on $name', ({ name, make }) => {
-  const stores = closingStores();
-  afterEach(() => vi.useRealTimers());
+  const { stores } = cleanupSuite(make);
 
   const many = sameInstantCount(name);
   it(
@@ -86,8 +87,7 @@ describe.each(STORAGES)('expiry at scale on $name', ({ name, make }) => {
 });
 
 describe.each(STORAGES)('expiry order (property) on $name', ({ make }) => {
-  const stores = closingStores();
-  afterEach(() => vi.useRealTimers());
+  const { stores } = cleanupSuite(make);
 
   it('after the timers run to T, exactly the actions with expires_at ≤ T are expired', async () => {
     await fc.assert(
@@ -112,18 +112,7 @@ describe.each(STORAGES)('expiry order (property) on $name', ({ make }) => {
               if (createdAfter > horizon) break;
               if (wait > 0) await vi.advanceTimersByTimeAsync(wait);
               const expires_at = Date.now() + ttl;
-              created.push({
-                id: await store.brainActions.createActionRecommendation({
-                  workspace_id: 'w1',
-                  contact_id: 'c',
-                  action_type: 'follow_up',
-                  priority: 1,
-                  urgency: 'today',
-                  reason: 'r',
-                  expires_at,
-                }),
-                expires_at,
-              });
+              created.push({ id: await create(store, expires_at), expires_at });
               await settle(5);
             }
             const rest = T0 + horizon - Date.now();

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
-import { STORAGES, closingStores } from '../helpers/storages.ts';
+import { STORAGES } from '../helpers/storages.ts';
 import { startExpiryCleanup } from '../../src/expiry/start-expiry-cleanup.ts';
 import { purgeByRetention } from '../../src/expiry/purge-by-retention.ts';
 import { DEFAULT_ACTION_RETENTION_MS, isPurgedByRetention, isRetentionDelete, resolveRetention } from '../../src/expiry/retention.ts';
@@ -8,7 +8,8 @@ import { REPLICATION_STATE_BY_COLLECTION } from 'rxdb/plugins/replication';
 import { retentionInUse } from '../../src/expiry/retention-in-use.ts';
 import { ACTION_STATUSES } from '../../src/collections/action-status.ts';
 import { isBrainStoreError, type BrainStore } from '../../src/index.ts';
-import { DAY, T0, actionDoc, countReads, recordRuns, settle, until, useFakeClock } from './expiry-fixtures.ts';
+import { insightArgs, summaryArgs } from '../queries/fixtures.ts';
+import { DAY, T0, actionDoc, cleanupSuite, countReads, recordRuns, settle, until, useFakeClock } from './expiry-fixtures.ts';
 
 describe('isPurgedByRetention (the rule the push handler and the server share)', () => {
   const week = DEFAULT_ACTION_RETENTION_MS;
@@ -69,8 +70,7 @@ describe('isPurgedByRetention (the rule the push handler and the server share)',
 });
 
 describe.each(STORAGES)('retention purge on $name', ({ make }) => {
-  const stores = closingStores();
-  afterEach(() => vi.useRealTimers());
+  const { stores } = cleanupSuite(make);
 
   /** Every kind of action, old and recent, plus old summaries and insights. */
   async function seed(store: BrainStore) {
@@ -85,31 +85,22 @@ describe.each(STORAGES)('retention purge on $name', ({ make }) => {
       actionDoc('expired-recent', { created_at: recent - DAY, expires_at: recent, status: 'expired' }),
     ];
     await store.database.brainActions.bulkInsert(docs);
-    await store.brainSummaries.createSummary({
-      workspace_id: 'w1',
-      summary_text: 's',
-      summary_type: 'daily',
-      trigger: 'cron',
-      metrics: { newLeadsCount: 0, hotLeadsCount: 0, warmLeadsCount: 0, coldLeadsCount: 0 },
-    });
-    await store.brainInsights.createInsight({
-      workspace_id: 'w1',
-      insight_type: 'trending_topic',
-      pattern: 'p',
-      frequency: 1,
-      examples: [],
-      confidence: 'low',
-      time_range: 'today',
-    });
+    await store.brainSummaries.createSummary(summaryArgs());
+    await store.brainInsights.createInsight(insightArgs());
+  }
+  /** A store seeded 40 days before T0 (the summary and insight are that old), the clock then at `then`. */
+  async function seededStore(then = T0) {
+    useFakeClock(T0 - 40 * DAY);
+    const store = await stores.open(make);
+    await seed(store);
+    vi.setSystemTime(then);
+    return store;
   }
   const ids = async (store: BrainStore, name: 'brainActions' | 'brainSummaries' | 'brainInsights') =>
     (await store.database[name].find().exec()).map((doc) => doc.id).sort();
 
   it('purges only old terminal actions; pending and recent ones stay; tombstones are removed', async () => {
-    useFakeClock(T0 - 40 * DAY);
-    const store = await stores.open(make);
-    await seed(store); // summary and insight created 40 days ago
-    vi.setSystemTime(T0);
+    const store = await seededStore();
     const log = recordRuns();
     startExpiryCleanup(store, { onRun: log.onRun, onError: log.onError });
     await log.runs(1);
@@ -127,10 +118,7 @@ describe.each(STORAGES)('retention purge on $name', ({ make }) => {
   });
 
   it('with a replication running, tombstones wait until it is in sync, without blocking the runs', async () => {
-    useFakeClock(T0 - 40 * DAY);
-    const store = await stores.open(make);
-    await seed(store);
-    vi.setSystemTime(T0);
+    const store = await seededStore();
     let inSync!: () => void;
     const synced = new Promise<boolean>((resolve) => (inSync = () => resolve(true)));
     const collection = store.database.brainActions;
@@ -153,17 +141,8 @@ describe.each(STORAGES)('retention purge on $name', ({ make }) => {
   });
 
   it('purges summaries and insights by created_at when their retention is set', async () => {
-    useFakeClock(T0 - 40 * DAY);
-    const store = await stores.open(make);
-    await seed(store);
-    vi.setSystemTime(T0 - 39 * DAY);
-    await store.brainSummaries.createSummary({
-      workspace_id: 'w1',
-      summary_text: 'newer',
-      summary_type: 'daily',
-      trigger: 'cron',
-      metrics: { newLeadsCount: 0, hotLeadsCount: 0, warmLeadsCount: 0, coldLeadsCount: 0 },
-    });
+    const store = await seededStore(T0 - 39 * DAY);
+    await store.brainSummaries.createSummary(summaryArgs({ summary_text: 'newer' }));
     vi.setSystemTime(T0);
     const log = recordRuns();
     startExpiryCleanup(store, { onRun: log.onRun, retention: { summariesMs: 39 * DAY + 1, insightsMs: 30 * DAY } });

@@ -16,7 +16,7 @@ import { describe, it } from 'vitest';
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 /** Flags that keep Chromium quiet and offline in a container (no sandbox, GPU, updates, sync). */
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',
@@ -25,9 +25,9 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ] as const;
 
-export type ChromiumStatus = { readonly available: true } | { readonly available: false; readonly reason: string };
+type ChromiumStatus = { readonly available: true } | { readonly available: false; readonly reason: string };
 
-export function chromiumStatus(): ChromiumStatus {
+function chromiumStatus(): ChromiumStatus {
   return existsSync(CHROMIUM_PATH)
     ? { available: true }
     : { available: false, reason: `no Chromium at ${CHROMIUM_PATH} (install it: apt-get install -y chromium)` };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll } from 'vitest';
+import { afterAll, describe } from 'vitest';
 import { createAccessToken } from '../../src/server/access-token.ts';
 import { startSyncServer, type SyncServer, type SyncServerOptions } from '../../src/server/start-sync-server.ts';
 import { openPgliteDatabase } from '../../src/server/sql/pglite-database.ts';
@@ -15,8 +15,8 @@ import type { SqlDatabase } from '../../src/server/sql/sql-database.ts';
  * with `reset()`.
  *
  * @example
- * const pgState = await postgresState(); // at the top of a file
- * describe.skipIf(!pgState.available)('on postgres', () => { ... startTestServer({ backend: 'postgres' }) ... });
+ * await describeOnPostgres('on postgres', () => { ... startTestServer({ backend: 'postgres' }) ... });
+ * describe.each(await syncBackends())('against %s', (backend) => { ... startTestServer({ backend }) ... });
  */
 export type TestBackend = 'pglite' | 'postgres';
 
@@ -65,6 +65,35 @@ export function postgresState(): Promise<{ available: boolean; reason: string }>
   return probe;
 }
 
+/** `describe` for a block that needs PostgreSQL: skipped, with the reason in its name, when it does not answer. */
+export async function describeOnPostgres(name: string, body: () => void): Promise<void> {
+  const postgres = await postgresState();
+  describe.skipIf(!postgres.available)(postgres.available ? name : `${name} (SKIPPED: ${postgres.reason})`, body);
+}
+
+/** The backends a sync test runs against: PGlite always, PostgreSQL when it answers. */
+export async function syncBackends(): Promise<TestBackend[]> {
+  return (await postgresState()).available ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+/** An empty PostgreSQL database `brain_store_test_<random>` (no migrations run); `drop()` removes it. */
+export async function createScratchPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `brain_store_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: `${POSTGRES_URL}/postgres` });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return {
+    url: `${POSTGRES_URL}/${name}`,
+    async drop() {
+      const dropper = new pg.Client({ connectionString: `${POSTGRES_URL}/postgres` });
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropper.end();
+    },
+  };
+}
+
 function fileDatabase(backend: TestBackend) {
   let database = databases.get(backend);
   if (!database) {
@@ -81,23 +110,15 @@ async function openSharedPglite() {
 }
 
 async function createPostgresDatabase() {
-  const name = `brain_store_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: `${POSTGRES_URL}/postgres` });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = `${POSTGRES_URL}/${name}`;
-  const sql = await openPostgresDatabase({ connectionString: url, maxConnections: 4 });
+  const scratch = await createScratchPostgresDatabase();
+  const sql = await openPostgresDatabase({ connectionString: scratch.url, maxConnections: 4 });
   await runMigrations(sql);
   return {
     sql,
-    url,
+    url: scratch.url,
     async drop() {
       await sql.close();
-      const dropper = new pg.Client({ connectionString: `${POSTGRES_URL}/postgres` });
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await dropper.end();
+      await scratch.drop();
     },
   };
 }
@@ -130,12 +151,12 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   };
 }
 
-export async function resetDocuments(sql: SqlDatabase): Promise<void> {
+async function resetDocuments(sql: SqlDatabase): Promise<void> {
   await sql.query('TRUNCATE brain_store_documents');
 }
 
 /** Closes every server and drops the file's databases; registered as an afterAll of every file using this helper. */
-export async function closeTestDatabases(): Promise<void> {
+async function closeTestDatabases(): Promise<void> {
   await Promise.all([...servers].map((server) => server.close()));
   servers.clear();
   const open = [...databases.values()];
@@ -143,8 +164,4 @@ export async function closeTestDatabases(): Promise<void> {
   for (const database of open) await (await database).drop();
 }
 
-try {
-  afterAll(closeTestDatabases);
-} catch {
-  // Imported outside a vitest file (e.g. a benchmark): the caller closes explicitly.
-}
+afterAll(closeTestDatabases);

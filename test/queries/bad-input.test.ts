@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BrainStoreError, type BrainStore } from '../../src/index.ts';
-import { STORAGES, closingStores } from '../helpers/storages.ts';
-import { actionArgs, insightArgs, manualClock, summaryArgs } from './fixtures.ts';
+import { STORAGES } from '../helpers/storages.ts';
+import { actionArgs, insightArgs, storesWithClock, summaryArgs } from './fixtures.ts';
 
 type Path = (string | number)[];
 /** Each case: what to call, and the path the VALIDATION issue must name. */
@@ -189,10 +189,10 @@ async function snapshot(store: BrainStore) {
 }
 
 describe.each(STORAGES)('bad input on $name', ({ make }) => {
-  const stores = closingStores();
+  const setup = storesWithClock(make);
 
   it.each([...writeCases(), ...readCases()])('%s → VALIDATION naming the path, nothing written', async (_name, call, path) => {
-    const store = await stores.open(make, { now: manualClock().now });
+    const { store } = await setup();
     const existing = await store.brainActions.createActionRecommendation(actionArgs());
     const before = await snapshot(store);
     let error: unknown;

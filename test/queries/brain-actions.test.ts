@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { BrainStoreError, type ActionStatus } from '../../src/index.ts';
-import { STORAGES, closingStores } from '../helpers/storages.ts';
-import { DAY, HOUR, T0, actionArgs, manualClock } from './fixtures.ts';
+import { STORAGES } from '../helpers/storages.ts';
+import { DAY, HOUR, T0, actionArgs, storesWithClock } from './fixtures.ts';
 
 describe.each(STORAGES)('brainActions on $name', ({ make }) => {
-  const stores = closingStores();
-  const setup = async () => {
-    const clock = manualClock();
-    const store = await stores.open(make, { now: clock.now });
-    return { clock, store, actions: store.brainActions };
-  };
+  const setup = storesWithClock(make);
   const ids = (list: readonly { id: string }[]) => list.map((a) => a.id);
 
   it('createActionRecommendation: pending, created_at = now, expires_at default +24 h, or as given', async () => {

@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { BrainStoreError } from '../../src/index.ts';
-import { STORAGES, closingStores } from '../helpers/storages.ts';
-import { T0, insightArgs, manualClock } from './fixtures.ts';
+import { STORAGES } from '../helpers/storages.ts';
+import { T0, insightArgs, storesWithClock } from './fixtures.ts';
 
 describe.each(STORAGES)('brainInsights on $name', ({ make }) => {
-  const stores = closingStores();
-  const setup = async () => {
-    const clock = manualClock();
-    const store = await stores.open(make, { now: clock.now });
-    return { clock, store, insights: store.brainInsights };
-  };
+  const setup = storesWithClock(make);
 
   it('createInsight returns the id; the stored insight is the input plus id and created_at', async () => {
     const { insights } = await setup();

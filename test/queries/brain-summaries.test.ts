@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { STORAGES, closingStores } from '../helpers/storages.ts';
-import { DAY, HOUR, T0, manualClock, summaryArgs } from './fixtures.ts';
+import { STORAGES } from '../helpers/storages.ts';
+import { DAY, HOUR, T0, storesWithClock, summaryArgs } from './fixtures.ts';
 
 describe.each(STORAGES)('brainSummaries on $name', ({ make }) => {
-  const stores = closingStores();
-  const setup = async () => {
-    const clock = manualClock();
-    const store = await stores.open(make, { now: clock.now });
-    return { clock, store, summaries: store.brainSummaries };
-  };
+  const setup = storesWithClock(make);
 
   it('createSummary returns the id and stamps created_at with the injected clock', async () => {
     const { summaries } = await setup();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { STORAGES, closingStores } from '../helpers/storages.ts';
-import { DAY, T0, actionArgs, flushWithoutTime, settle } from './fixtures.ts';
+import { DAY, T0, actionArgs, flushWithoutTime, settle, useFakeClock } from './fixtures.ts';
 
 /**
  * The store's default clock is Date.now, which vi.useFakeTimers controls, so these tests
@@ -11,10 +11,6 @@ describe.each(STORAGES)('expiry instant on $name (fake timers)', ({ make }) => {
   const stores = closingStores();
   afterEach(() => void vi.useRealTimers());
 
-  const fakeTime = () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-    vi.setSystemTime(T0);
-  };
   const waitFor = async (check: () => boolean) => {
     for (let i = 0; i < 200 && !check(); i++) await flushWithoutTime(1);
     expect(check()).toBe(true);
@@ -22,7 +18,7 @@ describe.each(STORAGES)('expiry instant on $name (fake timers)', ({ make }) => {
 
   it('a pending action leaves getActionsByPriority and getActionsByWorkspace $ exactly at expires_at', async () => {
     const store = await stores.open(make); // no `now`: the default clock
-    fakeTime();
+    useFakeClock();
     const actions = store.brainActions;
     const expiresAt = T0 + 10_000;
     const soon = await settle(actions.createActionRecommendation(actionArgs({ priority: 90, expires_at: expiresAt })), vi);
@@ -62,7 +58,7 @@ describe.each(STORAGES)('expiry instant on $name (fake timers)', ({ make }) => {
 
   it('expires_at exactly now is expired: not in the reads, refused as a transition, counted by cleanup', async () => {
     const store = await stores.open(make);
-    fakeTime();
+    useFakeClock();
     const actions = store.brainActions;
     const id = await settle(actions.createActionRecommendation(actionArgs({ expires_at: T0 + 5_000 })), vi);
     await vi.advanceTimersByTimeAsync(T0 + 5_000 - Date.now());
@@ -78,7 +74,7 @@ describe.each(STORAGES)('expiry instant on $name (fake timers)', ({ make }) => {
 
   it('the earliest expiry re-arms: several actions leave one by one, each at its own instant', async () => {
     const store = await stores.open(make);
-    fakeTime();
+    useFakeClock();
     const actions = store.brainActions;
     const instants = [T0 + 3_000, T0 + 1_000, T0 + 2_000];
     for (const [i, expires_at] of instants.entries())

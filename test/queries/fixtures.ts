@@ -1,4 +1,10 @@
+import { vi } from 'vitest';
+import type { RxStorage } from 'rxdb';
 import type { CreateActionArgs, CreateInsightArgs, CreateSummaryArgs } from '../../src/index.ts';
+import type { BrainActionDocument } from '../../src/collections/brain-actions.ts';
+import type { ActionStatus } from '../../src/collections/action-status.ts';
+import { descendingTime } from '../../src/collections/fields.ts';
+import { closingStores } from '../helpers/storages.ts';
 
 /** Valid create arguments; tests override the fields they care about. */
 export const T0 = 1_700_000_000_000;
@@ -35,6 +41,32 @@ export const actionArgs = (over: Partial<CreateActionArgs> = {}): CreateActionAr
   ...over,
 });
 
+/** A valid stored action in workspace w1, for bulk inserts that skip the one-write-per-call API. */
+export function actionDoc(
+  id: string,
+  over: { created_at: number; expires_at?: number; status?: ActionStatus; status_at?: number; priority?: number },
+): BrainActionDocument {
+  const { created_at, status = 'pending', priority = 50 } = over;
+  const expires_at = over.expires_at ?? created_at + DAY;
+  const status_at = over.status_at ?? (status === 'pending' ? created_at : status === 'expired' ? expires_at : created_at + 1);
+  return {
+    id,
+    workspace_id: 'w1',
+    contact_id: `c-${id}`,
+    action_type: 'follow_up',
+    priority,
+    urgency: 'today',
+    reason: 'r',
+    status,
+    status_at,
+    created_at,
+    expires_at,
+    priority_rank: 100 - priority,
+    created_desc: descendingTime(created_at),
+    ...(status === 'actioned' ? { actioned_at: status_at, actioned_by: 'u1' } : {}),
+  };
+}
+
 /** A clock the test moves by hand. */
 export function manualClock(start = T0) {
   let time = start;
@@ -43,6 +75,27 @@ export function manualClock(start = T0) {
     set: (to: number) => void (time = to),
     advance: (ms: number) => void (time += ms),
   };
+}
+
+/**
+ * The setup of a describe block over one storage: registers closingStores, and each call
+ * opens a fresh store whose clock the test moves by hand (from T0).
+ */
+export function storesWithClock(make: () => RxStorage<any, any>) {
+  const stores = closingStores();
+  return async () => {
+    const clock = manualClock();
+    const store = await stores.open(make, { now: clock.now });
+    return { clock, store, actions: store.brainActions, summaries: store.brainSummaries, insights: store.brainInsights };
+  };
+}
+
+/**
+ * Fake the clock and the timers, but not setImmediate: fake-indexeddb completes its
+ * requests through setImmediate, so Dexie would hang on faked immediates.
+ */
+export function useFakeClock(start = T0): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: start });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Observable } from 'rxjs';
-import { STORAGES, closingStores } from '../helpers/storages.ts';
-import { T0, actionArgs, insightArgs, manualClock, summaryArgs } from './fixtures.ts';
+import { STORAGES } from '../helpers/storages.ts';
+import { T0, actionArgs, insightArgs, storesWithClock, summaryArgs } from './fixtures.ts';
 
 /**
  * `$` emits the current answer first, then once per change of the answer, never for a write
@@ -23,12 +23,7 @@ function record<T>($: Observable<T>) {
 }
 
 describe.each(STORAGES)('live $ emissions on $name', ({ make }) => {
-  const stores = closingStores();
-  const setup = async () => {
-    const clock = manualClock();
-    const store = await stores.open(make, { now: clock.now });
-    return { clock, store };
-  };
+  const setup = storesWithClock(make);
   const ids = (list: readonly { id: string }[]) => list.map((a) => a.id);
 
   it('getActionsByPriority: first the current answer, then one emission per change of the top 20 only', async () => {

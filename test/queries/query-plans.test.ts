@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { RxQuery, RxQueryPlan } from 'rxdb';
 import type { BrainStore } from '../../src/index.ts';
-import { STORAGES, closingStores } from '../helpers/storages.ts';
-import { T0, actionArgs, manualClock } from './fixtures.ts';
+import { STORAGES } from '../helpers/storages.ts';
+import { T0, actionDoc, storesWithClock } from './fixtures.ts';
 
 /** The plan RxDB's storage runs for each read: captured from the RxQuery the read builds. */
 function plansOf(store: BrainStore, run: () => unknown): RxQueryPlan[] {
@@ -73,10 +73,10 @@ const READS: [name: string, run: (store: BrainStore) => { exec(): Promise<unknow
 ];
 
 describe.each(STORAGES)('query plans on $name', ({ make }) => {
-  const stores = closingStores();
+  const setup = storesWithClock(make);
 
   it.each(READS)('%s runs on its index, sorted by it, within the workspace key range', async (_read, run, index) => {
-    const store = await stores.open(make, { now: manualClock().now });
+    const { store } = await setup();
     const plans = plansOf(store, () => void run(store).exec());
     expect(plans).toHaveLength(1);
     const [plan] = plans as [RxQueryPlan];
@@ -93,26 +93,13 @@ describe.each(STORAGES)('query plans on $name', ({ make }) => {
 
 // Cursor steps are an IndexedDB notion: this one runs on Dexie (fake-indexeddb) only.
 describe('index walk on Dexie', () => {
-  const stores = closingStores();
-  const make = STORAGES.find((storage) => storage.name === 'dexie')!.make;
+  const setup = storesWithClock(STORAGES.find((storage) => storage.name === 'dexie')!.make);
 
   it('getActionsByPriority top 20 over 3,000 pending actions steps the cursor ~20 times, not 3,000', async () => {
-    const clock = manualClock();
-    const store = await stores.open(make, { now: clock.now });
-    const docs = Array.from({ length: 3_000 }, (_, i) => actionArgs({ priority: i % 101, contact_id: `c${i}` }));
+    const { store } = await setup();
     // Bulk-load through the storage: 3,000 single creates on fake-indexeddb would dominate the run.
-    const collection = store.database.brainActions;
-    await collection.bulkInsert(
-      docs.map((args, i) => ({
-        ...args,
-        id: `a${String(i).padStart(5, '0')}`,
-        status: 'pending' as const,
-        status_at: T0,
-        created_at: T0,
-        expires_at: T0 + 86_400_000,
-        priority_rank: 100 - args.priority,
-        created_desc: 10_000_000_000_000 - T0,
-      })),
+    await store.database.brainActions.bulkInsert(
+      Array.from({ length: 3_000 }, (_, i) => actionDoc(`a${String(i).padStart(5, '0')}`, { created_at: T0, priority: i % 101 })),
     );
     // Loaded lazily: importing it before 'fake-indexeddb' itself trips a module cycle.
     const cursorModule: string = 'fake-indexeddb/lib/FDBCursor'; // untyped subpath

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { postgresState, startTestServer, type TestBackend } from '../helpers/sync-server.ts';
+import { startTestServer, syncBackends } from '../helpers/sync-server.ts';
 import { action, openSyncedStore, sync, until } from './sync-fixtures.ts';
 
-const pg = await postgresState();
 let counter = 0;
 
 /**
  * Issue #4: when three clients and the server instances expire the same action at once, the
  * result is one `expired` state with identical fields everywhere, and no conflict loop.
  */
-describe.each<TestBackend>(pg.available ? ['postgres', 'pglite'] : ['pglite'])('expiry convergence on %s', (backend) => {
+describe.each(await syncBackends())('expiry convergence on %s', (backend) => {
   it('two instances and three clients expiring one action agree on identical fields', async () => {
     const ws = `converge-${backend}-${++counter}`;
     let t = Date.now();

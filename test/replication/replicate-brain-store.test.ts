@@ -1,9 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { postgresState, startTestServer, type TestBackend } from '../helpers/sync-server.ts';
+import { startTestServer, syncBackends } from '../helpers/sync-server.ts';
 import { action, openSyncedStore, switchableFetch, sync, until } from './sync-fixtures.ts';
 
-const pg = await postgresState();
-const backends: TestBackend[] = pg.available ? ['pglite', 'postgres'] : ['pglite'];
+const backends = await syncBackends();
 
 let workspaceCounter = 0;
 let w1 = '';

@@ -11,7 +11,7 @@ import { runReplicationBaseTestSuite, setConfig } from 'rxdb/plugins/test-utils'
 import { addRxPlugin, type RxCollection } from 'rxdb';
 import { RxDBDevModePlugin, disableWarnings } from 'rxdb/plugins/dev-mode';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
-import { postgresState, startTestServer, type TestBackend, type TestServer } from '../helpers/sync-server.ts';
+import { describeOnPostgres, startTestServer, type TestBackend, type TestServer } from '../helpers/sync-server.ts';
 import { replicateCollection } from '../../src/replication/replicate-collection.ts';
 import { SyncHttpClient } from '../../src/replication/sync-http-client.ts';
 import { RejectedWrites } from '../../src/replication/rejected-writes.ts';
@@ -34,8 +34,6 @@ setConfig({
     hasReplication: true,
   },
 });
-
-const postgres = await postgresState();
 
 function runAgainst(backend: TestBackend): void {
   let server: TestServer;
@@ -81,6 +79,4 @@ function runAgainst(backend: TestBackend): void {
 }
 
 describe('RxDB replication base suite: brain-store plugin against the server on PGlite', () => runAgainst('pglite'));
-describe.skipIf(!postgres.available)('RxDB replication base suite: brain-store plugin against the server on PostgreSQL', () =>
-  runAgainst('postgres'),
-);
+await describeOnPostgres('RxDB replication base suite: brain-store plugin against the server on PostgreSQL', () => runAgainst('postgres'));

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { postgresState, startTestServer, type TestBackend } from '../helpers/sync-server.ts';
+import { describeOnPostgres, startTestServer, syncBackends } from '../helpers/sync-server.ts';
+import { insightArgs } from '../queries/fixtures.ts';
 import { action, openSyncedStore, sync, until } from './sync-fixtures.ts';
 
-const pg = await postgresState();
-const backends: TestBackend[] = pg.available ? ['pglite', 'postgres'] : ['pglite'];
+const backends = await syncBackends();
 let counter = 0;
 let ws = '';
 
@@ -49,15 +49,7 @@ describe.each(backends)('sync edge cases against %s', (backend) => {
     const a = await openSyncedStore();
     const syncA = sync(a, { url: server.url, token, batchSize: 10, pullBatchSize: 10 });
     await a.brainInsights.bulkCreateInsights({
-      insights: Array.from({ length: count }, (_, i) => ({
-        workspace_id: ws,
-        insight_type: 'trending_topic' as const,
-        pattern: `pattern ${i}`,
-        frequency: i,
-        examples: [],
-        confidence: 'high' as const,
-        time_range: 'today' as const,
-      })),
+      insights: Array.from({ length: count }, (_, i) => insightArgs({ workspace_id: ws, pattern: `pattern ${i}`, frequency: i })),
     });
     await syncA.awaitInSync();
 
@@ -71,7 +63,7 @@ describe.each(backends)('sync edge cases against %s', (backend) => {
   });
 });
 
-describe.skipIf(!pg.available)('two server instances over one PostgreSQL', () => {
+await describeOnPostgres('two server instances over one PostgreSQL', () => {
   it('carries a write from a client of one instance to a client of the other, live', async () => {
     ws = `two-instances-${++counter}`;
     const one = await startTestServer({ backend: 'postgres' });

@@ -10,6 +10,7 @@ import {
   type ReplicateBrainStoreOptions,
 } from '../../src/index.ts';
 import type { CreateActionArgs } from '../../src/collections/brain-actions.ts';
+import { actionArgs } from '../queries/fixtures.ts';
 
 let counter = 0;
 const open: { close(): Promise<void> }[] = [];
@@ -38,16 +39,9 @@ afterEach(async () => {
   for (const store of open.splice(0)) await store.close();
 });
 
+/** Valid create arguments for an action in `workspace_id`. */
 export function action(workspace_id: string, overrides: Partial<CreateActionArgs> = {}): CreateActionArgs {
-  return {
-    workspace_id,
-    contact_id: 'contact-1',
-    action_type: 'follow_up',
-    priority: 50,
-    urgency: 'today',
-    reason: 'asked about pricing',
-    ...overrides,
-  };
+  return actionArgs({ workspace_id, ...overrides });
 }
 
 /** The first value of `source$` that satisfies `predicate`. */

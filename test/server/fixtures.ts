@@ -30,7 +30,22 @@ export function action(ws: string, overrides: Record<string, unknown> = {}): Wir
   };
 }
 
-export interface HttpResult<T> {
+/** A valid daily summary (wire form) in w1, created at `created`. */
+export function summary(id: string, created: number): WireDocument {
+  return {
+    id,
+    workspace_id: 'w1',
+    summary_text: 't',
+    summary_type: 'daily',
+    trigger: 'cron',
+    metrics: { newLeadsCount: 1, hotLeadsCount: 0, warmLeadsCount: 0, coldLeadsCount: 0 },
+    created_at: created,
+    created_desc: MAX_TIME - created,
+    _deleted: false,
+  };
+}
+
+interface HttpResult<T> {
   status: number;
   body: T;
   headers: Headers;

@@ -1,22 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { openPostgresDatabase } from '../../src/server/sql/postgres-database.ts';
 import { MIGRATIONS, runMigrations } from '../../src/server/sql/run-migrations.ts';
-import { POSTGRES_URL, postgresState } from '../helpers/sync-server.ts';
+import { createScratchPostgresDatabase, describeOnPostgres } from '../helpers/sync-server.ts';
 
-const postgres = await postgresState();
-
-describe.skipIf(!postgres.available)(`migrations on PostgreSQL${postgres.available ? '' : ' (SKIPPED: PostgreSQL unreachable)'}`, () => {
+await describeOnPostgres('migrations on PostgreSQL', () => {
   it('apply once when three instances start at the same time', async () => {
-    const name = `brain_store_test_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: `${POSTGRES_URL}/postgres` });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
+    const scratch = await createScratchPostgresDatabase();
     try {
-      const dbs = await Promise.all(
-        [1, 2, 3].map(() => openPostgresDatabase({ connectionString: `${POSTGRES_URL}/${name}`, maxConnections: 1 })),
-      );
+      const dbs = await Promise.all([1, 2, 3].map(() => openPostgresDatabase({ connectionString: scratch.url, maxConnections: 1 })));
       const applied = await Promise.all(dbs.map((db) => runMigrations(db)));
       expect(applied.flat().sort()).toEqual(MIGRATIONS.map((migration) => migration.version));
       expect(await runMigrations(dbs[0]!)).toEqual([]);
@@ -24,8 +15,7 @@ describe.skipIf(!postgres.available)(`migrations on PostgreSQL${postgres.availab
       expect(rows.map((row) => row.version)).toEqual(MIGRATIONS.map((migration) => migration.version));
       await Promise.all(dbs.map((db) => db.close()));
     } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
+      await scratch.drop();
     }
   });
 });

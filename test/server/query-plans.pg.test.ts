@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PULL_SQL } from '../../src/server/document-store.ts';
 import { DUE_ACTIONS_SQL } from '../../src/server/run-server-maintenance.ts';
-import { postgresState, startTestServer, type TestServer } from '../helpers/sync-server.ts';
-
-const postgres = await postgresState();
+import { describeOnPostgres, startTestServer, type TestServer } from '../helpers/sync-server.ts';
 
 /** The tenant filter, the checkpoint range and the maintenance scans are served by indexes. */
-describe.skipIf(!postgres.available)(`query plans on PostgreSQL${postgres.available ? '' : ' (SKIPPED: PostgreSQL unreachable)'}`, () => {
+await describeOnPostgres('query plans on PostgreSQL', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer({ backend: 'postgres' });

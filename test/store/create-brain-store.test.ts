@@ -5,7 +5,7 @@ import { toRxJsonSchema } from '../../src/collections/declare-collection.ts';
 import { brainSummaryDocumentSchema, type BrainSummaryDocument } from '../../src/collections/brain-summaries.ts';
 import type { CollectionDeclaration } from '../../src/collections/declare-collection.ts';
 import { STORAGES, closingStores, uniqueName } from '../helpers/storages.ts';
-import { T0, actionArgs, manualClock, settle, summaryArgs } from '../queries/fixtures.ts';
+import { T0, actionArgs, manualClock, settle, summaryArgs, useFakeClock } from '../queries/fixtures.ts';
 
 describe('createBrainStore without a storage in Node', () => {
   it('fails with CONFIG naming the `storage` option', async () => {
@@ -31,7 +31,7 @@ describe.each(STORAGES)('createBrainStore on $name', ({ make }) => {
 
   it('close() completes live subscriptions and leaves no timer behind', async () => {
     const store = await stores.open(make);
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    useFakeClock(Date.now());
     await settle(store.brainActions.createActionRecommendation(actionArgs()), vi);
     let completed = false;
     const seen: unknown[] = [];

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../../src/collections/fields.ts';
 import { startTestServer, type TestBackend, type TestServer } from '../../helpers/sync-server.ts';
-import { action, client, T0 } from '../fixtures.ts';
+import { action, client, summary, T0 } from '../fixtures.ts';
 
 /** Server expiry and retention (issue 4 items 3 and 4), with an injected clock. */
 export function maintenanceContract(backend: TestBackend): void {
@@ -94,17 +94,6 @@ export function maintenanceContract(backend: TestBackend): void {
     });
 
     it('keeps summaries and insights unless a retention is configured for them', async () => {
-      const summary = (id: string, created: number) => ({
-        id,
-        workspace_id: 'w1',
-        summary_text: 't',
-        summary_type: 'daily',
-        trigger: 'cron',
-        metrics: { newLeadsCount: 1, hotLeadsCount: 0, warmLeadsCount: 0, coldLeadsCount: 0 },
-        created_at: created,
-        created_desc: 10_000_000_000_000 - created,
-        _deleted: false,
-      });
       const old = summary('s-old', T0);
       const recent = summary('s-new', T0 + 9 * DAY_MS);
       await api.push('brainSummaries', [{ newDocumentState: old }, { newDocumentState: recent }]);

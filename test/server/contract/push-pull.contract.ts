@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestBackend, type TestServer } from '../../helpers/sync-server.ts';
-import { action, client } from '../fixtures.ts';
+import { action, client, summary } from '../fixtures.ts';
 
 /** Push semantics (insert, update, conflict, resend) and pull order, batch boundaries included. */
 export function pushPullContract(backend: TestBackend): void {
@@ -148,19 +148,9 @@ export function pushPullContract(backend: TestBackend): void {
     });
 
     it('serves the three collections separately', async () => {
-      const summary = {
-        id: 's1',
-        workspace_id: 'w1',
-        summary_text: 't',
-        summary_type: 'daily',
-        trigger: 'cron',
-        metrics: { newLeadsCount: 1, hotLeadsCount: 0, warmLeadsCount: 0, coldLeadsCount: 0 },
-        created_at: 5,
-        created_desc: 10_000_000_000_000 - 5,
-        _deleted: false,
-      };
-      expect((await api.push('brainSummaries', [{ newDocumentState: summary }])).body).toEqual({ conflicts: [], rejected: [] });
-      expect((await api.pullAll('brainSummaries')).documents).toEqual([summary]);
+      const doc = summary('s1', 5);
+      expect((await api.push('brainSummaries', [{ newDocumentState: doc }])).body).toEqual({ conflicts: [], rejected: [] });
+      expect((await api.pullAll('brainSummaries')).documents).toEqual([doc]);
       expect((await api.pullAll('brainActions')).documents).toEqual([]);
       expect((await api.pullAll('brainInsights')).documents).toEqual([]);
     });
