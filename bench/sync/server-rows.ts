@@ -3,7 +3,7 @@
  * figures are compared with (the same statement shapes the server runs, minus HTTP, token
  * checks, validation and RxDB).
  */
-import { pullPage, type PulledRow } from '../../src/server/document-store.ts';
+import { pullPage, type PulledRow } from '../../src/server/documents/document-store.ts';
 import type { SqlDatabase } from '../../src/server/sql/sql-database.ts';
 
 const TABLE = 'brain_store_documents';

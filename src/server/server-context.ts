@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { ChangeHub } from './create-change-hub.ts';
+import type { ChangeHub } from './fanout/create-change-hub.ts';
 import type { ServerMetrics } from './create-server-metrics.ts';
-import type { HostedCollection } from './hosted-collections.ts';
+import type { HostedCollection } from './documents/hosted-collections.ts';
 import type { SqlDatabase } from './sql/sql-database.ts';
 
 /** Everything a request handler needs, built once by startSyncServer. */

@@ -2,13 +2,18 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { MAX_BODY_BYTES, MAX_PUSH_ROWS } from '../protocol/endpoints.ts';
-import { secretKey } from './access-token.ts';
-import { createChangeHub } from './create-change-hub.ts';
-import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './create-rate-limiter.ts';
+import { secretKey } from './auth/access-token.ts';
+import { createChangeHub } from './fanout/create-change-hub.ts';
+import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './http/create-rate-limiter.ts';
 import { createServerMetrics } from './create-server-metrics.ts';
-import { createSyncApp } from './create-sync-app.ts';
-import { hostedCollections, type HostedCollectionOptions } from './hosted-collections.ts';
-import { DEFAULT_RETENTION, runServerMaintenance, type MaintenanceResult, type RetentionOptions } from './run-server-maintenance.ts';
+import { createSyncApp } from './http/create-sync-app.ts';
+import { hostedCollections, type HostedCollectionOptions } from './documents/hosted-collections.ts';
+import {
+  DEFAULT_RETENTION,
+  runServerMaintenance,
+  type MaintenanceResult,
+  type RetentionOptions,
+} from './maintenance/run-server-maintenance.ts';
 import type { ServerContext } from './server-context.ts';
 import { openDatabase } from './open-database.ts';
 import type { SqlDatabase } from './sql/sql-database.ts';

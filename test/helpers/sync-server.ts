@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe } from 'vitest';
-import { createAccessToken } from '../../src/server/access-token.ts';
+import { createAccessToken } from '../../src/server/auth/access-token.ts';
 import { startSyncServer, type SyncServer, type SyncServerOptions } from '../../src/server/start-sync-server.ts';
 import { openPgliteDatabase } from '../../src/server/sql/pglite-database.ts';
 import { openPostgresDatabase } from '../../src/server/sql/postgres-database.ts';

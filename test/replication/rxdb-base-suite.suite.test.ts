@@ -15,7 +15,7 @@ import { describeOnPostgres, startTestServer, type TestBackend, type TestServer 
 import { replicateCollection } from '../../src/replication/replicate-collection.ts';
 import { SyncHttpClient } from '../../src/replication/sync-http-client.ts';
 import { RejectedWrites } from '../../src/replication/rejected-writes.ts';
-import { FIXED_WORKSPACE } from '../../src/server/hosted-collections.ts';
+import { FIXED_WORKSPACE } from '../../src/server/documents/hosted-collections.ts';
 
 // The suite opens its databases with ignoreDuplicate, which RxDB allows only in dev-mode;
 // dev-mode in turn wants a validating storage.

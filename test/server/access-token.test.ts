@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { isBrainStoreError } from '../../src/errors/brain-store-error.ts';
-import { createAccessToken, secretKey, TOKEN_AUDIENCE, TOKEN_ISSUER, verifyAccessToken } from '../../src/server/access-token.ts';
+import { createAccessToken, secretKey, TOKEN_AUDIENCE, TOKEN_ISSUER, verifyAccessToken } from '../../src/server/auth/access-token.ts';
 
 const secret = 'a-test-secret-long-enough';
 const key = secretKey(secret);

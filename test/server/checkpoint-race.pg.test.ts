@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { WITHHELD_HEADER } from '../../src/server/handle-pull.ts';
+import { WITHHELD_HEADER } from '../../src/server/http/handle-pull.ts';
 import { describeOnPostgres, startTestServer, type TestServer } from '../helpers/sync-server.ts';
 import { action, client, openStream } from './fixtures.ts';
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createAccessToken } from '../../src/server/access-token.ts';
+import { createAccessToken } from '../../src/server/auth/access-token.ts';
 import { startSyncServer } from '../../src/server/start-sync-server.ts';
 import { action, client } from './fixtures.ts';
 

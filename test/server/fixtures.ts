@@ -1,6 +1,6 @@
 import { DAY_MS, MAX_TIME } from '../../src/collections/fields.ts';
 import { endpoints } from '../../src/protocol/endpoints.ts';
-import { WITHHELD_HEADER } from '../../src/server/handle-pull.ts';
+import { WITHHELD_HEADER } from '../../src/server/http/handle-pull.ts';
 import type { PullResponse, PushResponse, StreamEvent, SyncCheckpoint, WireDocument } from '../../src/protocol/messages.ts';
 
 export const T0 = 1_700_000_000_000;

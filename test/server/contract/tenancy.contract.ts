@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAccessToken } from '../../../src/server/access-token.ts';
+import { createAccessToken } from '../../../src/server/auth/access-token.ts';
 import { startTestServer, type TestBackend, type TestServer } from '../../helpers/sync-server.ts';
 import { action, client, T0 } from '../fixtures.ts';
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { CHANGES_CHANNEL, notifyChange } from './document-store.ts';
-import type { SqlDatabase } from './sql/sql-database.ts';
+import { CHANGES_CHANNEL, notifyChange } from '../documents/document-store.ts';
+import type { SqlDatabase } from '../sql/sql-database.ts';
 
 /** What a stream does when poked. */
 export interface StreamSink {

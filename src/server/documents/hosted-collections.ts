@@ -1,6 +1,6 @@
-import { COLLECTIONS } from '../collections/all-collections.ts';
-import { checkDocument, type CollectionDeclaration, type MergeRule } from '../collections/declare-collection.ts';
-import { BrainStoreError, type BrainStoreIssue } from '../errors/brain-store-error.ts';
+import { COLLECTIONS } from '../../collections/all-collections.ts';
+import { checkDocument, type CollectionDeclaration, type MergeRule } from '../../collections/declare-collection.ts';
+import { BrainStoreError, type BrainStoreIssue } from '../../errors/brain-store-error.ts';
 
 /** The workspace of every document of a collection that has no workspace field. */
 export const FIXED_WORKSPACE = '_';

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from './sql/sql-database.ts';
+import type { SqlExecutor } from '../sql/sql-database.ts';
 
 /**
  * The SQL of the documents table, one function per statement. Every write goes through

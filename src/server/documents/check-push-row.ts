@@ -1,4 +1,4 @@
-import type { RejectedRow } from '../protocol/messages.ts';
+import type { RejectedRow } from '../../protocol/messages.ts';
 import type { DocumentKey } from './document-store.ts';
 import { findUnsafeText } from './find-unsafe-text.ts';
 import type { HostedCollection } from './hosted-collections.ts';

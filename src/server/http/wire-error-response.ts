@@ -1,5 +1,5 @@
-import { BrainStoreError, type BrainStoreErrorCode } from '../errors/brain-store-error.ts';
-import type { WireError } from '../protocol/messages.ts';
+import { BrainStoreError, type BrainStoreErrorCode } from '../../errors/brain-store-error.ts';
+import type { WireError } from '../../protocol/messages.ts';
 
 /** HTTP status for each error code a request can end with; anything else is a 500. */
 const STATUS: Partial<Record<BrainStoreErrorCode, 400 | 401 | 404 | 413 | 429>> = {

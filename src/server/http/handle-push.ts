@@ -1,14 +1,14 @@
 import type { Context } from 'hono';
 import { clientIdOf } from './client-id.ts';
 import { z } from 'zod';
-import { toIssues } from '../collections/declare-collection.ts';
-import { BrainStoreError } from '../errors/brain-store-error.ts';
-import type { PushResponse } from '../protocol/messages.ts';
-import type { AccessClaims } from './access-token.ts';
-import type { RawPushRow } from './check-push-row.ts';
-import type { HostedCollection } from './hosted-collections.ts';
-import { pushDocuments } from './push-documents.ts';
-import type { ServerContext } from './server-context.ts';
+import { toIssues } from '../../collections/declare-collection.ts';
+import { BrainStoreError } from '../../errors/brain-store-error.ts';
+import type { PushResponse } from '../../protocol/messages.ts';
+import type { AccessClaims } from '../auth/access-token.ts';
+import type { RawPushRow } from '../documents/check-push-row.ts';
+import type { HostedCollection } from '../documents/hosted-collections.ts';
+import { pushDocuments } from '../documents/push-documents.ts';
+import type { ServerContext } from '../server-context.ts';
 import { requestError } from './wire-error-response.ts';
 
 /** The protocol's push shape, with the collection's own primary key field in place of `id`. */

@@ -1,8 +1,8 @@
-import type { StreamEvent } from '../protocol/messages.ts';
-import type { AccessClaims } from './access-token.ts';
-import type { HostedCollection } from './hosted-collections.ts';
+import type { StreamEvent } from '../../protocol/messages.ts';
+import type { AccessClaims } from '../auth/access-token.ts';
+import type { HostedCollection } from '../documents/hosted-collections.ts';
 import { readableWorkspaces } from './handle-pull.ts';
-import type { ServerContext } from './server-context.ts';
+import type { ServerContext } from '../server-context.ts';
 
 const encoder = new TextEncoder();
 /** A client this far behind (bytes queued) is not reading: drop it, it will reconnect and RESYNC. */

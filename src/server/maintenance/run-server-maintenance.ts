@@ -1,8 +1,8 @@
-import { DAY_MS } from '../collections/fields.ts';
-import { notifyChange, updateDocuments, type StoredDocument } from './document-store.ts';
-import type { HostedCollection } from './hosted-collections.ts';
-import { sameContent } from './same-content.ts';
-import { withRetriedTransaction, type SqlDatabase } from './sql/sql-database.ts';
+import { DAY_MS } from '../../collections/fields.ts';
+import { notifyChange, updateDocuments, type StoredDocument } from '../documents/document-store.ts';
+import type { HostedCollection } from '../documents/hosted-collections.ts';
+import { sameContent } from '../documents/same-content.ts';
+import { withRetriedTransaction, type SqlDatabase } from '../sql/sql-database.ts';
 
 /** Server retention; `null` turns a purge off. */
 export interface RetentionOptions {

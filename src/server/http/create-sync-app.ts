@@ -1,15 +1,15 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
-import { BrainStoreError } from '../errors/brain-store-error.ts';
-import { CLIENT_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION } from '../protocol/protocol-version.ts';
+import { BrainStoreError } from '../../errors/brain-store-error.ts';
+import { CLIENT_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION } from '../../protocol/protocol-version.ts';
 import { clientIdOf } from './client-id.ts';
-import { verifyAccessToken, type AccessClaims } from './access-token.ts';
+import { verifyAccessToken, type AccessClaims } from '../auth/access-token.ts';
 import { handlePull } from './handle-pull.ts';
 import { handlePush } from './handle-push.ts';
-import type { HostedCollection } from './hosted-collections.ts';
+import type { HostedCollection } from '../documents/hosted-collections.ts';
 import { openChangeStream } from './open-change-stream.ts';
 import { parseJsonBody, readBodyText } from './read-body-text.ts';
-import type { ServerContext } from './server-context.ts';
+import type { ServerContext } from '../server-context.ts';
 import { requestError, wireErrorResponse } from './wire-error-response.ts';
 
 /** A sync endpoint; `body` is the parsed JSON body (POST only), parsed once the caller is known. */

@@ -1,13 +1,13 @@
 import type { Context } from 'hono';
-import { toIssues } from '../collections/declare-collection.ts';
-import { BrainStoreError } from '../errors/brain-store-error.ts';
-import { pullRequestSchema, type PullResponse } from '../protocol/messages.ts';
-import { MAX_PULL_BATCH } from '../protocol/endpoints.ts';
-import type { AccessClaims } from './access-token.ts';
-import { pullPage } from './document-store.ts';
-import type { HostedCollection } from './hosted-collections.ts';
-import { toWire } from './push-documents.ts';
-import type { ServerContext } from './server-context.ts';
+import { toIssues } from '../../collections/declare-collection.ts';
+import { BrainStoreError } from '../../errors/brain-store-error.ts';
+import { pullRequestSchema, type PullResponse } from '../../protocol/messages.ts';
+import { MAX_PULL_BATCH } from '../../protocol/endpoints.ts';
+import type { AccessClaims } from '../auth/access-token.ts';
+import { pullPage } from '../documents/document-store.ts';
+import type { HostedCollection } from '../documents/hosted-collections.ts';
+import { toWire } from '../documents/push-documents.ts';
+import type { ServerContext } from '../server-context.ts';
 
 /**
  * Set on a pull that returned less than a batch while rows of the caller's workspaces wait

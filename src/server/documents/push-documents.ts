@@ -1,9 +1,9 @@
-import type { PushResponse, RejectedRow, WireDocument } from '../protocol/messages.ts';
+import type { PushResponse, RejectedRow, WireDocument } from '../../protocol/messages.ts';
 import { checkPushRow, isRefused, type AcceptedRow, type RawPushRow, type RefusedRow } from './check-push-row.ts';
 import { insertDocuments, keyOf, notifyChange, readDocuments, updateDocuments, type StoredDocument } from './document-store.ts';
 import type { HostedCollection } from './hosted-collections.ts';
 import { sameContent } from './same-content.ts';
-import { withRetriedTransaction, type SqlDatabase, type SqlExecutor } from './sql/sql-database.ts';
+import { withRetriedTransaction, type SqlDatabase, type SqlExecutor } from '../sql/sql-database.ts';
 
 export interface PushOutcome extends PushResponse {
   readonly written: number;

@@ -1,5 +1,5 @@
 import { SignJWT, jwtVerify } from 'jose';
-import { BrainStoreError } from '../errors/brain-store-error.ts';
+import { BrainStoreError } from '../../errors/brain-store-error.ts';
 
 /** Pinned on signing and on verification: a token minted for anything else is refused. */
 export const TOKEN_ISSUER = 'brain-store';
