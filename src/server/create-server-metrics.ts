@@ -1,12 +1,30 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** Live and deleted documents per collection, counted when the metrics are read. */
+export type DocumentCounter = () => Promise<readonly { collection: string; deleted: boolean; count: number }[]>;
+
 /**
  * The server's Prometheus metrics, on a registry of its own so that several servers in one
- * process (tests, or an app embedding two) never clash.
+ * process (tests, or an app embedding two) never clash. `countDocuments` feeds the
+ * `brain_store_documents` gauge (what `brain-store status` shows) at each scrape.
  */
-export function createServerMetrics() {
+export function createServerMetrics(countDocuments?: DocumentCounter) {
   const registry = new Registry();
   const registers = [registry];
+  if (countDocuments) {
+    new Gauge({
+      name: 'brain_store_documents',
+      help: 'Documents stored, per collection (state: live or deleted)',
+      labelNames: ['collection', 'state'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const { collection, deleted, count } of await countDocuments()) {
+          this.set({ collection, state: deleted ? 'deleted' : 'live' }, count);
+        }
+      },
+    });
+  }
   return {
     registry,
     pushes: new Counter({ name: 'brain_store_pushes_total', help: 'Push requests handled', labelNames: ['collection'], registers }),

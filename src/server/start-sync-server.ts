@@ -84,7 +84,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       secretKey: key,
       now,
       logger,
-      metrics: createServerMetrics(),
+      metrics: createServerMetrics(() => countDocuments(db)),
       hub,
       rateLimit: createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, now),
       limits: { maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES, maxPushRows: options.maxPushRows ?? MAX_PUSH_ROWS },
@@ -149,6 +149,14 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     if (owned) await db.close().catch(() => undefined);
     throw error;
   }
+}
+
+/** Exact counts (a scan per /metrics read): read by operators and scrapers, not per sync request. */
+async function countDocuments(db: SqlDatabase) {
+  const rows = await db.query<{ collection: string; deleted: boolean; count: string | number }>(
+    'SELECT collection, deleted, count(*) AS count FROM brain_store_documents GROUP BY collection, deleted',
+  );
+  return rows.map((row) => ({ collection: row.collection, deleted: row.deleted, count: Number(row.count) }));
 }
 
 function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string): Promise<ServerType> {
