@@ -1,0 +1,83 @@
+import { useMemo, useState } from 'preact/hooks';
+import { ACTION_URGENCIES, isBrainStoreError, type ActionUrgency, type BrainAction, type BrainStore } from './brain-store.ts';
+import { useNow, useObservable } from './use-observable.ts';
+import { ActionRow } from './action-row.tsx';
+import { plural, words } from './format.ts';
+
+/** How many actions the queue shows (the query's ceiling is 100). */
+const QUEUE_LIMIT = 50;
+
+/**
+ * The pending queue from getActionsByPriority, highest priority first. The live query itself
+ * drops an action at its expires_at instant; Done and Dismiss write locally and show at once.
+ */
+export function ActionQueue({ store, workspace, actor }: { store: BrainStore; workspace: string; actor: string }) {
+  const [urgency, setUrgency] = useState<ActionUrgency | ''>('');
+  const [message, setMessage] = useState('');
+  const query = useMemo(
+    () => store.brainActions.getActionsByPriority({ workspace_id: workspace, limit: QUEUE_LIMIT, ...(urgency ? { urgency } : {}) }),
+    [store, workspace, urgency],
+  );
+  const actions = useObservable<BrainAction[] | undefined>(query.$, undefined);
+  const now = useNow(store.now);
+
+  const act = (action: BrainAction, kind: 'done' | 'dismiss') => {
+    const write =
+      kind === 'done'
+        ? store.brainActions.markActionActioned({ action_id: action.id, actioned_by: actor })
+        : store.brainActions.dismissAction({ action_id: action.id });
+    write.then(
+      () => setMessage(`${kind === 'done' ? 'Marked done' : 'Dismissed'}: ${action.reason}`),
+      (error: unknown) =>
+        setMessage(
+          isBrainStoreError(error) && error.code === 'INVALID_TRANSITION'
+            ? 'That action had already changed (expired or handled elsewhere).'
+            : `Could not save: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+    );
+  };
+
+  return (
+    <section aria-labelledby="queue-heading">
+      <div class="section-head">
+        <h2 id="queue-heading">Action queue</h2>
+        <label class="filter">
+          <span>Urgency</span>
+          <select value={urgency} onChange={(event) => setUrgency(event.currentTarget.value as ActionUrgency | '')}>
+            <option value="">All</option>
+            {ACTION_URGENCIES.map((value) => (
+              <option key={value} value={value}>
+                {words(value)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <p class="visually-hidden" role="status">
+        {message}
+      </p>
+      {actions === undefined ? (
+        <p class="empty">Loading actions…</p>
+      ) : actions.length === 0 ? (
+        <p class="empty">
+          No pending actions{urgency ? ` marked ${words(urgency).toLowerCase()}` : ''}. New ones appear here as the bot writes them.
+        </p>
+      ) : (
+        <>
+          <p class="count">{plural(actions.length, 'pending action')}, highest priority first</p>
+          <ol class="actions" data-testid="action-queue">
+            {actions.map((action) => (
+              <ActionRow
+                key={action.id}
+                action={action}
+                now={now}
+                onDone={() => act(action, 'done')}
+                onDismiss={() => act(action, 'dismiss')}
+              />
+            ))}
+          </ol>
+        </>
+      )}
+    </section>
+  );
+}
