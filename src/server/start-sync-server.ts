@@ -49,6 +49,8 @@ export interface SyncServerOptions {
   readonly maxPushRows?: number;
   /** Allowed browser origins (default '*': tokens travel in headers, never cookies). */
   readonly corsOrigin?: string | readonly string[];
+  /** A built dashboard (e.g. dist/dashboard) to serve at `/`; without it only the API is served. */
+  readonly dashboardDir?: string;
   /** Injectable clock (epoch ms): token expiry, expiry, retention, received_at. */
   readonly now?: () => number;
 }
@@ -93,7 +95,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       streams: new Set(),
       corsOrigin: options.corsOrigin ?? '*',
     };
-    const app = createSyncApp(ctx);
+    const app = createSyncApp(ctx, { dashboardDir: options.dashboardDir });
     const http = await listen(app.fetch, options.port ?? 0, options.host ?? '127.0.0.1');
     const address = http.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

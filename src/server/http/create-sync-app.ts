@@ -11,6 +11,7 @@ import { openChangeStream } from './open-change-stream.ts';
 import { parseJsonBody, readBodyText } from './read-body-text.ts';
 import type { ServerContext } from '../server-context.ts';
 import { requestError, wireErrorResponse } from './wire-error-response.ts';
+import { serveDashboard } from './serve-dashboard.ts';
 
 /** A sync endpoint; `body` is the parsed JSON body (POST only), parsed once the caller is known. */
 type Handler = (
@@ -26,7 +27,7 @@ type Handler = (
  * request passes, in order: protocol version, token (401), rate limit (429), collection (404).
  * Testable without a port through `app.request()`.
  */
-export function createSyncApp(ctx: ServerContext): Hono {
+export function createSyncApp(ctx: ServerContext, options: { readonly dashboardDir?: string | undefined } = {}): Hono {
   const app = new Hono();
 
   app.use('*', async (c, next) => {
@@ -86,6 +87,11 @@ export function createSyncApp(ctx: ServerContext): Hono {
     sync((c, context, collection, claims) => openChangeStream(context, collection, claims, clientIdOf(c))),
   );
 
+  // The built dashboard at `/`, same origin as the API it syncs with (no CORS needed).
+  if (options.dashboardDir !== undefined) {
+    const dashboard = serveDashboard(options.dashboardDir);
+    app.on(['GET', 'HEAD'], '*', async (c, next) => (await dashboard(c)) ?? next());
+  }
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: 'NOT_FOUND: no such endpoint' } }, 404));
   app.onError((error, c) => {
     const { status, body, retryAfterSeconds } = wireErrorResponse(error);
