@@ -1,80 +1,63 @@
 #!/usr/bin/env node
 /**
- * The brain-store command line: `start` (what `npm start` runs), `demo`, `serve`, `token`, `help`.
- * Each command parses its own options.
+ * The brain-store command line. Each command parses its own options (node:util parseArgs,
+ * strict) and has its own --help; a mistake or a failure is one line on stderr and a
+ * non-zero exit (2 for usage, 1 for everything else).
  */
-import { parseArgs } from 'node:util';
 import { isBrainStoreError } from '../src/index.ts';
-import { CliError } from './cli-error.ts';
-import { runDemo } from './demo.ts';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT } from './server-defaults.ts';
+import { CliError, CliFailure } from './cli-error.ts';
+import { COMMAND_USAGE, USAGE, type CommandName } from './usage.ts';
 
-const USAGE = `Usage: brain-store <command> [options]
+const COMMANDS: Readonly<Record<CommandName, (argv: readonly string[]) => Promise<void>>> = {
+  start: async (argv) => (await import('./start.ts')).runStart(argv),
+  bot: async (argv) => (await import('./bot/bot-command.ts')).runBotCommand(argv),
+  seed: async (argv) => (await import('./seed-command.ts')).runSeedCommand(argv),
+  status: async (argv) => (await import('./status-command.ts')).runStatusCommand(argv),
+  demo: async (argv) => (await import('./demo.ts')).runDemoCommand(argv),
+  // The server modules (PGlite, pg, hono) load only for the commands that need them.
+  serve: async (argv) => (await import('./server-commands.ts')).runServe(argv),
+  token: async (argv) => (await import('./server-commands.ts')).runToken(argv),
+};
 
-Commands:
-  start                 The main job (what \`npm start\` runs): the sync server on embedded PGlite, a bot
-                        store writing analytics and a dashboard store showing them live through the
-                        server; then the server keeps serving until Ctrl-C.
-      --data-dir <dir>  PGlite directory (default ${DEFAULT_DATA_DIR}); --memory keeps it in memory.
-      --duration <s>    Stop after this many seconds instead of waiting for Ctrl-C.
-      --port <n>        Port (default ${DEFAULT_PORT}; 0 picks a free one).
-  demo                  A ~5 s live demo on in-memory storage: a simulated bot writes a summary,
-                        insights and actions; live queries print on every change; then it exits.
-      --step-ms <n>     Milliseconds between bot steps (default 400; 0 runs at full speed).
-  serve                 Run the sync server until Ctrl-C. Logs are JSON lines (pino).
-      --port <n>        Port (default ${DEFAULT_PORT}; 0 picks a free one).
-      --host <addr>     Interface to listen on (default 127.0.0.1).
-      --data-dir <dir>  Embedded PGlite database directory (default ${DEFAULT_DATA_DIR}).
-  token                 Print an access token for the sync server.
-      --workspace <id>  A workspace the token grants (repeat for several).
-      --ttl <seconds>   Lifetime (default 3600).
-      --subject <name>  Who the token is for (shown in server logs).
-  help                  Show this text.
-
-Environment:
-  AUTH_SECRET   Secret (≥ 16 characters) that signs tokens; serve and token need the same one.
-  DATABASE_URL  serve: use this PostgreSQL instead of the embedded PGlite (--data-dir ignored).
-`;
-
-function demoOptions(argv: readonly string[]): { stepMs: number } {
-  const { values } = parseArgs({ args: [...argv], strict: true, options: { 'step-ms': { type: 'string' } } });
-  const stepMs = Number(values['step-ms'] ?? 400);
-  if (!Number.isInteger(stepMs) || stepMs < 0) throw new CliError('--step-ms must be a whole number of milliseconds ≥ 0');
-  return { stepMs };
-}
-
-async function main(argv: readonly string[]): Promise<void> {
-  const [command = 'help', ...rest] = argv;
-  switch (command) {
-    case 'start':
-      return (await import('./start.ts')).runStart(rest);
-    case 'demo':
-      return runDemo(demoOptions(rest));
-    // The server modules (PGlite, pg, hono) load only for the commands that need them.
-    case 'serve':
-      return (await import('./server-commands.ts')).runServe(rest);
-    case 'token':
-      return (await import('./server-commands.ts')).runToken(rest);
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return;
-    default:
-      throw new CliError(`unknown command "${command}"`);
+async function main(command: string, argv: readonly string[]): Promise<void> {
+  if (command === 'help' || command === '--help' || command === '-h') {
+    const topic = argv[0];
+    process.stdout.write(topic !== undefined && isCommand(topic) ? COMMAND_USAGE[topic] : USAGE);
+    return;
   }
+  if (!isCommand(command)) throw new CliError(`unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')}, help)`);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(COMMAND_USAGE[command]);
+    return;
+  }
+  await COMMANDS[command](argv);
 }
 
-main(process.argv.slice(2)).then(
+function isCommand(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+/** One line for anything that went wrong; a stack only for what nobody anticipated. */
+function describe(error: unknown): { line: string; exitCode: number } {
+  // parseArgs reports bad options as TypeErrors with an ERR_PARSE_ARGS_* code; its first sentence is the point.
+  if (String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
+    return { line: `${(error as Error).message.split('. ')[0]!.replace(/\.$/, '')}`, exitCode: 2 };
+  }
+  if (error instanceof CliError) return { line: error.message, exitCode: 2 };
+  if (error instanceof CliFailure) return { line: error.message, exitCode: 1 };
+  if (isBrainStoreError(error)) return { line: `${error.message} — ${error.fix}`, exitCode: 1 };
+  return { line: error instanceof Error ? (error.stack ?? error.message) : String(error), exitCode: 1 };
+}
+
+const [command = 'help', ...rest] = process.argv.slice(2);
+main(command, rest).then(
   () => {
     process.exitCode = 0;
   },
   (error: unknown) => {
-    // parseArgs reports bad options as TypeErrors with an ERR_PARSE_ARGS_* code.
-    const usage = error instanceof CliError || String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
-    if (usage) process.stderr.write(`brain-store: ${(error as Error).message}\n\n${USAGE}`);
-    else if (isBrainStoreError(error)) process.stderr.write(`brain-store: ${error.message}\n${error.fix}\n`);
-    else process.stderr.write(`brain-store: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = usage ? 2 : 1;
+    const { line, exitCode } = describe(error);
+    const help = exitCode === 2 ? ` (see brain-store ${isCommand(command) ? `${command} ` : ''}--help)` : '';
+    process.stderr.write(`brain-store${isCommand(command) ? ` ${command}` : ''}: ${line}${help}\n`);
+    process.exitCode = exitCode;
   },
 );

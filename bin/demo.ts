@@ -4,9 +4,11 @@
  * action is actioned, one dismissed, one expires by the in-app timer, and the rest expire
  * when the injected clock jumps a day ahead and the cleanup runs.
  */
+import { parseArgs } from 'node:util';
 import { BehaviorSubject, filter, firstValueFrom } from 'rxjs';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { createBrainStore, type BrainAction, type CreateActionArgs, type CreateInsightArgs } from '../src/index.ts';
+import { CliError } from './cli-error.ts';
 import { actionTable, stamp, summaryLine } from './live-table.ts';
 
 const WORKSPACE = 'demo';
@@ -16,6 +18,14 @@ export interface DemoOptions {
   /** Real milliseconds between two bot steps (the pace of the demo; 0 runs it flat out). */
   readonly stepMs: number;
   readonly print?: (line: string) => void;
+}
+
+/** `brain-store demo [--step-ms n]`. */
+export function runDemoCommand(argv: readonly string[]): Promise<void> {
+  const { values } = parseArgs({ args: [...argv], strict: true, options: { 'step-ms': { type: 'string' } } });
+  const stepMs = Number(values['step-ms'] ?? 400);
+  if (!Number.isInteger(stepMs) || stepMs < 0) throw new CliError('--step-ms must be a whole number of milliseconds ≥ 0');
+  return runDemo({ stepMs });
 }
 
 export async function runDemo({ stepMs, print = console.log }: DemoOptions): Promise<void> {

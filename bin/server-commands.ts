@@ -47,7 +47,7 @@ export async function runServe(argv: readonly string[]): Promise<void> {
   await server.close();
 }
 
-/** Prints a signed access token for the given workspaces. */
+/** Prints a signed access token for the given workspaces and role (`--role bot|member|operator [--subject dana]`). */
 export async function runToken(argv: readonly string[]): Promise<void> {
   const { values } = parseArgs({
     args: [...argv],
@@ -56,14 +56,19 @@ export async function runToken(argv: readonly string[]): Promise<void> {
       workspace: { type: 'string', multiple: true },
       ttl: { type: 'string' },
       subject: { type: 'string' },
+      role: { type: 'string' },
     },
   });
   const workspaces = values.workspace ?? [];
   if (workspaces.length === 0) throw new CliError('name at least one --workspace');
+  const role = values.role;
+  if (role !== 'bot' && role !== 'member' && role !== 'operator') throw new CliError('--role must be bot, member or operator');
+  if (role === 'member' && values.subject === undefined) throw new CliError('a member token needs --subject (who actions with it)');
   const token = await createAccessToken({
     secret: authSecret(),
     workspaces,
     ttlSeconds: wholeNumber('ttl', values.ttl, 3_600, 1),
+    role,
     ...(values.subject === undefined ? {} : { subject: values.subject }),
   });
   process.stdout.write(`${token}\n`);

@@ -1,113 +1,159 @@
 /**
- * `brain-store start` (what `npm start` runs): the main job as far as it exists — the sync
- * server on embedded PGlite, a bot store that writes Brain analytics and a dashboard store
- * that shows them live, both replicating through the server on loopback. The bot finishes
- * its round, then the server keeps serving (URL and a token printed) until Ctrl-C, or until
- * `--duration` seconds have passed.
+ * `brain-store start` (what `npm start` runs): the sync server on embedded PGlite, the bot as
+ * a child process (as it runs in real use, with its own durable store) and the dashboard the
+ * server serves, built first when missing or stale. Prints one URL — the dashboard, with a
+ * member token in the fragment, which browsers never send to a server or put in its logs.
+ * Ctrl-C (or --duration) stops everything; the next start reuses the data folder.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { filter, firstValueFrom } from 'rxjs';
-import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
-import { createBrainStore, replicateBrainStore, type BrainAction, type CreateActionArgs } from '../src/index.ts';
-import { createAccessToken, startSyncServer } from '../src/server/index.ts';
-import { CliError } from './cli-error.ts';
-import { actionTable, stamp } from './live-table.ts';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT } from './server-defaults.ts';
+import { startSyncServer, type SyncServer } from '../src/server/index.ts';
+import { CliError, CliFailure } from './cli-error.ts';
+import { numberOption, wholeNumberOption } from './cli-options.ts';
+import { buildDashboard, dashboardBuildReason, dashboardOutput } from './dashboard-build.ts';
+import { mintToken } from './mint-token.ts';
+import { DEFAULT_PORT } from './server-defaults.ts';
 
-const WORKSPACE = 'demo';
+/** The person the dashboard link is for: recorded as `actioned_by` when they mark an action done. */
+export const DEMO_MEMBER = 'demo-user';
+const MEMBER_TOKEN_TTL_SECONDS = 7 * 24 * 3_600;
+const BOT_STOP_GRACE_MS = 5_000;
 
 export async function runStart(argv: readonly string[], print: (line: string) => void = console.log): Promise<void> {
   const { values } = parseArgs({
     args: [...argv],
     strict: true,
-    options: { 'data-dir': { type: 'string' }, memory: { type: 'boolean' }, duration: { type: 'string' }, port: { type: 'string' } },
+    options: {
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      memory: { type: 'boolean' },
+      workspace: { type: 'string' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+    },
   });
-  const duration = values.duration === undefined ? undefined : Number(values.duration);
-  if (duration !== undefined && !(duration >= 0)) throw new CliError('--duration must be a number of seconds ≥ 0');
-  const secret = process.env['AUTH_SECRET'] ?? randomBytes(24).toString('hex');
-  const started = Date.now();
-  const log = (line: string) => print(`${stamp(started)} ${line}`);
+  const port = wholeNumberOption('port', values.port, DEFAULT_PORT, 0);
+  const rate = numberOption('rate', values.rate, 12, 0);
+  const duration = values.duration === undefined ? undefined : numberOption('duration', values.duration, 0, 0);
+  const workspace = values.workspace ?? 'demo';
+  if (values.memory && values['data-dir'] !== undefined) throw new CliError('--memory and --data-dir exclude each other');
+  const dataDir = values.memory ? undefined : resolve(values['data-dir'] ?? '.data');
+  const secret = process.env['AUTH_SECRET'] || randomBytes(24).toString('hex');
+  const root = packageRoot();
+
+  const reason = dashboardBuildReason({ root });
+  if (reason) {
+    print(`building the dashboard (${reason === 'missing' ? 'first run' : 'sources changed'})…`);
+    await buildDashboard({ root });
+  }
+  const dashboard = dashboardOutput(root);
+  // TODO(dashboard): the server option that serves dist/dashboard at / (dashboard engineer's startSyncServer option).
+  const served = existsSync(join(dashboard, 'index.html')) ? { dashboardDir: dashboard } : {};
 
   const server = await startSyncServer({
     authSecret: secret,
-    port: Number(values.port ?? DEFAULT_PORT),
+    port,
     logLevel: 'warn',
-    ...(values.memory ? {} : { dataDir: resolve(values['data-dir'] ?? DEFAULT_DATA_DIR) }),
+    ...(dataDir ? { dataDir: join(dataDir, 'pglite') } : {}),
+    ...served,
+  }).catch((error: unknown) => {
+    if ((error as { code?: unknown }).code === 'EADDRINUSE')
+      throw new CliFailure(`port ${port} is in use — stop what runs there or pass --port 0`);
+    throw error;
   });
-  const token = await createAccessToken({ secret, workspaces: [WORKSPACE], ttlSeconds: 24 * 3600 });
-  log(`sync server on ${server.url} (embedded PGlite${values.memory ? ', in memory' : ` in ${values['data-dir'] ?? DEFAULT_DATA_DIR}`})`);
-
-  const bot = await createBrainStore({ name: 'brain-store-bot', storage: getRxStorageMemory() });
-  const dashboard = await createBrainStore({ name: 'brain-store-dashboard', storage: getRxStorageMemory() });
-  const botSync = replicateBrainStore(bot, { url: server.url, token, retryTime: 1_000 });
-  const dashboardSync = replicateBrainStore(dashboard, { url: server.url, token, retryTime: 1_000 });
-  await Promise.all([botSync.awaitInSync(), dashboardSync.awaitInSync()]);
-
-  let latest: readonly BrainAction[] = [];
-  const table = dashboard.brainActions.getActionsByPriority({ workspace_id: WORKSPACE, limit: 8 });
-  const subscription = table.$.subscribe((actions) => {
-    latest = actions;
-    log(`dashboard ◂ ${actions.length} pending action(s) synced from the server\n${actionTable(actions, Date.now())}`);
-  });
-  const dashboardShows = (done: (actions: readonly BrainAction[]) => boolean) => firstValueFrom(table.$.pipe(filter(done)));
-
+  let bot: ChildProcess | undefined;
   try {
-    log('bot ▸ createSummary, bulkCreateInsights, three action recommendations');
-    await bot.brainSummaries.createSummary({
-      workspace_id: WORKSPACE,
-      summary_text: 'Pricing questions up; two leads ready for a call',
-      summary_type: 'daily',
-      trigger: 'cron',
-      metrics: { newLeadsCount: 12, hotLeadsCount: 3, warmLeadsCount: 5, coldLeadsCount: 4 },
+    bot = startBot({ url: server.url, workspace, rate, secret, ...(dataDir ? { file: join(dataDir, 'bot.sqlite') } : {}), print });
+    const token = await mintToken({
+      secret,
+      workspaces: [workspace],
+      role: 'member',
+      subject: DEMO_MEMBER,
+      ttlSeconds: MEMBER_TOKEN_TTL_SECONDS,
     });
-    await bot.brainInsights.bulkCreateInsights({
-      insights: [
-        {
-          workspace_id: WORKSPACE,
-          insight_type: 'trending_topic',
-          pattern: 'Annual plan pricing',
-          frequency: 9,
-          examples: [],
-          confidence: 'high',
-          time_range: 'today',
-        },
-      ],
-    });
-    const ids: string[] = [];
-    for (const [contact_id, priority, reason] of [
-      ['c-101', 60, 'Asked for the price list'],
-      ['c-102', 85, 'Wants a demo call this week'],
-      ['c-103', 95, 'Budget approved, decision today'],
-    ] as const) {
-      ids.push(await bot.brainActions.createActionRecommendation(action(contact_id, priority, reason)));
-    }
-    await dashboardShows((actions) => ids.every((id) => actions.some((a) => a.id === id)));
-    const summary = await dashboard.brainSummaries.getLatestSummary({ workspace_id: WORKSPACE }).exec();
-    log(`dashboard ◂ latest summary: "${summary?.summary_text ?? '—'}"`);
-
-    log('dashboard ▸ markActionActioned c-103 (the bot sees it through the server)');
-    await dashboard.brainActions.markActionActioned({ action_id: ids[2]!, actioned_by: 'dana' });
-    await firstValueFrom(
-      bot.brainActions.getActionsByWorkspace({ workspace_id: WORKSPACE, status: 'actioned' }).$.pipe(filter((list) => list.length > 0)),
+    print(
+      `brain-store: sync server (PGlite ${dataDir ? `in ${join(dataDir, 'pglite')}` : 'in memory'}), bot writing ${rate}/min to workspace "${workspace}"`,
     );
-    log(`bot ◂ c-103 is actioned by dana; dashboard shows ${latest.length} pending`);
-
-    print(`\nServer ${server.url} stays up for your own clients:\n  token for workspace "${WORKSPACE}": ${token}\n`);
-    await new Promise<void>((stop) => {
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      if (duration !== undefined) setTimeout(stop, duration * 1000).unref();
-      else print('Ctrl-C stops it.');
-    });
+    print(`\n  Open the dashboard: ${server.url}/#token=${token}\n`);
+    print(duration === undefined ? 'Ctrl-C stops everything.' : `Stopping by itself after ${duration} s.`);
+    await untilStopped(duration);
   } finally {
-    subscription.unsubscribe();
-    await Promise.all([bot.close(), dashboard.close()]);
-    await server.close();
+    await stopBot(bot);
+    await closeServer(server);
   }
 }
 
-function action(contact_id: string, priority: number, reason: string): CreateActionArgs {
-  return { workspace_id: WORKSPACE, contact_id, action_type: 'follow_up', priority, urgency: 'today', reason };
+interface BotChildOptions {
+  readonly url: string;
+  readonly workspace: string;
+  readonly rate: number;
+  readonly secret: string;
+  readonly file?: string;
+  readonly print: (line: string) => void;
+}
+
+/** The bot as its own process, through this same CLI (tsx or built JavaScript alike). */
+function startBot({ url, workspace, rate, secret, file, print }: BotChildOptions): ChildProcess {
+  const args = ['bot', '--server', url, '--workspace', workspace, '--rate', String(rate), '--status-every', '60s'];
+  args.push(...(file ? ['--data', file] : ['--memory']));
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
+    // The secret travels in the environment, never in arguments (visible in process lists).
+    env: { ...process.env, AUTH_SECRET: secret },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let buffered = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    // Its status lines only: its banner repeats the server URL, and start prints one URL.
+    for (const line of lines) if (line.startsWith('bot · ')) print(line);
+  });
+  child.stderr?.pipe(process.stderr);
+  child.once('exit', (code, signal) => {
+    if (!stopping.has(child)) print(`brain-store: the bot stopped (${signal ?? `exit ${code}`}); the server keeps serving`);
+  });
+  return child;
+}
+
+const stopping = new WeakSet<ChildProcess>();
+
+/** SIGTERM (the bot closes its store cleanly); SIGKILL if it has not exited within the grace. */
+async function stopBot(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  stopping.add(child);
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), BOT_STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function closeServer(server: SyncServer): Promise<void> {
+  await server.close();
+}
+
+function untilStopped(durationSeconds: number | undefined): Promise<void> {
+  return new Promise((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      clearTimeout(timer);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    const timer = durationSeconds === undefined ? undefined : setTimeout(stop, durationSeconds * 1000);
+  });
+}
+
+/** The folder holding brain-store's package.json (bin/ from source, dist/bin/ when built). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
 }
