@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../sql/sql-database.ts';
+import { findUnsafeText } from './find-unsafe-text.ts';
 
 /**
  * The SQL of the documents table, one function per statement. Every write goes through
@@ -94,13 +95,17 @@ export async function readDocuments(
   lock: boolean,
 ): Promise<Map<string, StoredDocument>> {
   const found = new Map<string, StoredDocument>();
-  if (keys.length === 0) return found;
+  // A key with a NUL or a lone surrogate names no stored row (none could be stored) and
+  // would make PostgreSQL refuse the whole statement: a refused row's master lookup for
+  // such an id turned one bad row into a 500 for the batch (issue 11, hostile input).
+  const storable = keys.filter(({ ws, id }) => findUnsafeText([ws, id]) === null);
+  if (storable.length === 0) return found;
   const rows = await db.query<StoredDocument>(
     `SELECT d.workspace_id AS ws, d.id, d.doc, d.deleted
      FROM jsonb_to_recordset($2::jsonb) AS k(ws text, id text)
      JOIN brain_store_documents d ON d.collection = $1 AND d.workspace_id = k.ws AND d.id = k.id
      ORDER BY d.workspace_id, d.id ${lock ? 'FOR UPDATE OF d' : ''}`,
-    [collection, JSON.stringify(keys.map(({ ws, id }) => ({ ws, id })))],
+    [collection, JSON.stringify(storable.map(({ ws, id }) => ({ ws, id })))],
   );
   for (const row of rows) found.set(keyOf(row), row);
   return found;

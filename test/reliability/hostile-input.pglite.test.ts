@@ -1,0 +1,3 @@
+import { hostileInputContract } from './hostile-input.contract.ts';
+
+hostileInputContract('pglite');
