@@ -157,7 +157,7 @@ export async function startBenchServer(backend: ServerBackend): Promise<BenchSer
     url: server.url,
     sql: database.sql,
     meter,
-    token: (workspaces) => createAccessToken({ secret, workspaces, ttlSeconds: 3_600 }),
+    token: (workspaces) => createAccessToken({ secret, workspaces, ttlSeconds: 3_600, role: 'bot', subject: 'bench-bot' }),
     async close() {
       await server.close();
       await database.drop();

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { oneOf, DAY_MS, identifier, text, timestamp } from './fields.ts';
 import { createdDescIssues, toRxJsonSchema, type CollectionDeclaration } from './declare-collection.ts';
 import { ACTION_STATUSES, mergeActionVersions } from './action-status.ts';
+import { actionWriteRules } from './action-write-rules.ts';
 import type { BrainStoreIssue } from '../errors/brain-store-error.ts';
 
 export const ACTION_TYPES = ['follow_up', 'response_template', 'handoff_ready', 'opportunity_alert'] as const;
@@ -75,4 +76,5 @@ export const brainActions: CollectionDeclaration<BrainActionDocument, BrainActio
   invariants: actionInvariants,
   toPublic: ({ priority_rank: _rank, created_desc: _sortKey, ...action }) => action,
   merge: mergeActionVersions,
+  writeRules: actionWriteRules,
 };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { RxJsonSchema, MigrationStrategies } from 'rxdb';
 import { BrainStoreError, type BrainStoreIssue } from '../errors/brain-store-error.ts';
 import { descendingTime } from './fields.ts';
+import { appendOnlyWriteRules, type WriteRules } from './write-rules.ts';
 
 export type CollectionName = 'brainSummaries' | 'brainInsights' | 'brainActions';
 
@@ -20,6 +21,8 @@ export interface CollectionDeclaration<Doc extends { id: string; workspace_id: s
   /** The public shape: the stored document without the derived sort keys. */
   readonly toPublic: (doc: Doc) => Public;
   readonly merge: MergeRule<Doc>;
+  /** Who may write what and which times a write may carry (write-rules.ts), judged by the server and a store that knows its role. */
+  readonly writeRules: WriteRules<Doc>;
 }
 
 export interface RxSchemaOptions {
@@ -44,12 +47,13 @@ type AppendOnlyDoc = { id: string; workspace_id: string; created_at: number; cre
  */
 export function appendOnlyRules<Doc extends AppendOnlyDoc>(): Pick<
   CollectionDeclaration<Doc, Omit<Doc, 'created_desc'>>,
-  'invariants' | 'toPublic' | 'merge'
+  'invariants' | 'toPublic' | 'merge' | 'writeRules'
 > {
   return {
     invariants: createdDescIssues,
     toPublic: ({ created_desc: _sortKey, ...rest }) => rest,
     merge: (master) => master,
+    writeRules: appendOnlyWriteRules<Doc>(),
   };
 }
 

@@ -33,6 +33,14 @@ export const ERROR_CODES = {
     message: 'The document belongs to a workspace the token does not grant.',
     fix: 'Use a token that lists this workspace.',
   },
+  FORBIDDEN_ROLE: {
+    message: "The token's role may not make this write.",
+    fix: 'Members may only action (as themselves), dismiss or expire pending actions; operators write nothing. Use a bot token for anything else.',
+  },
+  CLOCK_SKEW: {
+    message: "A time in the write lies too far from the server's clock.",
+    fix: "Correct the device clock (or let the replication correct it); the write was reverted to the server's version.",
+  },
   IMMUTABLE_FIELD: {
     message: 'A field that may never change after creation was changed.',
     fix: 'Create a new document instead of moving one (e.g. to another workspace).',

@@ -13,6 +13,8 @@ export const endpoints = {
   pull: (collection: string) => `/sync/${encodeURIComponent(collection)}/pull`,
   push: (collection: string) => `/sync/${encodeURIComponent(collection)}/push`,
   stream: (collection: string) => `/sync/${encodeURIComponent(collection)}/stream`,
+  /** GET: what the presented token grants (SessionResponse). */
+  session: '/sync/session',
   health: '/healthz',
   metrics: '/metrics',
 } as const;

@@ -41,7 +41,7 @@ export interface PushRequest {
 /** A push row the server will never store (wrong workspace, invalid, immutable field changed). */
 export interface RejectedRow {
   id: string;
-  code: 'VALIDATION' | 'FORBIDDEN_WORKSPACE' | 'IMMUTABLE_FIELD';
+  code: 'VALIDATION' | 'FORBIDDEN_WORKSPACE' | 'IMMUTABLE_FIELD' | 'FORBIDDEN_ROLE' | 'CLOCK_SKEW';
   message: string;
   issues?: { path: (string | number)[]; message: string; code: string }[];
   /** The server's current version of the document, if the caller may see one; null if none. */

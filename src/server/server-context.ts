@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { TimeAllowance } from '../collections/write-rules.ts';
+import type { AccessClaims } from './auth/access-token.ts';
 import type { ChangeHub } from './fanout/create-change-hub.ts';
 import type { ServerMetrics } from './create-server-metrics.ts';
 import type { HostedCollection } from './documents/hosted-collections.ts';
@@ -9,6 +11,10 @@ export interface ServerContext {
   readonly db: SqlDatabase;
   readonly collections: ReadonlyMap<string, HostedCollection>;
   readonly secretKey: Uint8Array;
+  /** Verifies a bearer token (HS256 with secretKey, and/or a JWKS); default: HS256 with secretKey. */
+  readonly verifyToken?: (token: string, now: number) => Promise<AccessClaims>;
+  /** How far pushed times may stray from the server's clock (default DEFAULT_TIME_ALLOWANCE). */
+  readonly timeAllowance?: TimeAllowance;
   readonly now: () => number;
   readonly logger: Logger;
   readonly metrics: ServerMetrics;

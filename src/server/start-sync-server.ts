@@ -2,7 +2,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { MAX_BODY_BYTES, MAX_PUSH_ROWS } from '../protocol/endpoints.ts';
-import { secretKey } from './auth/access-token.ts';
+import { createTokenVerifier, type AuthOptions } from './auth/create-token-verifier.ts';
+import { DEFAULT_TIME_ALLOWANCE, type TimeAllowance } from '../collections/write-rules.ts';
 import { createChangeHub } from './fanout/create-change-hub.ts';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './http/create-rate-limiter.ts';
 import { createServerMetrics } from './create-server-metrics.ts';
@@ -22,8 +23,15 @@ import type { SqlDatabase } from './sql/sql-database.ts';
 const CLOSE_GRACE_MS = 2_000;
 
 export interface SyncServerOptions {
-  /** Secret that signs access tokens (createAccessToken); at least 16 characters. */
-  readonly authSecret: string;
+  /** Secret that signs access tokens (createAccessToken); at least 16 characters. Same as `auth.secret`. */
+  readonly authSecret?: string;
+  /** Token verification: brain-store's own HS256 tokens and/or an identity provider's JWKS (see AuthOptions). */
+  readonly auth?: AuthOptions;
+  /**
+   * How far pushed times may stray from the server's clock: `skewMs` (default 5 min) into the
+   * future, `maxPastMs` (default 30 days) into the past for a new document.
+   */
+  readonly timeAllowance?: Partial<TimeAllowance>;
   /** 0 (default) picks a free port. */
   readonly port?: number;
   readonly host?: string;
@@ -72,7 +80,8 @@ export interface SyncServer {
  * replicateBrainStore(store, { url: server.url, token });
  */
 export async function startSyncServer(options: SyncServerOptions): Promise<SyncServer> {
-  const key = secretKey(options.authSecret);
+  const secret = options.auth?.secret ?? options.authSecret;
+  const verifyToken = createTokenVerifier({ ...options.auth, ...(secret === undefined ? {} : { secret }) });
   const now = options.now ?? Date.now;
   const logger = options.logger ?? pino({ name: 'brain-store', level: options.logLevel ?? (process.env['VITEST'] ? 'silent' : 'info') });
   const collections = hostedCollections(options.collections);
@@ -83,7 +92,10 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     const ctx: ServerContext = {
       db,
       collections,
-      secretKey: key,
+      // Unused when verifyToken is set (kept for contexts built without it).
+      secretKey: new Uint8Array(0),
+      verifyToken,
+      timeAllowance: { ...DEFAULT_TIME_ALLOWANCE, ...options.timeAllowance },
       now,
       logger,
       metrics: createServerMetrics(() => countDocuments(db)),

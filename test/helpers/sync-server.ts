@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe } from 'vitest';
 import { createAccessToken } from '../../src/server/auth/access-token.ts';
+import type { Writer } from '../../src/collections/write-rules.ts';
 import { startSyncServer, type SyncServer, type SyncServerOptions } from '../../src/server/start-sync-server.ts';
 import { openPgliteDatabase } from '../../src/server/sql/pglite-database.ts';
 import { openPostgresDatabase } from '../../src/server/sql/postgres-database.ts';
@@ -25,8 +26,8 @@ export const POSTGRES_URL = process.env['BRAIN_STORE_TEST_PG_URL'] ?? 'postgres:
 export interface TestServer extends SyncServer {
   readonly backend: TestBackend;
   readonly secret: string;
-  /** A token for `workspaces` (default ttl one hour, against the server's clock). */
-  token(workspaces: readonly string[], ttlSeconds?: number): Promise<string>;
+  /** A token for `workspaces` (default ttl one hour, against the server's clock), a bot's unless `writer` says otherwise. */
+  token(workspaces: readonly string[], ttlSeconds?: number, writer?: Writer): Promise<string>;
   /** Direct SQL on the file's database (shared by every server of the file). */
   readonly sql: SqlDatabase;
   /** Removes every document (keeps the schema). */
@@ -131,6 +132,9 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     authSecret: secret,
     logLevel: 'silent',
     expiryIntervalMs: 0,
+    // The fixtures are dated 2023 (T0): a new document that old is refused by the default
+    // allowance, so files that do not test the time rules lift that one bound.
+    timeAllowance: { maxPastMs: Number.POSITIVE_INFINITY, ...rest.timeAllowance },
     ...rest,
     ...(backend === 'pglite' ? { database: sql } : { databaseUrl: url! }),
   });
@@ -142,7 +146,15 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     secret,
     sql,
     databaseUrl: url,
-    token: (workspaces, ttlSeconds = 3_600) => createAccessToken({ secret, workspaces, ttlSeconds, now }),
+    token: (workspaces, ttlSeconds = 3_600, writer = { role: 'bot', subject: 'test-bot' }) =>
+      createAccessToken({
+        secret,
+        workspaces,
+        ttlSeconds,
+        now,
+        role: writer.role,
+        ...(writer.subject === undefined ? {} : { subject: writer.subject }),
+      }),
     reset: () => resetDocuments(sql),
     close() {
       servers.delete(server);

@@ -1,7 +1,14 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { isBrainStoreError } from '../../src/errors/brain-store-error.ts';
-import { createAccessToken, secretKey, TOKEN_AUDIENCE, TOKEN_ISSUER, verifyAccessToken } from '../../src/server/auth/access-token.ts';
+import {
+  createAccessToken,
+  secretKey,
+  type CreateAccessTokenOptions,
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+  verifyAccessToken,
+} from '../../src/server/auth/access-token.ts';
 
 const secret = 'a-test-secret-long-enough';
 const key = secretKey(secret);
@@ -16,7 +23,14 @@ async function refused(token: string, at = now): Promise<boolean> {
 
 describe('access tokens', () => {
   it('round-trips the workspaces and the expiry', async () => {
-    const token = await createAccessToken({ secret, workspaces: ['w1', 'w2'], ttlSeconds: 60, subject: 'bot', now: () => now });
+    const token = await createAccessToken({
+      secret,
+      workspaces: ['w1', 'w2'],
+      ttlSeconds: 60,
+      role: 'bot',
+      subject: 'bot',
+      now: () => now,
+    });
     const claims = await verifyAccessToken(token, key, now + 59_000);
     expect([...claims.workspaces]).toEqual(['w1', 'w2']);
     expect(claims.expiresAt).toBe(now + 60_000);
@@ -32,23 +46,45 @@ describe('access tokens', () => {
         .setAudience(aud)
         .setExpirationTime(now / 1000 + 60)
         .sign(key);
-    expect(await refused(await sign('HS512', { workspaces: ['w1'] }))).toBe(true);
-    expect(await refused(await sign('HS256', { workspaces: ['w1'] }, 'x'))).toBe(true);
-    expect(await refused(await sign('HS256', { workspaces: ['w1'] }, TOKEN_ISSUER, 'x'))).toBe(true);
+    expect(await refused(await sign('HS512', { workspaces: ['w1'], role: 'bot' }))).toBe(true);
+    expect(await refused(await sign('HS256', { workspaces: ['w1'], role: 'bot' }, 'x'))).toBe(true);
+    expect(await refused(await sign('HS256', { workspaces: ['w1'], role: 'bot' }, TOKEN_ISSUER, 'x'))).toBe(true);
     expect(await refused(await sign('HS256', {}))).toBe(true);
     expect(await refused(await sign('HS256', { workspaces: 'w1' }))).toBe(true);
     expect(await refused(await sign('HS256', { workspaces: [1] }))).toBe(true);
-    expect(await refused(await sign('HS256', { workspaces: ['w1'] }))).toBe(false);
+    expect(await refused(await sign('HS256', { workspaces: ['w1'], role: 'bot' }))).toBe(false);
+  });
+
+  it('needs a known role, and a subject for members (issue 9)', async () => {
+    const sign = (claims: Record<string, unknown>) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer(TOKEN_ISSUER)
+        .setAudience(TOKEN_AUDIENCE)
+        .setExpirationTime(now / 1000 + 60)
+        .sign(key);
+    expect(await refused(await sign({ workspaces: ['w1'] }))).toBe(true);
+    expect(await refused(await sign({ workspaces: ['w1'], role: 'admin' }))).toBe(true);
+    expect(await refused(await sign({ workspaces: ['w1'], role: 'member' }))).toBe(true);
+    expect(await refused(await sign({ workspaces: ['w1'], role: 'member', sub: 'dana' }))).toBe(false);
+    const member = await createAccessToken({ secret, workspaces: ['w1'], ttlSeconds: 60, role: 'member', subject: 'dana', now: () => now });
+    expect(await verifyAccessToken(member, key, now)).toMatchObject({ role: 'member', subject: 'dana' });
   });
 
   it('refuses bad options with CONFIG', async () => {
     for (const options of [
-      { secret: 'short', workspaces: ['w1'], ttlSeconds: 60 },
-      { secret, workspaces: [], ttlSeconds: 60 },
-      { secret, workspaces: [''], ttlSeconds: 60 },
-      { secret, workspaces: ['w1'], ttlSeconds: 0 },
+      { secret: 'short', workspaces: ['w1'], ttlSeconds: 60, role: 'bot' },
+      { secret, workspaces: [], ttlSeconds: 60, role: 'bot' },
+      { secret, workspaces: [''], ttlSeconds: 60, role: 'bot' },
+      { secret, workspaces: ['w1'], ttlSeconds: 0, role: 'bot' },
+      { secret, workspaces: ['w1'], ttlSeconds: 60 },
+      { secret, workspaces: ['w1'], ttlSeconds: 60, role: 'admin' },
+      { secret, workspaces: ['w1'], ttlSeconds: 60, role: 'member' },
+      { secret, workspaces: ['w1'], ttlSeconds: 60, role: 'member', subject: '' },
     ]) {
-      await expect(createAccessToken(options)).rejects.toSatisfy((error: unknown) => isBrainStoreError(error, 'CONFIG'));
+      await expect(createAccessToken(options as CreateAccessTokenOptions)).rejects.toSatisfy((error: unknown) =>
+        isBrainStoreError(error, 'CONFIG'),
+      );
     }
   });
 });

@@ -47,7 +47,7 @@ describe('the HTTP surface in process (app.request)', () => {
   });
 
   it('answers an internal failure with a bare 500 STORAGE: no message, stack or cause', async () => {
-    const token = await createAccessToken({ secret, workspaces: ['w1'], ttlSeconds: 60 });
+    const token = await createAccessToken({ secret, workspaces: ['w1'], ttlSeconds: 60, role: 'bot' });
     const response = await app().request('/sync/brainActions/pull', {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

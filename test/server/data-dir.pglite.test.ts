@@ -12,7 +12,7 @@ describe('PGlite on disk', () => {
     // Like the CLI default `.data/pglite` on a fresh clone: neither folder exists yet.
     const dataDir = join(root, '.data', 'pglite');
     const authSecret = 'a-test-secret-long-enough';
-    const token = await createAccessToken({ secret: authSecret, workspaces: ['w1'], ttlSeconds: 600 });
+    const token = await createAccessToken({ secret: authSecret, workspaces: ['w1'], ttlSeconds: 600, role: 'bot' });
     const doc = action('w1');
     try {
       const first = await startSyncServer({ authSecret, dataDir, expiryIntervalMs: 0 });

@@ -1,5 +1,6 @@
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
 import { BrainStoreError } from '../../errors/brain-store-error.ts';
+import { ROLES, type Role } from '../../collections/write-rules.ts';
 
 /** Pinned on signing and on verification: a token minted for anything else is refused. */
 export const TOKEN_ISSUER = 'brain-store';
@@ -13,7 +14,9 @@ export interface CreateAccessTokenOptions {
   /** The workspaces the bearer may read and write. */
   readonly workspaces: readonly string[];
   readonly ttlSeconds: number;
-  /** Optional subject (who the token is for), shown in server logs. */
+  /** What the bearer may write (see the README's roles table): required. */
+  readonly role: Role;
+  /** Who the token is for: required for members (`actioned_by` must equal it), shown in server logs. */
   readonly subject?: string;
   /** Injectable clock (epoch ms); the token's iat/exp derive from it. */
   readonly now?: () => number;
@@ -24,7 +27,16 @@ export interface AccessClaims {
   /** Expiry, epoch ms. */
   readonly expiresAt: number;
   readonly subject: string | undefined;
+  readonly role: Role;
 }
+
+/** Where the claims live in a token (an identity provider may use other names). */
+export interface ClaimNames {
+  readonly workspaces: string;
+  readonly role: string;
+  readonly subject: string;
+}
+export const DEFAULT_CLAIM_NAMES: ClaimNames = { workspaces: 'workspaces', role: 'role', subject: 'sub' };
 
 export function secretKey(secret: string): Uint8Array {
   if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
@@ -36,11 +48,15 @@ export function secretKey(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
 }
 
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
 /**
- * Signs an access token (JWT, HS256) granting `workspaces` for `ttlSeconds`.
+ * Signs an access token (JWT, HS256) granting `workspaces` to a `role` for `ttlSeconds`.
  *
  * @example
- * const token = await createAccessToken({ secret: process.env.BRAIN_STORE_SECRET!, workspaces: ['w1'], ttlSeconds: 3600 });
+ * const token = await createAccessToken({ secret: process.env.AUTH_SECRET!, workspaces: ['w1'], ttlSeconds: 3600, role: 'member', subject: 'dana' });
  * replicateBrainStore(store, { url, token });
  */
 export async function createAccessToken(options: CreateAccessTokenOptions): Promise<string> {
@@ -51,20 +67,35 @@ export async function createAccessToken(options: CreateAccessTokenOptions): Prom
   if (!Number.isFinite(options.ttlSeconds) || options.ttlSeconds <= 0) {
     throw new BrainStoreError('CONFIG', { parameters: { ttlSeconds: options.ttlSeconds }, message: 'ttlSeconds must be positive' });
   }
+  if (!isRole(options.role)) {
+    throw new BrainStoreError('CONFIG', {
+      parameters: { role: options.role },
+      message: `role must be one of ${ROLES.join(', ')}`,
+    });
+  }
+  const subject = options.subject;
+  if (subject !== undefined && (typeof subject !== 'string' || subject.length === 0 || subject.length > 256)) {
+    throw new BrainStoreError('CONFIG', { parameters: { subject }, message: 'subject must be a string of 1 to 256 characters' });
+  }
+  if (options.role === 'member' && subject === undefined) {
+    // A member's actioned_by must equal the subject: without one it could action nothing.
+    throw new BrainStoreError('CONFIG', { parameters: { subject }, message: 'a member token needs a subject' });
+  }
   const nowSeconds = Math.floor((options.now ?? Date.now)() / 1000);
-  const jwt = new SignJWT({ workspaces })
+  const jwt = new SignJWT({ workspaces, role: options.role })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setIssuer(TOKEN_ISSUER)
     .setAudience(TOKEN_AUDIENCE)
     .setIssuedAt(nowSeconds)
     .setExpirationTime(nowSeconds + Math.ceil(options.ttlSeconds));
-  if (options.subject !== undefined) jwt.setSubject(options.subject);
+  if (subject !== undefined) jwt.setSubject(subject);
   return jwt.sign(secretKey(options.secret));
 }
 
 /**
  * Verifies a token: signature, algorithm, issuer, audience, expiry (against `now`) and the
- * shape of the workspaces claim. Throws UNAUTHORIZED (never saying which check failed).
+ * shape of the workspaces, role and subject claims. Throws UNAUTHORIZED (never saying which
+ * check failed).
  */
 export async function verifyAccessToken(token: string, key: Uint8Array, now: number): Promise<AccessClaims> {
   try {
@@ -75,12 +106,26 @@ export async function verifyAccessToken(token: string, key: Uint8Array, now: num
       currentDate: new Date(now),
       requiredClaims: ['exp', 'workspaces'],
     });
-    const workspaces = payload['workspaces'];
-    if (!Array.isArray(workspaces) || !workspaces.every((ws): ws is string => typeof ws === 'string') || payload.exp === undefined) {
-      throw new Error('bad workspaces claim');
-    }
-    return { workspaces: new Set(workspaces), expiresAt: payload.exp * 1000, subject: payload.sub };
+    return claimsOf(payload, DEFAULT_CLAIM_NAMES);
   } catch (cause) {
     throw new BrainStoreError('UNAUTHORIZED', { cause });
   }
+}
+
+/**
+ * Reads the access claims of a verified payload. A token without a role is refused, not
+ * taken for a bot: an old or foreign token must never gain write rights by omission.
+ */
+export function claimsOf(payload: JWTPayload, names: ClaimNames): AccessClaims {
+  const workspaces = payload[names.workspaces];
+  const role = payload[names.role];
+  const subject = payload[names.subject];
+  if (!Array.isArray(workspaces) || !workspaces.every((ws): ws is string => typeof ws === 'string')) {
+    throw new Error('bad workspaces claim');
+  }
+  if (payload.exp === undefined) throw new Error('no exp claim');
+  if (!isRole(role)) throw new Error('bad role claim');
+  if (subject !== undefined && typeof subject !== 'string') throw new Error('bad subject claim');
+  if (role === 'member' && !subject) throw new Error('a member token needs a subject');
+  return { workspaces: new Set(workspaces), expiresAt: payload.exp * 1000, subject, role };
 }

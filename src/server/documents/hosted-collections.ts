@@ -1,5 +1,6 @@
 import { COLLECTIONS } from '../../collections/all-collections.ts';
 import { checkDocument, type CollectionDeclaration, type MergeRule } from '../../collections/declare-collection.ts';
+import type { WriteRules } from '../../collections/write-rules.ts';
 import { BrainStoreError, type BrainStoreIssue } from '../../errors/brain-store-error.ts';
 
 /** The workspace of every document of a collection that has no workspace field. */
@@ -33,6 +34,8 @@ export interface HostedCollection {
   readonly validate: (doc: Record<string, unknown>) => readonly BrainStoreIssue[];
   /** The declared merge rule, for the server's own writes (expiry). */
   readonly merge: MergeRule<Record<string, unknown>> | null;
+  /** The declared roles' and time rules; null for an extra collection (any role but operator writes). */
+  readonly writeRules: WriteRules<Record<string, unknown>> | null;
 }
 
 function fromDeclaration<Doc extends { id: string; workspace_id: string }, Public>(
@@ -45,6 +48,7 @@ function fromDeclaration<Doc extends { id: string; workspace_id: string }, Publi
     fixedWorkspace: FIXED_WORKSPACE,
     validate: (doc) => checkDocument(declaration, doc),
     merge: declaration.merge as unknown as MergeRule<Record<string, unknown>>,
+    writeRules: declaration.writeRules as unknown as WriteRules<Record<string, unknown>>,
   };
 }
 
@@ -76,6 +80,7 @@ export function hostedCollections(extra: Readonly<Record<string, HostedCollectio
       fixedWorkspace: options.fixedWorkspace ?? FIXED_WORKSPACE,
       validate: options.validate ?? (() => []),
       merge: null,
+      writeRules: null,
     });
   }
   return hosted;

@@ -1,32 +1,75 @@
 import type { PushResponse, RejectedRow, WireDocument } from '../../protocol/messages.ts';
+import { judgeWrite, type JudgeContext, type WriteRefusal } from '../../collections/write-rules.ts';
 import { checkPushRow, isRefused, type AcceptedRow, type RawPushRow, type RefusedRow } from './check-push-row.ts';
 import { insertDocuments, keyOf, notifyChange, readDocuments, updateDocuments, type StoredDocument } from './document-store.ts';
 import type { HostedCollection } from './hosted-collections.ts';
 import { sameContent } from './same-content.ts';
 import { withRetriedTransaction, type SqlDatabase, type SqlExecutor } from '../sql/sql-database.ts';
 
+/** One accepted write, for the audit log: which document and how its status moved. */
+export interface WrittenRow {
+  readonly id: string;
+  readonly workspace: string;
+  /** e.g. `pending → actioned`, `new → pending`, `created`, `deleted`. */
+  readonly transition: string;
+}
+
 export interface PushOutcome extends PushResponse {
   readonly written: number;
   readonly unchanged: number;
+  readonly writes: readonly WrittenRow[];
 }
 
-type Decision = 'insert' | 'update' | 'unchanged' | 'conflict';
+type Decision = 'insert' | 'update' | 'unchanged' | 'conflict' | WriteRefusal;
 
 /**
  * What to do with one row given the stored version:
- * - no stored row: insert (also when the client assumed one: the row was purged, and
- *   refusing would stall the client's queue forever);
- * - the stored version already equals the new state: nothing (an identical resend);
+ * - no stored row: insert, if the writer's role may create it and its times are plausible
+ *   (also when the client assumed one: the row was purged, and refusing would stall the
+ *   client's queue forever);
+ * - the stored version already equals the new state: nothing (an identical resend, allowed
+ *   to every role since it writes nothing);
+ * - the change the writer made — from the version it assumed, or from the stored one when it
+ *   assumed none — must be one its role may make, with times within the allowance of the
+ *   server's clock; otherwise the row is refused (FORBIDDEN_ROLE / CLOCK_SKEW) whether or
+ *   not it would also conflict, so a forbidden edit is never silently merged away;
  * - the client's assumed state equals the stored version: overwrite;
  * - otherwise a conflict, answered with the stored version.
  * Only document content is compared; bookkeeping lives in columns.
  */
-export function decide(row: AcceptedRow, stored: StoredDocument | undefined, merge: HostedCollection['merge']): Decision {
-  if (!stored) return 'insert';
+export function decide(row: AcceptedRow, stored: StoredDocument | undefined, hosted: HostedCollection, judge: JudgeContext): Decision {
+  if (!stored) return refusal(hosted, row, undefined, judge) ?? 'insert';
   const storedWire = toWire(stored);
   if (sameContent(row.wire, storedWire)) return 'unchanged';
+  const base = row.assumed === null ? live(stored) : row.assumed['_deleted'] === true ? undefined : withoutDeleted(row.assumed);
+  const refused = refusal(hosted, row, base, judge);
+  if (refused) return refused;
   if (row.assumed === null || !sameContent(row.assumed, storedWire)) return 'conflict';
-  return mergeKeeps(merge, row, stored) ? 'update' : 'conflict';
+  return mergeKeeps(hosted.merge, row, stored) ? 'update' : 'conflict';
+}
+
+/** The roles' and time rules for a row replacing `previous` (undefined: a create). Extra collections only refuse operators. */
+function refusal(hosted: HostedCollection, row: AcceptedRow, previous: Record<string, unknown> | undefined, judge: JudgeContext) {
+  const rules = hosted.writeRules ?? { timeFields: [], mayWrite: () => null };
+  return judgeWrite(rules, { previous, next: row.doc, deleted: row.deleted }, judge);
+}
+
+function live(stored: StoredDocument): Record<string, unknown> | undefined {
+  return stored.deleted ? undefined : stored.doc;
+}
+
+function withoutDeleted(doc: Record<string, unknown>): Record<string, unknown> {
+  const { _deleted: _ignored, ...rest } = doc;
+  return rest;
+}
+
+/** How a write moved the document, for the audit log. */
+function transitionOf(row: AcceptedRow, stored: StoredDocument | undefined): string {
+  if (row.deleted) return 'deleted';
+  const to = row.doc['status'];
+  const before = stored && !stored.deleted ? stored.doc['status'] : undefined;
+  if (typeof to !== 'string') return stored && !stored.deleted ? 'updated' : 'created';
+  return `${typeof before === 'string' ? before : 'new'} → ${to}`;
 }
 
 /**
@@ -57,7 +100,10 @@ export async function pushDocuments(
     collection: HostedCollection;
     workspaces: ReadonlySet<string>;
     rows: readonly RawPushRow[];
+    /** The server's clock: bookkeeping, and the instant the time rules judge against. */
     now: number;
+    /** Who pushes and how far its times may stray from `now`. */
+    judge: Omit<JudgeContext, 'now'>;
     /** The pushing client's id: its own stream is not poked about this write. */
     origin?: string | undefined;
   },
@@ -66,23 +112,30 @@ export async function pushDocuments(
   const refused = checked.filter(isRefused);
   const accepted = checked.filter((row): row is AcceptedRow => !isRefused(row));
   const name = args.collection.name;
-  if (checked.length === 0) return { conflicts: [], rejected: [], written: 0, unchanged: 0 };
+  if (checked.length === 0) return { conflicts: [], rejected: [], written: 0, unchanged: 0, writes: [] };
+  const judge: JudgeContext = { ...args.judge, now: args.now };
 
   return withRetriedTransaction(db, async (tx) => {
     const conflicts: WireDocument[] = [];
+    const judged: { index: number; row: RejectedRow }[] = [];
+    const writes: WrittenRow[] = [];
     const changedWorkspaces = new Set<string>();
-    let written = 0;
     let unchanged = 0;
     for (const round of rounds(accepted)) {
-      const result = await applyRound(tx, args.collection, round, args.now);
+      const result = await applyRound(tx, args.collection, round, args.now, judge);
       conflicts.push(...result.conflicts);
+      judged.push(...result.refused);
       unchanged += result.unchanged;
-      written += result.written.length;
-      for (const row of result.written) changedWorkspaces.add(row.ws);
+      writes.push(...result.writes);
+      for (const write of result.writes) changedWorkspaces.add(write.workspace);
     }
-    const rejected = await withMasters(tx, name, refused);
+    const early = await withMasters(tx, name, refused);
+    // Rejected rows in batch order, whichever check refused them.
+    const rejected = [...refused.map((row, at) => ({ index: row.index, row: early[at]! })), ...judged]
+      .sort((a, b) => a.index - b.index)
+      .map(({ row }) => row);
     if (changedWorkspaces.size > 0) await notifyChange(tx, name, changedWorkspaces, args.origin);
-    return { conflicts, rejected, written, unchanged };
+    return { conflicts, rejected, written: writes.length, unchanged, writes };
   });
 }
 
@@ -99,10 +152,11 @@ function rounds(rows: readonly AcceptedRow[]): AcceptedRow[][] {
   return result;
 }
 
-async function applyRound(tx: SqlExecutor, hosted: HostedCollection, rows: readonly AcceptedRow[], now: number) {
+async function applyRound(tx: SqlExecutor, hosted: HostedCollection, rows: readonly AcceptedRow[], now: number, judge: JudgeContext) {
   const collection = hosted.name;
   const conflicts: WireDocument[] = [];
-  const written: AcceptedRow[] = [];
+  const refused: { index: number; row: RejectedRow }[] = [];
+  const writes: WrittenRow[] = [];
   let unchanged = 0;
   let pending = rows;
   // Normally one pass; a row a concurrent push inserted first is decided again, now locked.
@@ -110,27 +164,36 @@ async function applyRound(tx: SqlExecutor, hosted: HostedCollection, rows: reado
     const stored = await readDocuments(tx, collection, pending, true);
     const inserts: AcceptedRow[] = [];
     const updates: AcceptedRow[] = [];
+    const transitions = new Map<AcceptedRow, string>();
     for (const row of pending) {
       const current = stored.get(keyOf(row));
-      const decision = decide(row, current, hosted.merge);
+      const decision = decide(row, current, hosted, judge);
       if (decision === 'insert') inserts.push(row);
       else if (decision === 'update') updates.push(row);
       else if (decision === 'unchanged') unchanged++;
-      else conflicts.push(toWire(current!));
+      else if (decision === 'conflict') conflicts.push(toWire(current!));
+      else {
+        // The caller holds this workspace: it may see the stored version it is reverted to.
+        const { code, message, path } = decision;
+        const issues = [{ path: [...path], message, code: code.toLowerCase() }];
+        refused.push({ index: row.index, row: { id: row.id, code, message, issues, master: current ? toWire(current) : null } });
+      }
+      if (decision === 'insert' || decision === 'update') transitions.set(row, transitionOf(row, current));
     }
     await updateDocuments(tx, collection, updates, now);
-    written.push(...updates);
     const inserted = await insertDocuments(tx, collection, inserts, now);
-    written.push(...inserts.filter((row) => inserted.has(keyOf(row))));
+    const done = [...updates, ...inserts.filter((row) => inserted.has(keyOf(row)))];
+    writes.push(...done.map((row) => ({ id: row.id, workspace: row.ws, transition: transitions.get(row)! })));
     pending = inserts.filter((row) => !inserted.has(keyOf(row)));
     if (pass > 3 && pending.length > 0) throw new Error('push did not settle after concurrent inserts');
   }
-  return { conflicts, written, unchanged };
+  return { conflicts, refused, writes, unchanged };
 }
 
 /** Attaches the server's current version to each refused row the caller may see. */
 async function withMasters(tx: SqlExecutor, collection: string, refused: readonly RefusedRow[]): Promise<RejectedRow[]> {
   const keys = refused.flatMap((row) => (row.masterKey ? [row.masterKey] : []));
+  if (keys.length === 0) return refused.map(({ rejected }) => ({ ...rejected, master: null }));
   const stored = await readDocuments(tx, collection, keys, false);
   return refused.map(({ rejected, masterKey }) => {
     const master = masterKey ? stored.get(keyOf(masterKey)) : undefined;

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { BrainStoreError } from '../../errors/brain-store-error.ts';
 import { CLIENT_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION } from '../../protocol/protocol-version.ts';
+import type { SessionResponse } from '../../protocol/session.ts';
 import { clientIdOf } from './client-id.ts';
 import { verifyAccessToken, type AccessClaims } from '../auth/access-token.ts';
 import { handlePull } from './handle-pull.ts';
@@ -23,7 +24,8 @@ type Handler = (
 ) => Promise<Response> | Response;
 
 /**
- * The HTTP surface: /sync/:collection/{pull,push,stream}, /healthz, /metrics. Every sync
+ * The HTTP surface: /sync/:collection/{pull,push,stream}, /sync/session, /healthz (open),
+ * /metrics (operators). Every sync
  * request passes, in order: protocol version, token (401), rate limit (429), collection (404).
  * Testable without a port through `app.request()`.
  */
@@ -61,7 +63,29 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
       return c.json({ ok: false }, 503);
     }
   });
-  app.get('/metrics', async (c) => c.text(await ctx.metrics.registry.metrics(), 200, { 'content-type': ctx.metrics.registry.contentType }));
+  // Metrics span every workspace: only an operator reads them (403 FORBIDDEN_ROLE for the others).
+  app.get('/metrics', async (c) => {
+    const claims = await authenticate(c);
+    if (claims.role !== 'operator') throw requestError('FORBIDDEN_ROLE', 'only an operator token reads /metrics');
+    return c.text(await ctx.metrics.registry.metrics(), 200, { 'content-type': ctx.metrics.registry.contentType });
+  });
+  // Who am I: what the presented token grants, as the server reads it (any role).
+  app.get('/sync/session', async (c) => {
+    const { subject, role, workspaces, expiresAt } = await authenticate(c);
+    const session: SessionResponse = { subject: subject ?? null, role, workspaces: [...workspaces].sort(), expiresAt };
+    return c.json(session);
+  });
+
+  const verify = ctx.verifyToken ?? ((token: string, at: number) => verifyAccessToken(token, ctx.secretKey, at));
+  /** Token (401) then rate limit (429), for every endpoint that needs a caller. */
+  const authenticate = async (c: Context): Promise<AccessClaims> => {
+    const token = bearerToken(c);
+    if (!token) throw new BrainStoreError('UNAUTHORIZED', { message: 'send Authorization: Bearer <token>' });
+    const claims = await verify(token, ctx.now());
+    const wait = ctx.rateLimit(token);
+    if (wait !== null) throw requestError('RATE_LIMITED', `retry in ${wait} s`, { retryAfterSeconds: wait });
+    return claims;
+  };
 
   const sync = (handler: Handler) => async (c: Context) => {
     const text = c.req.method === 'POST' ? await readBodyText(c, ctx.limits.maxBodyBytes) : undefined;
@@ -71,11 +95,7 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
         protocolVersion: PROTOCOL_VERSION,
       });
     }
-    const token = bearerToken(c);
-    if (!token) throw new BrainStoreError('UNAUTHORIZED', { message: 'send Authorization: Bearer <token>' });
-    const claims = await verifyAccessToken(token, ctx.secretKey, ctx.now());
-    const wait = ctx.rateLimit(token);
-    if (wait !== null) throw requestError('RATE_LIMITED', `retry in ${wait} s`, { retryAfterSeconds: wait });
+    const claims = await authenticate(c);
     const collection = ctx.collections.get(c.req.param('collection') ?? '');
     if (!collection) throw requestError('NOT_FOUND', 'no such collection');
     return handler(c, ctx, collection, claims, text === undefined ? undefined : parseJsonBody(text));

@@ -8,6 +8,7 @@ import type { AccessClaims } from '../auth/access-token.ts';
 import type { RawPushRow } from '../documents/check-push-row.ts';
 import type { HostedCollection } from '../documents/hosted-collections.ts';
 import { pushDocuments } from '../documents/push-documents.ts';
+import { DEFAULT_TIME_ALLOWANCE } from '../../collections/write-rules.ts';
 import type { ServerContext } from '../server-context.ts';
 import { requestError } from './wire-error-response.ts';
 
@@ -50,6 +51,7 @@ export async function handlePush(
     workspaces: claims.workspaces,
     rows: rows as RawPushRow[],
     now: ctx.now(),
+    judge: { writer: { role: claims.role, subject: claims.subject }, allowance: ctx.timeAllowance ?? DEFAULT_TIME_ALLOWANCE },
     origin: clientIdOf(c),
   });
   const name = collection.name;
@@ -60,9 +62,13 @@ export async function handlePush(
   ctx.metrics.pushRows.inc({ collection: name, outcome: 'rejected' }, outcome.rejected.length);
   ctx.metrics.conflicts.inc({ collection: name }, outcome.conflicts.length);
   for (const row of outcome.rejected) ctx.metrics.rejected.inc({ collection: name, code: row.code });
+  if (outcome.writes.length > 0) {
+    // The audit trail: who wrote what (one line per push, every accepted row in it).
+    ctx.logger.info({ collection: name, subject: claims.subject, role: claims.role, writes: outcome.writes }, 'push rows written');
+  }
   if (outcome.rejected.length > 0) {
     ctx.logger.info(
-      { collection: name, subject: claims.subject, rejected: outcome.rejected.map(({ id, code }) => ({ id, code })) },
+      { collection: name, subject: claims.subject, role: claims.role, rejected: outcome.rejected.map(({ id, code }) => ({ id, code })) },
       'push rows rejected',
     );
   }

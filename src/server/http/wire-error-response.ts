@@ -2,10 +2,11 @@ import { BrainStoreError, type BrainStoreErrorCode } from '../../errors/brain-st
 import type { WireError } from '../../protocol/messages.ts';
 
 /** HTTP status for each error code a request can end with; anything else is a 500. */
-const STATUS: Partial<Record<BrainStoreErrorCode, 400 | 401 | 404 | 413 | 429>> = {
+const STATUS: Partial<Record<BrainStoreErrorCode, 400 | 401 | 403 | 404 | 413 | 429>> = {
   BAD_REQUEST: 400,
   VALIDATION: 400,
   UNAUTHORIZED: 401,
+  FORBIDDEN_ROLE: 403,
   NOT_FOUND: 404,
   TOO_LARGE: 413,
   RATE_LIMITED: 429,
@@ -16,7 +17,7 @@ const STATUS: Partial<Record<BrainStoreErrorCode, 400 | 401 | 404 | 413 | 429>> 
  * 500 STORAGE: their message, stack and cause stay in the server log, never in the response.
  */
 export function wireErrorResponse(error: unknown): {
-  status: 400 | 401 | 404 | 413 | 429 | 500;
+  status: 400 | 401 | 403 | 404 | 413 | 429 | 500;
   body: WireError;
   retryAfterSeconds?: number;
 } {

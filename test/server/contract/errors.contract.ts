@@ -85,7 +85,8 @@ export function errorsContract(backend: TestBackend): void {
       expect(await health.json()).toEqual({ ok: true });
       await api.push('brainActions', [{ newDocumentState: action('w1') }, { newDocumentState: action('w2') }]);
       await api.pull('brainActions', null);
-      const text = await (await fetch(server.url + endpoints.metrics)).text();
+      const operator = await server.token(['w1'], 60, { role: 'operator', subject: 'ops' });
+      const text = await (await fetch(server.url + endpoints.metrics, { headers: { authorization: `Bearer ${operator}` } })).text();
       for (const name of [
         'brain_store_pushes_total',
         'brain_store_pulls_total',

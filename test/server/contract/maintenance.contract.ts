@@ -65,6 +65,7 @@ export function maintenanceContract(backend: TestBackend): void {
       const doc = action('w1');
       const actioned = { ...doc, status: 'actioned', status_at: T0 + DAY_MS - 1, actioned_at: T0 + DAY_MS - 1, actioned_by: 'u' };
       await api.push('brainActions', [{ newDocumentState: doc }]);
+      now = T0 + DAY_MS - 1; // the server accepts no transition time from its future
       await api.push('brainActions', [{ newDocumentState: actioned, assumedMasterState: doc }]);
       now = T0 + 2 * DAY_MS;
       expect((await a.runMaintenance()).expired).toBe(0);
@@ -75,6 +76,7 @@ export function maintenanceContract(backend: TestBackend): void {
       const old = action('w1', { status: 'dismissed', status_at: T0 + 1 });
       const recent = action('w1', { status: 'dismissed', status_at: T0 + 6 * DAY_MS });
       const pending = action('w1');
+      now = T0 + 6 * DAY_MS;
       await api.push(
         'brainActions',
         [old, recent, pending].map((doc) => ({ newDocumentState: doc })),
@@ -96,6 +98,7 @@ export function maintenanceContract(backend: TestBackend): void {
     it('keeps summaries and insights unless a retention is configured for them', async () => {
       const old = summary('s-old', T0);
       const recent = summary('s-new', T0 + 9 * DAY_MS);
+      now = T0 + 9 * DAY_MS;
       await api.push('brainSummaries', [{ newDocumentState: old }, { newDocumentState: recent }]);
       now = T0 + 10 * DAY_MS;
       expect((await a.runMaintenance()).purged).toBe(0);

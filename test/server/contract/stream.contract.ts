@@ -66,7 +66,9 @@ export function streamContract(backend: TestBackend): void {
       const server = await startTestServer({ backend });
       const stream = await openStream(server.url, 'brainActions', await server.token(['w1']));
       await stream.next('RESYNC');
-      expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/^brain_store_stream_clients 1$/m);
+      const operator = await server.token(['w1'], 60, { role: 'operator', subject: 'ops' });
+      const metrics = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${operator}` } });
+      expect(await metrics.text()).toMatch(/^brain_store_stream_clients 1$/m);
       await server.close();
       await stream.waitEnded();
     });

@@ -23,23 +23,29 @@ export function tenancyContract(backend: TestBackend): void {
       const tokens: (string | undefined)[] = [
         undefined,
         'not-a-jwt',
-        await createAccessToken({ secret: server.secret, workspaces: ['w1'], ttlSeconds: 60, now: () => Date.now() - 3_600_000 }),
-        await createAccessToken({ secret: 'another-secret-of-enough-length', workspaces: ['w1'], ttlSeconds: 60 }),
+        await createAccessToken({
+          secret: server.secret,
+          workspaces: ['w1'],
+          ttlSeconds: 60,
+          role: 'bot',
+          now: () => Date.now() - 3_600_000,
+        }),
+        await createAccessToken({ secret: 'another-secret-of-enough-length', workspaces: ['w1'], ttlSeconds: 60, role: 'bot' }),
         // right key, wrong audience / issuer
-        await new SignJWT({ workspaces: ['w1'] })
+        await new SignJWT({ workspaces: ['w1'], role: 'bot' })
           .setProtectedHeader({ alg: 'HS256' })
           .setIssuer('brain-store')
           .setAudience('other')
           .setExpirationTime('1h')
           .sign(key),
-        await new SignJWT({ workspaces: ['w1'] })
+        await new SignJWT({ workspaces: ['w1'], role: 'bot' })
           .setProtectedHeader({ alg: 'HS256' })
           .setIssuer('other')
           .setAudience('brain-store-sync')
           .setExpirationTime('1h')
           .sign(key),
         // an unsigned token
-        `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ workspaces: ['w1'], iss: 'brain-store', aud: 'brain-store-sync', exp: 9e9 })).toString('base64url')}.`,
+        `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ workspaces: ['w1'], role: 'bot', iss: 'brain-store', aud: 'brain-store-sync', exp: 9e9 })).toString('base64url')}.`,
       ];
       for (const token of tokens) {
         const api = client(server.url, token);
