@@ -3,7 +3,8 @@
  * figures are compared with (the same statement shapes the server runs, minus HTTP, token
  * checks, validation and RxDB).
  */
-import { pullPage, type PulledRow } from '../../src/server/documents/document-store.ts';
+import { pullPage, type PullPosition, type PulledRow } from '../../src/server/documents/document-store.ts';
+import { EMPTY_SNAPSHOT } from '../../src/server/sql/pg-snapshot.ts';
 import type { SqlDatabase } from '../../src/server/sql/sql-database.ts';
 
 const TABLE = 'brain_store_documents';
@@ -35,15 +36,14 @@ export async function selectAllPages(
   batchSize: number,
 ): Promise<{ rows: PulledRow[]; pages: number }> {
   const rows: PulledRow[] = [];
-  let after = { tx: '0', seq: '0' };
+  let from: PullPosition = { prev: EMPTY_SNAPSHOT, upto: null, tx: '0', seq: '0' };
   let pages = 0;
   for (;;) {
-    const page = await pullPage(sql, { collection, workspaces: [workspace], after, limit: batchSize });
+    const page = await pullPage(sql, { collection, workspaces: [workspace], from, limit: batchSize });
     pages += 1;
     for (const row of page.rows) rows.push(row);
-    const last = page.rows.at(-1);
-    if (!last || page.rows.length < batchSize) return { rows, pages };
-    after = { tx: last.tx, seq: last.seq };
+    if (page.rows.length < batchSize) return { rows, pages };
+    from = page.next;
   }
 }
 

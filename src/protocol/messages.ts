@@ -8,12 +8,31 @@ import { MAX_PULL_BATCH } from './endpoints.ts';
  */
 export type WireDocument = { id: string; _deleted: boolean } & Record<string, unknown>;
 
-/** Opaque to clients: they store it and send it back. */
+const decimal = z.string().regex(/^\d{1,20}$/);
+/** A PostgreSQL snapshot in its text form `xmin:xmax:xip,xip,…` (pg_snapshot). */
+const snapshotText = z
+  .string()
+  .max(200_000)
+  .regex(/^\d{1,20}:\d{1,20}:(\d{1,20}(,\d{1,20})*)?$/);
+
+/**
+ * Opaque to clients: they store it and send it back. A snapshot checkpoint (as PgQ's): the
+ * client holds every row written by a transaction visible in `snap`; rows arrive in batches
+ * "visible now but not in `snap`", so a transaction left open anywhere holds back only its
+ * own rows. A batch larger than one page is walked in `(tx, seq)` order toward the fixed
+ * snapshot `upto`; `tx`/`seq` are '0' and `upto` null between batches. Every key is always
+ * present (RxDB merges checkpoints with Object.assign, so a missing key would keep a stale value).
+ */
 export const checkpointSchema = z.strictObject({
-  /** Commit-order position: the writing transaction's id (xid8, as a decimal string). */
-  tx: z.string().regex(/^\d{1,20}$/),
-  /** Tie-break within one transaction: the row's sequence number (decimal string). */
-  seq: z.string().regex(/^\d{1,20}$/),
+  /** The database the checkpoint belongs to: another id (a reset or restored database) means "start over". */
+  server: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/),
+  /** Everything visible in this snapshot has been delivered. */
+  snap: snapshotText,
+  /** The snapshot the current batch is delivered toward, or null between batches. */
+  upto: snapshotText.nullable(),
+  /** Inside a batch: the last delivered row's transaction id (xid8) and sequence. */
+  tx: decimal,
+  seq: decimal,
 });
 export type SyncCheckpoint = z.infer<typeof checkpointSchema>;
 

@@ -3,8 +3,12 @@
  * the server. Changelog:
  * - 1: pull / push / stream per collection; poke-then-pull stream; rejected rows in push;
  *   optional `brain-store-client` header (no poke for a client's own writes).
+ * - 2: snapshot checkpoints `{ server, snap, upto, tx, seq }` (a transaction left open
+ *   elsewhere no longer holds back delivery; a checkpoint of another database restarts the
+ *   pull from the beginning); the `brain-store-withheld` header is gone; pull and push
+ *   responses are gzip/deflate-compressed when the request accepts it.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 export const PROTOCOL_HEADER = 'brain-store-protocol';
 /**
  * Optional: a random id per replicating client, sent on push and stream requests, so the

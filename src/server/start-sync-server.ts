@@ -18,6 +18,7 @@ import {
 import type { ServerContext } from './server-context.ts';
 import { openDatabase } from './open-database.ts';
 import type { SqlDatabase } from './sql/sql-database.ts';
+import { trackOldestOpenTransaction } from './sql/oldest-open-transaction.ts';
 
 /** How long close() lets in-flight requests finish before cutting their connections. */
 const CLOSE_GRACE_MS = 2_000;
@@ -107,6 +108,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       streams: new Set(),
       corsOrigin: options.corsOrigin ?? '*',
     };
+    trackOldestOpenTransaction(ctx.metrics.registry, db);
     const app = createSyncApp(ctx, { dashboardDir: options.dashboardDir });
     const http = await listen(app.fetch, options.port ?? 0, options.host ?? '127.0.0.1');
     const address = http.address() as AddressInfo;

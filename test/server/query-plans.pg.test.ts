@@ -29,12 +29,22 @@ await describeOnPostgres('query plans on PostgreSQL', () => {
     });
   }
 
-  it('pull: one ordered range scan of the pull index per workspace, tenant filter inside it', async () => {
-    const text = await plan(PULL_SQL, ['brainActions', ['w1', 'w2'], '0', '0', 100]);
-    expect(text).toContain('brain_store_documents_pull');
-    expect(text).not.toMatch(/Seq Scan on brain_store_documents/);
-    // tenant filter, checkpoint range and horizon all inside the index condition, before any limit
-    expect(text).toMatch(/Index Cond: \(\(collection = 'brainActions'::text\) AND \(workspace_id = w\.ws\) AND \(ROW\(xid, seq\) > /);
+  it('pull: ordered range scans of the pull index per workspace, tenant filter and snapshot range inside them', async () => {
+    // Between batches (target: the current snapshot) and inside one (a fixed target snapshot).
+    for (const target of [null, '5:10:7']) {
+      const text = await plan(PULL_SQL, ['brainActions', ['w1', 'w2'], '3:8:4,6', target, '0', '0', 100]);
+      expect(text).toContain('brain_store_documents_pull');
+      expect(text).not.toMatch(/Seq Scan on brain_store_documents/);
+      // transactions running in the previous snapshot: an index scan each, tenant filter inside
+      // (which index depends on how many rows share an xid: here one INSERT wrote them all)
+      expect(text).toMatch(
+        /Function Scan on unnest x[\s\S]*Index Cond: \(\(collection = 'brainActions'::text\) AND \(workspace_id = w\.ws\)/,
+      );
+      // transactions after it: one range from its xmax up to the target's, after the cursor
+      expect(text).toMatch(
+        /Index Cond: \(\(collection = 'brainActions'::text\) AND \(workspace_id = w\.ws\) AND \(xid >= .*\) AND \(xid < .*\) AND \(ROW\(xid, seq\) > /,
+      );
+    }
   });
 
   it('expiry: the due-actions partial index', async () => {

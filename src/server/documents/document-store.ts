@@ -24,27 +24,54 @@ export interface PulledRow {
   readonly seq: string;
 }
 
+/**
+ * Where a pull stands: every row written by a transaction visible in `prev` was delivered;
+ * the batch toward the snapshot `upto` (null: the current one) was delivered through (tx, seq).
+ */
+export interface PullPosition {
+  readonly prev: string;
+  readonly upto: string | null;
+  readonly tx: string;
+  readonly seq: string;
+}
+
 export const CHANGES_CHANNEL = 'brain_store_changes';
 
-/** $1 collection, $2 workspaces, $3/$4 checkpoint (tx, seq), $5 limit. See pullPage. */
-export const PULL_SQL = `WITH horizon AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+/**
+ * One batch page: rows whose writing transaction is visible in the target snapshot ($4, or
+ * the statement's own snapshot when null) but was not in the previous one ($3), after the
+ * cursor ($5, $6), at most $7. "Not visible in prev" is index ranges per workspace: one per
+ * transaction prev listed as running (if it has ended by the target), and one from prev's
+ * xmax up to the target's. The last row names
+ * the target snapshot, so a page cut short can continue toward the same one.
+ */
+export const PULL_SQL = `WITH b AS MATERIALIZED (
+     SELECT s.target, pg_snapshot_xmax(s.prev) AS prev_xmax, ARRAY(SELECT pg_snapshot_xip(s.prev)) AS prev_xip,
+       pg_snapshot_xmax(s.target) AS target_xmax
+     FROM (SELECT $3::pg_snapshot AS prev, COALESCE($4::pg_snapshot, pg_current_snapshot()) AS target) s
+   ),
    page AS (
-     SELECT p.doc, p.deleted, p.xid, p.seq FROM unnest($2::text[]) AS w(ws)
+     SELECT p.doc, p.deleted, p.xid, p.seq FROM b CROSS JOIN unnest($2::text[]) AS w(ws)
      CROSS JOIN LATERAL (
-       SELECT d.doc, d.deleted, d.xid, d.seq FROM brain_store_documents d
-       WHERE d.collection = $1 AND d.workspace_id = w.ws
-         AND (d.xid, d.seq) > ($3::xid8, $4::bigint)
-         AND d.xid < (SELECT xmin FROM horizon)
-       ORDER BY d.xid, d.seq LIMIT $5
+       (SELECT q.doc, q.deleted, q.xid, q.seq FROM unnest(b.prev_xip) AS x(xid)
+        CROSS JOIN LATERAL (
+          SELECT d.doc, d.deleted, d.xid, d.seq FROM brain_store_documents d
+          WHERE d.collection = $1 AND d.workspace_id = w.ws AND d.xid = x.xid AND (d.xid, d.seq) > ($5::xid8, $6::bigint)
+          ORDER BY d.seq LIMIT $7
+        ) q
+        WHERE x.xid >= $5::xid8 AND pg_visible_in_snapshot(x.xid, b.target)
+        ORDER BY q.xid, q.seq LIMIT $7)
+       UNION ALL
+       (SELECT d.doc, d.deleted, d.xid, d.seq FROM brain_store_documents d
+        WHERE d.collection = $1 AND d.workspace_id = w.ws AND d.xid >= b.prev_xmax AND d.xid < b.target_xmax
+          AND (d.xid, d.seq) > ($5::xid8, $6::bigint) AND pg_visible_in_snapshot(d.xid, b.target)
+        ORDER BY d.xid, d.seq LIMIT $7)
      ) p
-     ORDER BY p.xid, p.seq LIMIT $5
+     ORDER BY p.xid, p.seq LIMIT $7
    )
-   SELECT doc, deleted, xid::text AS tx, seq::text AS seq, false AS withheld FROM page
+   SELECT doc, deleted, xid::text AS tx, seq::text AS seq, NULL AS target FROM page
    UNION ALL
-   SELECT NULL, NULL, NULL, NULL, true WHERE EXISTS (
-     SELECT 1 FROM unnest($2::text[]) AS w(ws) JOIN brain_store_documents d
-       ON d.collection = $1 AND d.workspace_id = w.ws
-     WHERE (d.xid, d.seq) > ($3::xid8, $4::bigint) AND d.xid >= (SELECT xmin FROM horizon))`;
+   SELECT NULL, NULL, NULL, NULL, target::text FROM b`;
 
 /** A stable string for a (workspace, id) pair, for maps. */
 export function keyOf(key: DocumentKey): string {
@@ -52,32 +79,63 @@ export function keyOf(key: DocumentKey): string {
 }
 
 /**
- * One page of a pull. Only rows written by transactions below the snapshot's xmin are
- * returned: every transaction with a lower id has ended, so no row can later appear
- * behind the returned checkpoint. Each workspace is one ordered index range scan; the
- * pages are merged and cut to `limit`. `withheld` says rows exist above the horizon (a
- * transaction still running below them); the caller re-pokes until they become visible.
+ * One page of a pull, PgQ-style. Each snapshot sees a transaction once it has ended, so the
+ * rows "visible in the next snapshot but not in the previous one" are exactly the rows made
+ * visible in between: a transaction still open (here, in another database, anywhere) holds
+ * back only its own rows, which arrive in the batch after it commits; no row is ever skipped
+ * or repeated. A batch bigger than `limit` is paged in (tx, seq) order toward a *fixed*
+ * target snapshot: rows rewritten meanwhile leave the batch (their new transaction is not
+ * visible in the target) and come in the next one. When a batch runs out the page goes on
+ * into the next batch, so a page shorter than `limit` always means "caught up".
  */
 export async function pullPage(
   db: SqlExecutor,
-  args: { collection: string; workspaces: readonly string[]; after: { tx: string; seq: string }; limit: number },
-): Promise<{ rows: PulledRow[]; withheld: boolean }> {
+  args: { collection: string; workspaces: readonly string[]; from: PullPosition; limit: number },
+): Promise<{ rows: PulledRow[]; next: PullPosition }> {
+  const { from, limit } = args;
+  const first = await pullBatch(db, args, from, limit);
+  if (first.rows.length > limit) return cut(first.rows, limit, from.prev, first.target);
+  if (from.upto === null) return { rows: first.rows, next: { prev: first.target, upto: null, tx: '0', seq: '0' } };
+  // The fixed batch is done: go on with the next one (toward the current snapshot).
+  const remaining = limit - first.rows.length;
+  const second = await pullBatch(db, args, { prev: from.upto, upto: null, tx: '0', seq: '0' }, remaining);
+  if (second.rows.length > remaining) {
+    const rest = cut(second.rows, remaining, from.upto, second.target);
+    return { rows: [...first.rows, ...rest.rows], next: rest.next };
+  }
+  return { rows: [...first.rows, ...second.rows], next: { prev: second.target, upto: null, tx: '0', seq: '0' } };
+}
+
+/** The first `limit` rows of a batch that has more; the position stays inside the batch. */
+function cut(rows: PulledRow[], limit: number, prev: string, target: string): { rows: PulledRow[]; next: PullPosition } {
+  const kept = rows.slice(0, limit);
+  const last = kept.at(-1);
+  return { rows: kept, next: { prev, upto: target, tx: last?.tx ?? '0', seq: last?.seq ?? '0' } };
+}
+
+/** Up to `limit + 1` rows of one batch (the extra one says "more"), and the batch's target snapshot. */
+async function pullBatch(
+  db: SqlExecutor,
+  args: { collection: string; workspaces: readonly string[] },
+  from: PullPosition,
+  limit: number,
+): Promise<{ rows: PulledRow[]; target: string }> {
   const result = await db.query<{
     doc: Record<string, unknown> | null;
     deleted: boolean | null;
     tx: string | null;
     seq: string | null;
-    withheld: boolean;
-  }>(PULL_SQL, [args.collection, args.workspaces, args.after.tx, args.after.seq, args.limit]);
+    target: string | null;
+  }>(PULL_SQL, [args.collection, args.workspaces, from.prev, from.upto, from.tx, from.seq, limit + 1]);
   const rows: PulledRow[] = [];
-  let withheld = false;
+  let target = from.upto ?? '';
   for (const row of result) {
-    if (row.withheld) withheld = true;
+    if (row.target !== null) target = row.target;
     else rows.push({ doc: row.doc!, deleted: row.deleted!, tx: row.tx!, seq: row.seq! });
   }
   // UNION ALL keeps no order by contract: sort by (tx, seq) numerically here.
   rows.sort((a, b) => compareDecimal(a.tx, b.tx) || compareDecimal(a.seq, b.seq));
-  return { rows, withheld };
+  return { rows, target };
 }
 
 function compareDecimal(a: string, b: string): number {

@@ -4,16 +4,20 @@ import { BrainStoreError } from '../../errors/brain-store-error.ts';
 import { pullRequestSchema, type PullResponse } from '../../protocol/messages.ts';
 import { MAX_PULL_BATCH } from '../../protocol/endpoints.ts';
 import type { AccessClaims } from '../auth/access-token.ts';
-import { pullPage } from '../documents/document-store.ts';
+import { pullPage, type PullPosition } from '../documents/document-store.ts';
 import type { HostedCollection } from '../documents/hosted-collections.ts';
 import { toWire } from '../documents/push-documents.ts';
 import type { ServerContext } from '../server-context.ts';
+import { EMPTY_SNAPSHOT, isValidSnapshot } from '../sql/pg-snapshot.ts';
+import { serverIdentity } from '../sql/server-identity.ts';
 
 /**
- * Set on a pull that returned less than a batch while rows of the caller's workspaces wait
- * above the snapshot horizon (a transaction anywhere in the cluster is still open below them).
+ * Protocol 1 set this on pulls held back by an open transaction; protocol 2 never holds rows
+ * back, so it is never sent. Kept so that older test helpers still compile.
  */
 export const WITHHELD_HEADER = 'brain-store-withheld';
+
+const START: PullPosition = { prev: EMPTY_SNAPSHOT, upto: null, tx: '0', seq: '0' };
 
 /** The workspaces of the token this collection can hold (a collection without a workspace field holds one). */
 export function readableWorkspaces(collection: HostedCollection, claims: AccessClaims): string[] {
@@ -32,31 +36,36 @@ export async function handlePull(
   const parsed = pullRequestSchema.safeParse(body);
   if (!parsed.success) {
     throw new BrainStoreError('BAD_REQUEST', {
-      message: `the pull body must be { checkpoint: { tx, seq } | null, batchSize: 1..${MAX_PULL_BATCH} }`,
+      message: `the pull body must be { checkpoint: { server, snap, upto, tx, seq } | null, batchSize: 1..${MAX_PULL_BATCH} }`,
       issues: toIssues(parsed.error).slice(0, 20),
     });
   }
   const { checkpoint, batchSize } = parsed.data;
   // The schema bounds digits; the SQL types bound values (xid8 is unsigned 64-bit, seq a bigint).
-  if (checkpoint && (BigInt(checkpoint.tx) >= 2n ** 64n || BigInt(checkpoint.seq) >= 2n ** 63n)) {
+  if (
+    checkpoint &&
+    (BigInt(checkpoint.tx) >= 2n ** 64n ||
+      BigInt(checkpoint.seq) >= 2n ** 63n ||
+      !isValidSnapshot(checkpoint.snap) ||
+      (checkpoint.upto !== null && !isValidSnapshot(checkpoint.upto)))
+  ) {
     throw new BrainStoreError('BAD_REQUEST', { message: 'the checkpoint is out of range', parameters: { checkpoint } });
   }
+  const server = await serverIdentity(ctx.db);
+  // A checkpoint of another database (reset, restored, another server) says nothing about
+  // this one's rows: start from the beginning. The client keeps its unsynced writes.
+  const from: PullPosition =
+    checkpoint && checkpoint.server === server
+      ? { prev: checkpoint.snap, upto: checkpoint.upto, tx: checkpoint.tx, seq: checkpoint.seq }
+      : START;
   const workspaces = readableWorkspaces(collection, claims);
   const page =
     workspaces.length === 0
-      ? { rows: [], withheld: false }
-      : await pullPage(ctx.db, { collection: collection.name, workspaces, after: checkpoint ?? { tx: '0', seq: '0' }, limit: batchSize });
-  // Rows above the horizon become visible when an older transaction ends, which may send no
-  // notice (a rollback, a foreign transaction): poke this puller again shortly.
-  if (page.withheld && page.rows.length < batchSize) {
-    ctx.hub.pokeLater(collection.name, workspaces, ctx.withheldRetryMs);
-    // Informational, outside the JSON protocol: "more is committed or committing; a poke follows".
-    c.header(WITHHELD_HEADER, '1');
-  }
-  const last = page.rows.at(-1);
+      ? { rows: [], next: from }
+      : await pullPage(ctx.db, { collection: collection.name, workspaces, from, limit: batchSize });
   const response: PullResponse = {
     documents: page.rows.map(toWire),
-    checkpoint: last ? { tx: last.tx, seq: last.seq } : checkpoint,
+    checkpoint: { server, snap: page.next.prev, upto: page.next.upto, tx: page.next.tx, seq: page.next.seq },
   };
   ctx.metrics.pulls.inc({ collection: collection.name });
   ctx.metrics.pulledDocuments.inc({ collection: collection.name }, response.documents.length);

@@ -51,6 +51,19 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         FOR EACH ROW EXECUTE FUNCTION brain_store_stamp();
     `,
   },
+  {
+    version: 2,
+    name: 'server id',
+    // Named in every checkpoint: a checkpoint from another database (a reset or restored one)
+    // is recognised and the client pulls from the start instead of skipping rows.
+    sql: `
+      CREATE TABLE brain_store_server (
+        one boolean PRIMARY KEY DEFAULT true CHECK (one),
+        id  text    NOT NULL
+      );
+      INSERT INTO brain_store_server (id) VALUES (replace(gen_random_uuid()::text, '-', ''));
+    `,
+  },
 ];
 
 /** Arbitrary constant: serializes migrations when several instances start at once. */

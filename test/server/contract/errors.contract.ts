@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpoints, MAX_PULL_BATCH } from '../../../src/protocol/endpoints.ts';
-import { PROTOCOL_HEADER } from '../../../src/protocol/protocol-version.ts';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '../../../src/protocol/protocol-version.ts';
 import { startTestServer, type TestBackend, type TestServer } from '../../helpers/sync-server.ts';
 import { action, client } from '../fixtures.ts';
 
@@ -57,7 +57,7 @@ export function errorsContract(backend: TestBackend): void {
       );
       expect(response.status).toBe(400);
       const ok = await api.pull('brainActions', null);
-      expect(ok.headers.get(PROTOCOL_HEADER)).toBe('1');
+      expect(ok.headers.get(PROTOCOL_HEADER)).toBe(String(PROTOCOL_VERSION));
     });
 
     it('413 for a body or a batch too large', async () => {
