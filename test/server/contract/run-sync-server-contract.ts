@@ -3,6 +3,7 @@ import { concurrencyContract } from './concurrency.contract.ts';
 import { errorsContract } from './errors.contract.ts';
 import { maintenanceContract } from './maintenance.contract.ts';
 import { pushPullContract } from './push-pull.contract.ts';
+import { rolesContract } from './roles.contract.ts';
 import { streamContract } from './stream.contract.ts';
 import { tenancyContract } from './tenancy.contract.ts';
 
@@ -14,4 +15,5 @@ export function runSyncServerContract(backend: TestBackend): void {
   errorsContract(backend);
   streamContract(backend);
   maintenanceContract(backend);
+  rolesContract(backend);
 }
