@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { compress } from 'hono/compress';
 import { cors } from 'hono/cors';
 import { BrainStoreError } from '../../errors/brain-store-error.ts';
 import { CLIENT_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION } from '../../protocol/protocol-version.ts';
@@ -100,6 +101,11 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
     if (!collection) throw requestError('NOT_FOUND', 'no such collection');
     return handler(c, ctx, collection, claims, text === undefined ? undefined : parseJsonBody(text));
   };
+  // Pull and push answers are JSON that compresses ~5-10x; gzip or deflate when the request
+  // accepts it (browsers and Node's fetch send Accept-Encoding and decompress on their own).
+  // Streams stay uncompressed: a compressor would hold back the small events it buffers.
+  app.use('/sync/:collection/pull', compress());
+  app.use('/sync/:collection/push', compress());
   app.post('/sync/:collection/pull', sync(handlePull));
   app.post('/sync/:collection/push', sync(handlePush));
   app.get(
