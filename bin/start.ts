@@ -34,6 +34,7 @@ export async function runStart(argv: readonly string[], print: (line: string) =>
       workspace: { type: 'string' },
       rate: { type: 'string' },
       duration: { type: 'string' },
+      'no-build': { type: 'boolean' },
     },
   });
   const port = wholeNumberOption('port', values.port, DEFAULT_PORT, 0);
@@ -45,13 +46,12 @@ export async function runStart(argv: readonly string[], print: (line: string) =>
   const secret = process.env['AUTH_SECRET'] || randomBytes(24).toString('hex');
   const root = packageRoot();
 
-  const reason = dashboardBuildReason({ root });
+  const reason = values['no-build'] ? undefined : dashboardBuildReason({ root });
   if (reason) {
     print(`building the dashboard (${reason === 'missing' ? 'first run' : 'sources changed'})…`);
     await buildDashboard({ root });
   }
   const dashboard = dashboardOutput(root);
-  // TODO(dashboard): the server option that serves dist/dashboard at / (dashboard engineer's startSyncServer option).
   const served = existsSync(join(dashboard, 'index.html')) ? { dashboardDir: dashboard } : {};
 
   const server = await startSyncServer({

@@ -21,6 +21,7 @@ Options:
   --workspace <id>    The demo workspace (default demo).
   --rate <n>          The bot's action recommendations per minute (default 12).
   --duration <s>      Stop by itself after this many seconds.
+  --no-build          Serve dist/dashboard as it is (no build even when missing or stale).
   --help              This text.
 
 Environment:

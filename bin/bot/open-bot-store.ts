@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { createBrainStore, type BrainStore } from '../../src/index.ts';
+import { getRxStorageSQLite } from '../../src/node/index.ts';
 
 export interface OpenBotStoreOptions {
   /** The SQLite file; undefined keeps the store in memory (lost on exit). */
@@ -16,6 +17,5 @@ export async function openBotStore({ path }: OpenBotStoreOptions): Promise<Brain
   if (path === undefined) return createBrainStore({ name: 'brain-store-bot', storage: getRxStorageMemory() });
   const file = resolve(path);
   mkdirSync(dirname(file), { recursive: true });
-  // TODO(durable storage): getRxStorageSQLite({ path: file }) from src/node once it lands.
-  return createBrainStore({ name: 'brain-store-bot', storage: getRxStorageMemory() });
+  return createBrainStore({ name: 'brain-store-bot', storage: getRxStorageSQLite({ path: file }) });
 }

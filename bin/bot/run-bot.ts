@@ -41,6 +41,8 @@ export interface RunningBot {
   readonly written: number;
   /** Resolves after the first summary decision (and its writes, if any). */
   readonly started: Promise<void>;
+  /** Resolves when no write is queued or in flight (tests step the scheduler, then await this). */
+  idle(): Promise<void>;
   /** Stops the timers and waits for the write in flight. */
   stop(): Promise<void>;
 }
@@ -111,6 +113,14 @@ export function runBot(options: RunBotOptions): RunningBot {
       return written;
     },
     started,
+    async idle() {
+      await started.catch(() => undefined);
+      // A job may enqueue the next one as it ends: wait until the queue stops changing.
+      for (let seen = queue; ; seen = queue) {
+        await seen;
+        if (seen === queue) return;
+      }
+    },
     async stop() {
       stopped = true;
       for (const handle of timers) scheduler.clearTimeout(handle);
