@@ -13,7 +13,7 @@ import { ACTION_STATUSES, canTransition, type ActionStatus, type TerminalStatus 
 import { descendingTime, identifier, text } from '../collections/fields.ts';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
 import { liveQuery, type LiveQuery } from './live-query.ts';
-import { insertAll, limitSchema, checkArgs, storageCall, type QueryContext } from './query-context.ts';
+import { assertMayWrite, insertAll, limitSchema, checkArgs, storageCall, type QueryContext } from './query-context.ts';
 import { expireDueActions } from './expire-due-actions.ts';
 
 const byWorkspaceArgs = z.strictObject({
@@ -94,6 +94,7 @@ export function createActionQueries(collection: RxCollection<BrainActionDocument
       if (!canTransition(from, to)) throw new BrainStoreError('INVALID_TRANSITION', { parameters: { action_id, from, to } });
       const document = { ...previous, ...extra(at), status: to, status_at: at };
       const { error } = await storageCall(() => collection.storageInstance.bulkWrite([{ previous, document }], TRANSITION_WRITE_CONTEXT));
+      assertMayWrite(context, brainActions, previous, document);
       const failure = error[0];
       if (!failure) return;
       if (failure.status === 409 && attempt < MAX_TRANSITION_ATTEMPTS) continue;
@@ -116,6 +117,7 @@ export function createActionQueries(collection: RxCollection<BrainActionDocument
         created_desc: descendingTime(created_at),
       };
       await insertAll(collection, brainActions, [doc]);
+      assertMayWrite(context, brainActions, undefined, doc);
       return doc.id;
     },
 
@@ -149,6 +151,10 @@ export function createActionQueries(collection: RxCollection<BrainActionDocument
     async cleanupExpiredActions() {
       context.lifecycle.assertOpen();
       return expireDueActions(collection, now());
+      // Expiring a due action is every writer's right but an operator's (who writes nothing).
+      if (context.writer?.role === 'operator') {
+        throw new BrainStoreError('FORBIDDEN_ROLE', { message: 'an operator store writes no documents', parameters: { role: 'operator' } });
+      }
     },
 
     async nextExpiry() {

@@ -11,7 +11,7 @@ import {
 } from '../collections/brain-insights.ts';
 import { descendingTime, identifier } from '../collections/fields.ts';
 import { liveQuery, type LiveQuery } from './live-query.ts';
-import { insertAll, limitSchema, checkArgs, type QueryContext } from './query-context.ts';
+import { assertMayWrite, insertAll, limitSchema, checkArgs, type QueryContext } from './query-context.ts';
 
 /** Largest bulkCreateInsights batch: one write transaction, bounded memory. */
 export const MAX_INSIGHTS_PER_BULK = 10_000;
@@ -42,6 +42,7 @@ export function createInsightQueries(collection: RxCollection<BrainInsightDocume
   return {
     async createInsight(args) {
       const [doc] = toDocuments([checkArgs(context, createInsightArgsSchema, args)]);
+      assertMayWrite(context, brainInsights, undefined, doc!);
       await insertAll(collection, brainInsights, [doc!]);
       return doc!.id;
     },
@@ -49,6 +50,7 @@ export function createInsightQueries(collection: RxCollection<BrainInsightDocume
     async bulkCreateInsights(args) {
       const { insights } = checkArgs(context, bulkArgs, args);
       const docs = toDocuments(insights);
+      for (const doc of docs) assertMayWrite(context, brainInsights, undefined, doc);
       await insertAll(collection, brainInsights, docs, (index) => ['insights', index], true);
       return docs.map((doc) => doc.id);
     },

@@ -10,7 +10,7 @@ import {
 } from '../collections/brain-summaries.ts';
 import { DAY_MS, descendingTime, identifier } from '../collections/fields.ts';
 import { liveQuery, type LiveQuery } from './live-query.ts';
-import { insertAll, limitSchema, checkArgs, type QueryContext } from './query-context.ts';
+import { assertMayWrite, insertAll, limitSchema, checkArgs, type QueryContext } from './query-context.ts';
 
 const latestArgs = z.strictObject({ workspace_id: identifier() });
 const byWorkspaceArgs = z.strictObject({
@@ -49,6 +49,7 @@ export function createSummaryQueries(collection: RxCollection<BrainSummaryDocume
         created_at,
         created_desc: descendingTime(created_at),
       };
+      assertMayWrite(context, brainSummaries, undefined, doc);
       await insertAll(collection, brainSummaries, [doc]);
       return doc.id;
     },

@@ -4,12 +4,15 @@ import { z } from 'zod';
 import { BrainStoreError, type BrainStoreIssue } from '../errors/brain-store-error.ts';
 import { checkDocument, parseOrThrow, toIssues, type CollectionDeclaration } from '../collections/declare-collection.ts';
 import { identifier, timestamp } from '../collections/fields.ts';
+import { DEFAULT_TIME_ALLOWANCE, judgeWrite, type Writer } from '../collections/write-rules.ts';
 
 /** What the query modules need from the store: the clock, the id maker, open/closed. */
 export interface QueryContext {
   readonly now: () => number;
   readonly newId: () => string;
   readonly lifecycle: Lifecycle;
+  /** Who writes through this store; undefined for trusted code (every write allowed, as before roles). */
+  readonly writer?: Writer | undefined;
 }
 
 /** Whether the store is open; `closed$` fires once when it closes. */
@@ -35,6 +38,33 @@ export function createLifecycle(): Lifecycle {
       closed$.complete();
     },
   };
+}
+
+/**
+ * Refuses, before anything is written, a write the store's role may not make — the same
+ * rules the server judges pushes with, so a member's dashboard never shows a write that
+ * would bounce. `previous` is the version replaced (undefined for a create).
+ */
+export function assertMayWrite<Doc extends { id: string; workspace_id: string }, Public>(
+  context: QueryContext,
+  declaration: CollectionDeclaration<Doc, Public>,
+  previous: Doc | undefined,
+  next: Doc,
+): void {
+  const writer = context.writer;
+  if (writer === undefined) return;
+  const refusal = judgeWrite(
+    declaration.writeRules,
+    { previous, next, deleted: false },
+    { writer, now: context.now(), allowance: DEFAULT_TIME_ALLOWANCE },
+  );
+  if (refusal) {
+    throw new BrainStoreError(refusal.code, {
+      message: refusal.message,
+      parameters: { collection: declaration.name, id: next.id, role: writer.role },
+      issues: [{ path: refusal.path, message: refusal.message, code: refusal.code.toLowerCase() }],
+    });
+  }
 }
 
 /** A `limit` argument: a whole number from 1 to `max`. */

@@ -4,6 +4,7 @@ import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { RxDBLeaderElectionPlugin } from 'rxdb/plugins/leader-election';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
+import { ROLES, type Role, type Writer } from '../collections/write-rules.ts';
 import { COLLECTIONS } from '../collections/all-collections.ts';
 import type { BrainSummaryDocument } from '../collections/brain-summaries.ts';
 import type { BrainInsightDocument } from '../collections/brain-insights.ts';
@@ -50,6 +51,15 @@ export interface CreateBrainStoreOptions {
    * `migrationStrategies` that bring stored documents up to it. Default: the built-in ones.
    */
   readonly collections?: Partial<Declarations>;
+  /**
+   * Who writes through this store (the README's roles table). A `member` store refuses at
+   * once, offline too, every write the server would refuse — creates, edits, actioning in
+   * another name — with FORBIDDEN_ROLE and nothing written; an `operator` store writes
+   * nothing. Default: no role — trusted code such as the bot; every write is allowed locally.
+   */
+  readonly role?: Role;
+  /** A member's subject (required with `role: 'member'`): `markActionActioned`'s `actioned_by` must equal it. */
+  readonly subject?: string;
 }
 
 export interface BrainStore {
@@ -57,6 +67,8 @@ export interface BrainStore {
   readonly brainInsights: InsightQueries;
   readonly brainActions: ActionQueries;
   readonly database: BrainDatabase;
+  /** The store's role and subject (createBrainStore's `role`), or undefined for trusted code. */
+  readonly writer: Writer | undefined;
   readonly now: () => number;
   /** Registers a teardown run by close() (replication, expiry cleanup). */
   onClose(teardown: () => void | Promise<void>): void;
@@ -72,6 +84,7 @@ export interface BrainStore {
  * store.brainActions.getActionsByPriority({ workspace_id: 'w1' }).$.subscribe(render);
  */
 export async function createBrainStore(options: CreateBrainStoreOptions = {}): Promise<BrainStore> {
+  const writer = writerOf(options);
   // `() => Date.now()`, not `Date.now`: fake timers installed after creation still apply.
   const now = options.now ?? (() => Date.now());
   const storage = validatedStorage({ storage: options.storage ?? defaultStorage() });
@@ -99,7 +112,7 @@ export async function createBrainStore(options: CreateBrainStoreOptions = {}): P
 
   const teardowns: (() => void | Promise<void>)[] = [];
   const lifecycle = createLifecycle();
-  const context = { now, newId: options.newId ?? uuidV7, lifecycle };
+  const context = { now, newId: options.newId ?? uuidV7, lifecycle, writer };
   const actions = createActionQueries(database.brainActions, context);
   let closed: Promise<void> | undefined;
   return {
@@ -107,6 +120,7 @@ export async function createBrainStore(options: CreateBrainStoreOptions = {}): P
     brainInsights: createInsightQueries(database.brainInsights, context),
     brainActions: actions,
     database,
+    writer,
     now,
     onClose: (teardown) => void teardowns.push(teardown),
     close: () =>
@@ -118,6 +132,18 @@ export async function createBrainStore(options: CreateBrainStoreOptions = {}): P
         await database.close();
       })()),
   };
+}
+
+function writerOf(options: CreateBrainStoreOptions): Writer | undefined {
+  const { role, subject } = options;
+  if (role === undefined) return undefined;
+  if (!(ROLES as readonly string[]).includes(role)) {
+    throw new BrainStoreError('CONFIG', { parameters: { role }, message: `role must be one of ${ROLES.join(', ')}` });
+  }
+  if (role === 'member' && (typeof subject !== 'string' || subject.length === 0)) {
+    throw new BrainStoreError('CONFIG', { parameters: { subject }, message: 'a member store needs its subject (the token subject)' });
+  }
+  return subject === undefined ? { role } : { role, subject };
 }
 
 function collectionCreator<Doc extends { id: string; workspace_id: string }>(declaration: CollectionDeclaration<Doc, unknown>) {
