@@ -65,6 +65,10 @@ export const ERROR_CODES = {
     message: 'The store was closed.',
     fix: 'Create a new store with createBrainStore().',
   },
+  STORAGE_FILE: {
+    message: 'The storage file cannot be used.',
+    fix: '`parameters.path` names the file and `parameters.reason` the problem (no-folder, not-writable, not-a-database, newer-version, in-use); the message says what to do. Nothing was changed on disk.',
+  },
 } as const satisfies Record<string, { message: string; fix: string }>;
 
 export type BrainStoreErrorCode = keyof typeof ERROR_CODES;

@@ -2,7 +2,6 @@ import { uuidV7 } from './uuid-v7.ts';
 import { addRxPlugin, createRxDatabase, type RxCollection, type RxDatabase, type RxStorage } from 'rxdb';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { RxDBLeaderElectionPlugin } from 'rxdb/plugins/leader-election';
-import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
 import { ROLES, type Role, type Writer } from '../collections/write-rules.ts';
 import { COLLECTIONS } from '../collections/all-collections.ts';
@@ -16,6 +15,8 @@ import type { CollectionDeclaration, CollectionName } from '../collections/decla
 import { createLifecycle } from '../queries/query-context.ts';
 import { conflictHandlerFor } from './conflict-handler.ts';
 import { validatedStorage } from './validated-storage.ts';
+import { defaultStorage } from './default-storage.ts';
+import { refuseNewerSchemas } from './refuse-newer-schemas.ts';
 
 addRxPlugin(RxDBMigrationSchemaPlugin);
 addRxPlugin(RxDBLeaderElectionPlugin);
@@ -38,8 +39,13 @@ type Declarations = { readonly [K in CollectionName]: CollectionDeclaration<Coll
 export interface CreateBrainStoreOptions {
   /** Database name (one IndexedDB database / one directory per name). Default `brain-store`. */
   readonly name?: string;
-  /** Any RxDB storage. Default: Dexie over the global `indexedDB`. It is wrapped with ajv validation. */
+  /**
+   * Any RxDB storage. Default: Dexie over the global `indexedDB` in a browser; in Node,
+   * durable SQLite (getRxStorageSQLite) at `path`. It is wrapped with ajv validation.
+   */
   readonly storage?: RxStorage<unknown, unknown>;
+  /** Node, without `storage`: the SQLite file. Default `.data/<name>.sqlite` under the working directory. */
+  readonly path?: string;
   /** The clock for every default timestamp, expiry and "recent" window. Default `Date.now`. */
   readonly now?: () => number;
   /** Share the database between browser tabs (BroadcastChannel). Default: true in a browser, false in Node. */
@@ -87,17 +93,20 @@ export async function createBrainStore(options: CreateBrainStoreOptions = {}): P
   const writer = writerOf(options);
   // `() => Date.now()`, not `Date.now`: fake timers installed after creation still apply.
   const now = options.now ?? (() => Date.now());
-  const storage = validatedStorage({ storage: options.storage ?? defaultStorage() });
+  const name = options.name ?? 'brain-store';
+  const storage = validatedStorage({ storage: options.storage ?? (await defaultStorage({ name, path: options.path })) });
   const declarations: Declarations = { ...COLLECTIONS, ...options.collections };
   let opened: BrainDatabase | undefined;
   try {
     opened = await createRxDatabase<BrainCollections>({
-      name: options.name ?? 'brain-store',
+      name,
       storage,
       multiInstance: options.multiInstance ?? typeof window !== 'undefined',
       eventReduce: true,
       closeDuplicates: true,
     });
+    // Before addCollections writes anything: an older brain-store must not open newer data.
+    await refuseNewerSchemas(opened, declarations, options.path);
     await opened.addCollections({
       brainSummaries: collectionCreator(declarations.brainSummaries),
       brainInsights: collectionCreator(declarations.brainInsights),
@@ -152,17 +161,4 @@ function collectionCreator<Doc extends { id: string; workspace_id: string }>(dec
     migrationStrategies: declaration.migrationStrategies,
     conflictHandler: conflictHandlerFor(declaration),
   } as const;
-}
-
-function defaultStorage(): RxStorage<unknown, unknown> {
-  const indexedDB = (globalThis as { indexedDB?: unknown }).indexedDB;
-  const IDBKeyRange = (globalThis as { IDBKeyRange?: unknown }).IDBKeyRange;
-  if (!indexedDB || !IDBKeyRange) {
-    throw new BrainStoreError('CONFIG', {
-      parameters: { option: 'storage' },
-      message:
-        'No global indexedDB here (Node?). Pass the `storage` option, e.g. getRxStorageMemory() from rxdb/plugins/storage-memory or getRxStorageDexie({ indexedDB, IDBKeyRange }) with fake-indexeddb.',
-    });
-  }
-  return getRxStorageDexie({ indexedDB, IDBKeyRange } as Parameters<typeof getRxStorageDexie>[0]);
 }

@@ -3,12 +3,25 @@ import { afterEach } from 'vitest';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import type { RxStorage } from 'rxdb';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getRxStorageSQLite } from '../../src/node/index.ts';
 import { createBrainStore, type BrainStore, type CreateBrainStoreOptions } from '../../src/index.ts';
 
-/** The storages every store test runs on: RxDB memory, and Dexie over a fresh fake IndexedDB. */
+/** A fresh, empty folder for SQLite files (the OS cleans the temp dir). */
+export function scratchDir(): string {
+  return mkdtempSync(join(tmpdir(), 'brain-store-sqlite-'));
+}
+
+/**
+ * The storages every store test runs on: RxDB memory, Dexie over a fresh fake IndexedDB,
+ * and brain-store's SQLite on a fresh file.
+ */
 export const STORAGES: readonly { name: string; make: () => RxStorage<any, any> }[] = [
   { name: 'memory', make: () => getRxStorageMemory() },
   { name: 'dexie', make: () => getRxStorageDexie({ indexedDB: new IDBFactory(), IDBKeyRange }) },
+  { name: 'sqlite', make: () => getRxStorageSQLite({ path: join(scratchDir(), 'store.sqlite') }) },
 ];
 
 let counter = 0;

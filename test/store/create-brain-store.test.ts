@@ -4,16 +4,38 @@ import { createBrainStore, BrainStoreError, brainSummaries } from '../../src/ind
 import { toRxJsonSchema } from '../../src/collections/declare-collection.ts';
 import { brainSummaryDocumentSchema, type BrainSummaryDocument } from '../../src/collections/brain-summaries.ts';
 import type { CollectionDeclaration } from '../../src/collections/declare-collection.ts';
-import { STORAGES, closingStores, uniqueName } from '../helpers/storages.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { STORAGES, closingStores, scratchDir, uniqueName } from '../helpers/storages.ts';
 import { T0, actionArgs, manualClock, settle, summaryArgs, useFakeClock } from '../queries/fixtures.ts';
 
 describe('createBrainStore without a storage in Node', () => {
-  it('fails with CONFIG naming the `storage` option', async () => {
-    expect((globalThis as { indexedDB?: unknown }).indexedDB).toBeUndefined();
-    const error = await createBrainStore({ name: uniqueName() }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(BrainStoreError);
-    expect(error).toMatchObject({ code: 'CONFIG', parameters: { option: 'storage' } });
-    expect((error as Error).message).toContain('`storage`');
+  it('is durable: SQLite at `path`, and a reopened store holds what was written', async () => {
+    const path = join(scratchDir(), 'bot.sqlite');
+    const name = uniqueName();
+    const first = await createBrainStore({ name, path });
+    const id = await first.brainActions.createActionRecommendation(actionArgs());
+    await first.close();
+    expect(existsSync(path)).toBe(true);
+    const second = await createBrainStore({ name, path });
+    try {
+      expect((await second.brainActions.getActionsByPriority({ workspace_id: 'w1' }).exec()).map((action) => action.id)).toEqual([id]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('defaults to .data/<name>.sqlite under the working directory', async () => {
+    const cwd = process.cwd();
+    const dir = scratchDir();
+    process.chdir(dir);
+    try {
+      const store = await createBrainStore({ name: 'defaulted' });
+      await store.close();
+      expect(existsSync(join(dir, '.data', 'defaulted.sqlite'))).toBe(true);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 });
 
