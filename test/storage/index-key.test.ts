@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  fillWithDefaultSettings,
+  getIndexableStringMonad,
+  getStartIndexStringFromLowerBound,
+  getStartIndexStringFromUpperBound,
+  INDEX_MAX,
+  INDEX_MIN,
+  type RxDocumentData,
+} from 'rxdb';
+import { indexKeyEncoder } from '../../src/storage/sqlite/index-key.ts';
+
+interface Row {
+  id: string;
+  s: string;
+  n: number;
+  b: boolean;
+}
+
+const schema = fillWithDefaultSettings<Row>({
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: {
+    id: { type: 'string', maxLength: 6 },
+    s: { type: 'string', maxLength: 6 },
+    n: { type: 'number', minimum: -50, maximum: 50, multipleOf: 0.5 },
+    b: { type: 'boolean' },
+  },
+  required: ['id', 's', 'n', 'b'],
+});
+const fields = ['s', 'b', 'n', 'id'];
+
+/** Characters around every boundary of the encoding: controls, space, ASCII, 2- and 3-byte units, surrogates, U+FFFF. */
+const unit = fc.constantFrom(
+  ' ',
+  ' ',
+  '\t',
+  '\u0001',
+  '!',
+  'a',
+  'z',
+  '~',
+  '\u007f',
+  'é',
+  '\u3fff',
+  '\u4000',
+  '中',
+  '\ud83d\ude00',
+  '\uffff',
+);
+const text = fc
+  .array(unit, { maxLength: 4 })
+  .map((units) => units.join(''))
+  .filter((value) => value.length <= 6);
+const row = fc.record({
+  id: text.filter((value) => value.trim() === value && value.length > 0),
+  s: text,
+  n: fc.integer({ min: -100, max: 100 }).map((x) => x / 2),
+  b: fc.boolean(),
+});
+const asDoc = (value: Row) => ({ ...value, _deleted: false, _attachments: {}, _rev: '1-a', _meta: { lwt: 1 } }) as RxDocumentData<Row>;
+const sign = (value: number) => Math.sign(value);
+const compareStrings = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+describe('SQLite index keys', () => {
+  const encoder = indexKeyEncoder(schema, fields);
+  const rxdbString = getIndexableStringMonad(schema, fields);
+
+  it('order documents exactly as RxDB’s padded index strings do (property)', () => {
+    fc.assert(
+      fc.property(row, row, (a, b) => {
+        const expected = compareStrings(rxdbString(asDoc(a)), rxdbString(asDoc(b)));
+        expect(sign(Buffer.compare(encoder.keyOf(asDoc(a)), encoder.keyOf(asDoc(b))))).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('place query bounds where RxDB’s bound strings fall (property)', () => {
+    const bound = fc.oneof(text, fc.constant(INDEX_MIN), fc.constant(INDEX_MAX));
+    fc.assert(
+      fc.property(
+        row,
+        bound,
+        fc.boolean(),
+        fc.oneof(
+          fc.integer({ min: -200, max: 200 }).map((x) => x / 2),
+          fc.constant(INDEX_MIN),
+        ),
+        (a, s, b, n) => {
+          const bounds = [s, b, n, INDEX_MIN];
+          const doc = asDoc(a);
+          const lower = getStartIndexStringFromLowerBound(schema, fields, bounds);
+          const upper = getStartIndexStringFromUpperBound(schema, fields, [s, b, n, INDEX_MAX]);
+          expect(sign(Buffer.compare(encoder.keyOf(doc), encoder.lowerBound(bounds)))).toBe(compareStrings(rxdbString(doc), lower));
+          expect(sign(Buffer.compare(encoder.keyOf(doc), encoder.upperBound([s, b, n, INDEX_MAX])))).toBe(
+            compareStrings(rxdbString(doc), upper),
+          );
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('is far shorter than the padded string for short values', () => {
+    const idEncoder = indexKeyEncoder(
+      fillWithDefaultSettings<{ id: string; w: string }>({
+        version: 0,
+        primaryKey: 'id',
+        type: 'object',
+        properties: { id: { type: 'string', maxLength: 128 }, w: { type: 'string', maxLength: 128 } },
+        required: ['id', 'w'],
+      }),
+      ['w', 'id'],
+    );
+    const key = idEncoder.keyOf({ id: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', w: 'workspace-1' } as never);
+    expect(key.length).toBeLessThan(60); // RxDB's string: 256 characters
+  });
+});
