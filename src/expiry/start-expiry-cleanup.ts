@@ -39,7 +39,7 @@ export interface ExpiryRunReport {
 }
 
 /** What the cleanup needs from a store. */
-export type ExpiryStore = Pick<BrainStore, 'database' | 'now' | 'brainActions' | 'onClose'>;
+export type ExpiryStore = Pick<BrainStore, 'database' | 'now' | 'brainActions' | 'onClose'> & Partial<Pick<BrainStore, 'clock'>>;
 
 /**
  * Marks due actions expired and purges old finished documents, in the background, until
@@ -129,7 +129,11 @@ export function startExpiryCleanup(store: ExpiryStore, options: ExpiryCleanupOpt
       onJump: catchUp,
     });
     const stopVisibility = watchVisibility(catchUp);
+    // A new offset to the server's clock moves `now` at once: act on the server's instant,
+    // not after the jump detector's next check.
+    const clockStep = store.clock?.changed$.subscribe(catchUp);
     subscription.add(() => {
+      clockStep?.unsubscribe();
       queue.stop();
       earliest.stop();
       stopClock();

@@ -68,6 +68,7 @@ export function createActionQueries(collection: RxCollection<BrainActionDocument
       collection,
       now,
       lifecycle: context.lifecycle,
+      clockChanged$: context.clockChanged$,
       query: (at) => ({
         selector: status === 'pending' ? { ...selector, expires_at: { $gt: at } } : selector,
         sort: [...PRIORITY_ORDER],

@@ -72,6 +72,7 @@ export function createInsightQueries(collection: RxCollection<BrainInsightDocume
         collection,
         now: context.now,
         lifecycle: context.lifecycle,
+        clockChanged$: context.clockChanged$,
         query: () => ({ selector, sort: [{ created_desc: 'asc' }, { id: 'asc' }], index, limit }),
         answer: (docs) => docs.map(brainInsights.toPublic),
       });

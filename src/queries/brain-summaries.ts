@@ -60,6 +60,7 @@ export function createSummaryQueries(collection: RxCollection<BrainSummaryDocume
         collection,
         now: context.now,
         lifecycle: context.lifecycle,
+        clockChanged$: context.clockChanged$,
         query: () => ({ ...newestFirst(workspace_id), limit: 1 }),
         answer: (docs) => (docs[0] ? brainSummaries.toPublic(docs[0]) : null),
       });
@@ -71,6 +72,7 @@ export function createSummaryQueries(collection: RxCollection<BrainSummaryDocume
         collection,
         now: context.now,
         lifecycle: context.lifecycle,
+        clockChanged$: context.clockChanged$,
         query: () => ({ ...newestFirst(workspace_id, summary_type), limit }),
         answer: toPublic,
       });
@@ -83,6 +85,7 @@ export function createSummaryQueries(collection: RxCollection<BrainSummaryDocume
         collection,
         now: context.now,
         lifecycle: context.lifecycle,
+        clockChanged$: context.clockChanged$,
         query: (at) => {
           const base = newestFirst(workspace_id);
           // created_at >= at - window  ⇔  created_desc <= MAX_TIME - (at - window)

@@ -29,10 +29,15 @@ export interface LiveQueryOptions<Doc, T> {
    * `expires_at` among the results); the query re-runs then.
    */
   readonly changesAt?: ((docs: Doc[], at: number) => number | undefined) | undefined;
+  /**
+   * Emits when `now` stepped (the store learned a new offset to the server's clock): the
+   * answer is re-read at the new instant, and the timer re-armed from it.
+   */
+  readonly clockChanged$?: Observable<unknown> | undefined;
 }
 
 export function liveQuery<Doc, T>(options: LiveQueryOptions<Doc, T>): LiveQuery<T> {
-  const { collection, now, lifecycle, query, answer, changesAt } = options;
+  const { collection, now, lifecycle, query, answer, changesAt, clockChanged$ } = options;
   const toAnswer = (docs: RxDocument<Doc>[]): { docs: Doc[]; value: T } => {
     const plain = docs.map((doc) => doc.toMutableJSON());
     return { docs: plain, value: deepFreeze(answer(plain)) };
@@ -57,6 +62,9 @@ export function liveQuery<Doc, T>(options: LiveQueryOptions<Doc, T>): LiveQuery<
         else arm(next);
       }, wait);
     };
+    // A step of the clock is time passing at once: windows and expiries move with it (rare:
+    // the first sync of a skewed device, then only a change beyond the apply threshold).
+    const clockStep = clockChanged$?.subscribe(() => tick$.next(now()));
     return tick$.pipe(
       switchMap((at) => collection.find(query(at)).$.pipe(map((docs) => ({ at, ...toAnswer(docs) })))),
       filter(({ docs, at }) => {
@@ -79,6 +87,7 @@ export function liveQuery<Doc, T>(options: LiveQueryOptions<Doc, T>): LiveQuery<
       distinctUntilChanged(deepEqual),
       takeUntil(lifecycle.closed$),
       finalize(() => {
+        clockStep?.unsubscribe();
         disarm();
         tick$.complete();
       }),

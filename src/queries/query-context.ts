@@ -13,6 +13,8 @@ export interface QueryContext {
   readonly lifecycle: Lifecycle;
   /** Who writes through this store; undefined for trusted code (every write allowed, as before roles). */
   readonly writer?: Writer | undefined;
+  /** Emits when `now` moved by a step (a new offset to the server's clock): time-based waits re-arm. */
+  readonly clockChanged$?: Observable<unknown>;
 }
 
 /** Whether the store is open; `closed$` fires once when it closes. */

@@ -11,6 +11,8 @@ import { replicateCollection, type CollectionReplication } from './replicate-col
 import { cappedBackoff } from './capped-backoff.ts';
 import { isRetentionDelete } from '../expiry/retention.ts';
 import { retentionInUse } from '../expiry/retention-in-use.ts';
+import { markReplicated, watchClockOffset, writeClockOffset } from '../store/local-settings.ts';
+import { trackClockOffset } from './track-clock-offset.ts';
 
 export type SyncState = 'idle' | 'syncing' | 'offline' | 'error';
 
@@ -47,12 +49,21 @@ export interface ReplicateBrainStoreOptions {
    * retention purge, which the server makes by the same rule (see startExpiryCleanup).
    */
   readonly skipPush?: (collection: CollectionName, doc: Record<string, unknown>) => boolean;
+  /**
+   * Correct the store's clock by the server's (default true): every sync response carries
+   * the server's time, and the store's `now` — expiry, time-reactive reads, default
+   * timestamps — becomes the injected clock plus the estimated offset. The last offset is
+   * kept across restarts and used while offline. false: the store keeps the device's time.
+   */
+  readonly correctClock?: boolean;
 }
 
 export interface BrainSync {
   readonly status$: Observable<SyncStatus>;
   /** Writes the server refused for good (code + reason), kept until cleared. */
   readonly rejected$: Observable<readonly RejectedWrite[]>;
+  /** Estimated offset of the server's clock to this device's (ms, server − device); null until known. */
+  readonly clockOffset$: Observable<number | null>;
   clearRejected(predicate?: (write: RejectedWrite) => boolean): void;
   /** Resolves when every local write so far is on the server and the last pull is in. */
   awaitInSync(): Promise<void>;
@@ -76,10 +87,22 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
   const batchSize = wholeOption('batchSize', options.batchSize ?? 200, MAX_PUSH_ROWS);
   const pullBatchSize = wholeOption('pullBatchSize', options.pullBatchSize ?? 1_000, MAX_PULL_BATCH);
   const retryTime = options.retryTime ?? 5_000;
+  const clockOffset = trackClockOffset({
+    clock: store.clock,
+    correct: options.correctClock ?? true,
+    stored$: watchClockOffset(store.database),
+    persist: (offsetMs, measuredAt) => writeClockOffset(store.database, offsetMs, measuredAt),
+    // A failed write of the offset (the store closing) costs only its reuse after a restart.
+    onError: () => undefined,
+  });
+  // Retention must keep this database's unpushed writes even before a replication runs again.
+  markReplicated(store.database).catch(() => undefined);
   const client = new SyncHttpClient({
     url: options.url,
     getToken,
     clientId: globalThis.crypto.randomUUID(),
+    clock: store.clock.base,
+    onServerTime: (sample) => clockOffset.add(sample),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const pending = new PendingWrites();
@@ -141,6 +164,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       for (const replication of replications) replication.restore();
       pending.stop();
       rejected.stop();
+      clockOffset.stop();
       lastSyncedAt$.complete();
       streamError$.complete();
       errors.forEach((error$) => error$.complete());
@@ -150,6 +174,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
   return {
     status$,
     rejected$: rejected.list$,
+    clockOffset$: clockOffset.offset$,
     clearRejected: (predicate) => rejected.clear(predicate),
     awaitInSync: async () => {
       await Promise.all(replications.map((replication) => replication.awaitInSync()));

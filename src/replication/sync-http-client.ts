@@ -1,6 +1,8 @@
 import { BrainStoreError, type BrainStoreErrorCode } from '../errors/brain-store-error.ts';
 import { CLIENT_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION } from '../protocol/protocol-version.ts';
 import type { WireError } from '../protocol/messages.ts';
+import { readServerTime } from '../protocol/server-time.ts';
+import type { ClockSample } from './clock-offset.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -11,6 +13,10 @@ export interface SyncHttpClientOptions {
   readonly fetch?: FetchLike;
   /** Sent as the client header so the server skips poking this client about its own writes. */
   readonly clientId?: string;
+  /** The device's (base) clock, for timing round trips. Default `Date.now`. */
+  readonly clock?: () => number;
+  /** Each response that carries the server's time (see SERVER_TIME_HEADER). */
+  readonly onServerTime?: (sample: ClockSample) => void;
 }
 
 const STATUS_CODES: Record<number, BrainStoreErrorCode> = {
@@ -27,12 +33,16 @@ export class SyncHttpClient {
   readonly #getToken: () => string | Promise<string>;
   readonly #fetch: FetchLike;
   readonly #clientId: string | undefined;
+  readonly #clock: () => number;
+  readonly #onServerTime: ((sample: ClockSample) => void) | undefined;
 
   constructor(options: SyncHttpClientOptions) {
     this.#base = options.url.replace(/\/+$/, '');
     this.#getToken = options.getToken;
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#clientId = options.clientId;
+    this.#clock = options.clock ?? (() => Date.now());
+    this.#onServerTime = options.onServerTime;
   }
 
   /** Identifies the server, so a store synced with another server starts from scratch. */
@@ -66,6 +76,7 @@ export class SyncHttpClient {
   /** Sends a request; a non-2xx answer becomes a BrainStoreError with the server's code. */
   async request(path: string, init: RequestInit): Promise<Response> {
     let response: Response;
+    const sentAt = this.#clock();
     try {
       response = await this.#fetchOnce(path, init).catch((cause: unknown) => {
         // A kept-alive connection the server has just closed: every sync request is
@@ -77,8 +88,14 @@ export class SyncHttpClient {
       if (init.signal?.aborted) throw cause;
       throw new BrainStoreError('NETWORK', { cause, parameters: { url: this.#base + path } });
     }
+    this.#sampleClock(response, sentAt);
     if (response.ok) return response;
     throw await toError(response);
+  }
+
+  #sampleClock(response: Response, sentAt: number): void {
+    const serverTime = readServerTime(response.headers);
+    if (serverTime !== undefined) this.#onServerTime?.({ sentAt, receivedAt: this.#clock(), serverTime });
   }
 }
 

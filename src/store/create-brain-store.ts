@@ -2,6 +2,7 @@ import { uuidV7 } from './uuid-v7.ts';
 import { addRxPlugin, createRxDatabase, type RxCollection, type RxDatabase, type RxStorage } from 'rxdb';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { RxDBLeaderElectionPlugin } from 'rxdb/plugins/leader-election';
+import { RxDBLocalDocumentsPlugin } from 'rxdb/plugins/local-documents';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
 import { ROLES, type Role, type Writer } from '../collections/write-rules.ts';
 import { COLLECTIONS } from '../collections/all-collections.ts';
@@ -17,9 +18,12 @@ import { conflictHandlerFor } from './conflict-handler.ts';
 import { validatedStorage } from './validated-storage.ts';
 import { defaultStorage } from './default-storage.ts';
 import { refuseNewerSchemas } from './refuse-newer-schemas.ts';
+import { correctedClock, type StoreClock } from './corrected-clock.ts';
+import { readClockOffset } from './local-settings.ts';
 
 addRxPlugin(RxDBMigrationSchemaPlugin);
 addRxPlugin(RxDBLeaderElectionPlugin);
+addRxPlugin(RxDBLocalDocumentsPlugin);
 
 export interface BrainCollections {
   brainSummaries: RxCollection<BrainSummaryDocument>;
@@ -46,7 +50,10 @@ export interface CreateBrainStoreOptions {
   readonly storage?: RxStorage<unknown, unknown>;
   /** Node, without `storage`: the SQLite file. Default `.data/<name>.sqlite` under the working directory. */
   readonly path?: string;
-  /** The clock for every default timestamp, expiry and "recent" window. Default `Date.now`. */
+  /**
+   * The base clock for every default timestamp, expiry and "recent" window. Default `Date.now`.
+   * A replication with `correctClock` (its default) adds the offset to the server's clock.
+   */
   readonly now?: () => number;
   /** Share the database between browser tabs (BroadcastChannel). Default: true in a browser, false in Node. */
   readonly multiInstance?: boolean;
@@ -75,7 +82,10 @@ export interface BrainStore {
   readonly database: BrainDatabase;
   /** The store's role and subject (createBrainStore's `role`), or undefined for trusted code. */
   readonly writer: Writer | undefined;
+  /** The injected clock plus the offset to the server's clock once a replication corrects it (see `clock`). */
   readonly now: () => number;
+  /** The base clock, the applied offset and its changes (see replicateBrainStore's `correctClock`). */
+  readonly clock: StoreClock;
   /** Registers a teardown run by close() (replication, expiry cleanup). */
   onClose(teardown: () => void | Promise<void>): void;
   close(): Promise<void>;
@@ -92,7 +102,7 @@ export interface BrainStore {
 export async function createBrainStore(options: CreateBrainStoreOptions = {}): Promise<BrainStore> {
   const writer = writerOf(options);
   // `() => Date.now()`, not `Date.now`: fake timers installed after creation still apply.
-  const now = options.now ?? (() => Date.now());
+  const base = options.now ?? (() => Date.now());
   const name = options.name ?? 'brain-store';
   const storage = validatedStorage({ storage: options.storage ?? (await defaultStorage({ name, path: options.path })) });
   const declarations: Declarations = { ...COLLECTIONS, ...options.collections };
@@ -104,6 +114,8 @@ export async function createBrainStore(options: CreateBrainStoreOptions = {}): P
       multiInstance: options.multiInstance ?? typeof window !== 'undefined',
       eventReduce: true,
       closeDuplicates: true,
+      // Holds the last known offset to the server's clock (a reload offline keeps correcting).
+      localDocuments: true,
     });
     // Before addCollections writes anything: an older brain-store must not open newer data.
     await refuseNewerSchemas(opened, declarations, options.path);
@@ -118,10 +130,14 @@ export async function createBrainStore(options: CreateBrainStoreOptions = {}): P
     throw cause instanceof BrainStoreError ? cause : new BrainStoreError('STORAGE', { cause, message: String(cause) });
   }
   const database = opened;
+  // A previous session's offset applies from the first read: an expiry run before the first
+  // sync response must not use a clock the store already knows to be wrong.
+  const clock = correctedClock(base, await readClockOffset(database).catch(() => undefined));
+  const now = clock.now;
 
   const teardowns: (() => void | Promise<void>)[] = [];
   const lifecycle = createLifecycle();
-  const context = { now, newId: options.newId ?? uuidV7, lifecycle, writer };
+  const context = { now, newId: options.newId ?? uuidV7, lifecycle, clockChanged$: clock.changed$, writer };
   const actions = createActionQueries(database.brainActions, context);
   let closed: Promise<void> | undefined;
   return {
@@ -131,6 +147,7 @@ export async function createBrainStore(options: CreateBrainStoreOptions = {}): P
     database,
     writer,
     now,
+    clock,
     onClose: (teardown) => void teardowns.push(teardown),
     close: () =>
       (closed ??= (async () => {
