@@ -61,6 +61,19 @@ export function expectSafeAnswer(request: HostileRequest, answer: Answer): void 
   if (answer.contentType.startsWith('text/event-stream') && request.method !== 'HEAD') expect(answer.text, where).toContain('"RESYNC"');
 }
 
+/** The streams gauge drops back to 0 once every fuzzed stream was dropped (a HEAD once left them open). */
+export async function expectNoOpenStreams(server: TestServer): Promise<void> {
+  const operator = await server.token([GRANTED], 600, { role: 'operator' });
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const metrics = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${operator}` } });
+    expect(metrics.status).toBe(200);
+    const open = /^brain_store_stream_clients (\d+)/m.exec(await metrics.text())?.[1];
+    if (open === '0' || Date.now() > deadline) return expect(open).toBe('0');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /**
  * Issue 11 §5: every endpoint fuzzed with generated bodies, headers, query strings,
  * checkpoints and tokens. Never a 5xx, never a leak, the database identical (a checksum of
@@ -117,8 +130,9 @@ export function hostileInputContract(backend: TestBackend): void {
       expect(prototypeKeys()).toEqual(prototypes);
       expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
       expect(await databaseChecksum(server.sql)).toEqual(before);
-      // Still serving, and serving the same data.
+      // Still serving, and serving the same data, with no stream left open behind a request.
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      await expectNoOpenStreams(server);
       const pulled = await client(server.url, tokens.valid).pull('brainActions', null);
       expect(pulled.body.documents.map((doc) => doc['workspace_id'])).toEqual([GRANTED]);
     }, 120_000);
@@ -140,6 +154,19 @@ export function hostileInputContract(backend: TestBackend): void {
         ]);
       }
       expect(await databaseChecksum(server.sql)).toEqual(before);
+    });
+
+    it('issue 11: HEAD on a stream answers headers only and leaves no stream open', async () => {
+      for (let i = 0; i < 5; i++) {
+        const answer = await send(server.url, {
+          method: 'HEAD',
+          path: '/sync/brainActions/stream',
+          headers: { authorization: `Bearer ${tokens.valid}` },
+          body: undefined,
+        });
+        expect(answer.status).toBe(200);
+      }
+      await expectNoOpenStreams(server);
     });
 
     it('refuses every hostile token on every endpoint with 401', async () => {

@@ -11,7 +11,7 @@ import { handlePull } from './handle-pull.ts';
 import { handlePush } from './handle-push.ts';
 import type { HostedCollection } from '../documents/hosted-collections.ts';
 import { openChangeStream } from './open-change-stream.ts';
-import { parseJsonBody, readBodyText } from './read-body-text.ts';
+import { createBodyBudget, parseJsonBody, readBodyText } from './read-body-text.ts';
 import type { ServerContext } from '../server-context.ts';
 import { requestError, wireErrorResponse } from './wire-error-response.ts';
 import { serveDashboard } from './serve-dashboard.ts';
@@ -91,8 +91,10 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
     return claims;
   };
 
+  // Bodies held at once, all requests together: four of the largest allowed (issue 11).
+  const bodies = createBodyBudget(ctx.limits.maxBodyBytes * 4);
   const sync = (handler: Handler) => async (c: Context) => {
-    const text = c.req.method === 'POST' ? await readBodyText(c, ctx.limits.maxBodyBytes) : undefined;
+    const text = c.req.method === 'POST' ? await readBodyText(c, ctx.limits.maxBodyBytes, bodies) : undefined;
     const version = c.req.header(PROTOCOL_HEADER);
     if (version !== undefined && version !== String(PROTOCOL_VERSION)) {
       throw requestError('BAD_REQUEST', `protocol version ${version} is not supported; this server speaks ${PROTOCOL_VERSION}`, {
@@ -113,7 +115,13 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
   app.post('/sync/:collection/push', sync(handlePush));
   app.get(
     '/sync/:collection/stream',
-    sync((c, context, collection, claims) => openChangeStream(context, collection, claims, clientIdOf(c))),
+    // HEAD gets the headers only: a stream opened for it is never read nor cancelled, so it
+    // stayed subscribed until its token expired (issue 11, hostile input).
+    sync((c, context, collection, claims) =>
+      c.req.method === 'HEAD'
+        ? c.body(null, 200, { 'content-type': 'text/event-stream; charset=utf-8' })
+        : openChangeStream(context, collection, claims, clientIdOf(c)),
+    ),
   );
 
   // The built dashboard at `/`, same origin as the API it syncs with (no CORS needed).
