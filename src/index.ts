@@ -17,6 +17,9 @@ export { ACTION_STATUSES, mergeActionVersions } from './collections/action-statu
 export type { ActionStatus } from './collections/action-status.ts';
 export { replicateBrainStore } from './replication/replicate-brain-store.ts';
 export type { BrainSync, SyncStatus, SyncState, ReplicateBrainStoreOptions } from './replication/replicate-brain-store.ts';
+export type { SyncSession } from './replication/watch-session.ts';
+export { ROLES } from './collections/write-rules.ts';
+export type { Role, Writer } from './collections/write-rules.ts';
 export type { RejectedWrite } from './replication/rejected-writes.ts';
 export { PROTOCOL_VERSION } from './protocol/protocol-version.ts';
 export { startExpiryCleanup } from './expiry/start-expiry-cleanup.ts';

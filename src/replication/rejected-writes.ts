@@ -1,4 +1,6 @@
 import { BehaviorSubject, type Observable } from 'rxjs';
+import { deepEqual } from 'rxdb';
+import { stripBookkeeping } from '../store/conflict-handler.ts';
 import type { CollectionName } from '../collections/declare-collection.ts';
 import type { RejectedRow, WireDocument } from '../protocol/messages.ts';
 
@@ -19,6 +21,13 @@ export class RejectedWrites {
   readonly list$: Observable<readonly RejectedWrite[]> = this.#list.asObservable();
 
   add(write: RejectedWrite): void {
+    // The same write refused for the same reason by two paths (a token refresh that revokes a
+    // workspace while a push of it is in flight) is one entry.
+    const same = (kept: RejectedWrite) =>
+      kept.collection === write.collection &&
+      kept.code === write.code &&
+      deepEqual(stripBookkeeping(kept.document), stripBookkeeping(write.document));
+    if (this.#list.value.some(same)) return;
     this.#list.next(Object.freeze([...this.#list.value, Object.freeze(write)]));
   }
 

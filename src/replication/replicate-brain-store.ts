@@ -11,6 +11,7 @@ import { replicateCollection, type CollectionReplication } from './replicate-col
 import { cappedBackoff } from './capped-backoff.ts';
 import { isRetentionDelete } from '../expiry/retention.ts';
 import { retentionInUse } from '../expiry/retention-in-use.ts';
+import { watchSession, type SessionWatch, type SyncSession } from './watch-session.ts';
 import { markReplicated, watchClockOffset, writeClockOffset } from '../store/local-settings.ts';
 import { trackClockOffset } from './track-clock-offset.ts';
 
@@ -65,6 +66,13 @@ export interface BrainSync {
   /** Estimated offset of the server's clock to this device's (ms, server − device); null until known. */
   readonly clockOffset$: Observable<number | null>;
   clearRejected(predicate?: (write: RejectedWrite) => boolean): void;
+  /**
+   * What the current token grants — `{ subject, role, workspaces, expiresAt }` as the server
+   * reads it — null until first known; updated after every token refresh (`getToken`).
+   */
+  readonly session$: Observable<SyncSession | null>;
+  /** Asks the server what the current token grants (GET /sync/session). */
+  session(): Promise<SyncSession>;
   /** Resolves when every local write so far is on the server and the last pull is in. */
   awaitInSync(): Promise<void>;
   /** Resolves when the current version of document `id` is acknowledged by the server. */
@@ -97,9 +105,15 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
   });
   // Retention must keep this database's unpushed writes even before a replication runs again.
   markReplicated(store.database).catch(() => undefined);
+  let session: SessionWatch | undefined;
   const client = new SyncHttpClient({
     url: options.url,
-    getToken,
+    // Every token sent is shown to the session watch: a refreshed one may grant other workspaces.
+    getToken: async () => {
+      const token = await getToken();
+      session?.tokenSeen(token);
+      return token;
+    },
     clientId: globalThis.crypto.randomUUID(),
     clock: store.clock.base,
     onServerTime: (sample) => clockOffset.add(sample),
@@ -112,6 +126,8 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
   const backoff = cappedBackoff({ baseMs: Math.min(retryTime, 1_000), maxMs: Math.max(retryTime, 30_000) });
 
   const names = options.collections ?? SYNC_COLLECTIONS;
+  /** Collections whose next pull starts from the beginning (a workspace was granted). */
+  const rewinds = new Set<string>();
   // Each collection's latest failure, cleared by its next successful round trip.
   const errors = names.map(() => new BehaviorSubject<unknown>(undefined));
   const replications: CollectionReplication[] = names.map((name, index) =>
@@ -128,7 +144,9 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       pending,
       rejected,
       skipPush: (doc) =>
-        options.skipPush ? options.skipPush(name, doc) : isRetentionDelete(name, doc, store.now(), retentionInUse(store.database)),
+        session!.isRevoked(doc) ||
+        (options.skipPush ? options.skipPush(name, doc) : isRetentionDelete(name, doc, store.now(), retentionInUse(store.database))),
+      fromStart: () => rewinds.delete(name),
       onSynced: () => {
         lastSyncedAt$.next(store.now());
         errors[index]!.next(undefined);
@@ -137,6 +155,19 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       onStreamError: (error) => streamError$.next(error),
     }),
   );
+
+  session = watchSession({
+    client,
+    collections: names.map((name) => ({ name, collection: store.database[name] as unknown as RxCollection<Record<string, unknown>> })),
+    isPending: (id) => pending.has(id),
+    rejected,
+    now: store.now,
+    onGained: () => {
+      for (const name of names) rewinds.add(name);
+      for (const replication of replications) replication.resync();
+    },
+  });
+  const sessionWatch = session;
 
   replications.forEach((replication, index) => replication.error$.subscribe((error) => errors[index]!.next(error)));
   const lastError$ = combineLatest([...errors, streamError$]).pipe(map((errors) => errors.find((error) => error !== undefined)));
@@ -164,6 +195,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       for (const replication of replications) replication.restore();
       pending.stop();
       rejected.stop();
+      sessionWatch.stop();
       clockOffset.stop();
       lastSyncedAt$.complete();
       streamError$.complete();
@@ -174,6 +206,8 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
   return {
     status$,
     rejected$: rejected.list$,
+    session$: sessionWatch.session$,
+    session: () => sessionWatch.refresh(),
     clockOffset$: clockOffset.offset$,
     clearRejected: (predicate) => rejected.clear(predicate),
     awaitInSync: async () => {

@@ -30,6 +30,8 @@ export interface CollectionReplicationOptions {
   /** Local deletes that must not travel upstream (purged by retention on both sides). */
   readonly skipPush?: (doc: WithDeleted<SyncDoc>) => boolean;
   readonly onSynced?: () => void;
+  /** Asked before each pull: true to pull this once from the start (a workspace was granted). */
+  readonly fromStart?: () => boolean;
   readonly onStreamError?: (error: unknown) => void;
 }
 
@@ -60,7 +62,9 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
     pull: {
       batchSize: options.pullBatchSize ?? options.batchSize,
       handler: async (checkpoint, batchSize) => {
-        const response = await client.postJson<PullResponse>(endpoints.pull(name), { checkpoint: checkpoint ?? null, batchSize });
+        // A newly granted workspace is pulled from the start (already held documents arrive unchanged).
+        const from = options.fromStart?.() ? null : (checkpoint ?? null);
+        const response = await client.postJson<PullResponse>(endpoints.pull(name), { checkpoint: from, batchSize });
         options.onSynced?.();
         return { documents: response.documents, checkpoint: response.checkpoint ?? checkpoint };
       },

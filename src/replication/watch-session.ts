@@ -1,0 +1,109 @@
+import { BehaviorSubject, type Observable } from 'rxjs';
+import type { RxCollection } from 'rxdb';
+import type { CollectionName } from '../collections/declare-collection.ts';
+import { endpoints } from '../protocol/endpoints.ts';
+import type { SessionResponse } from '../protocol/session.ts';
+import type { WireDocument } from '../protocol/messages.ts';
+import { stripBookkeeping } from '../store/conflict-handler.ts';
+import type { SyncHttpClient } from './sync-http-client.ts';
+import type { RejectedWrites } from './rejected-writes.ts';
+
+/** What the current token grants, as the server reads it (GET /sync/session). */
+export type SyncSession = Readonly<SessionResponse>;
+
+export interface WatchSessionOptions {
+  readonly client: SyncHttpClient;
+  readonly collections: readonly { readonly name: CollectionName; readonly collection: RxCollection<Record<string, unknown>> }[];
+  /** Whether a local write of this id is not yet acknowledged by the server. */
+  readonly isPending: (id: string) => boolean;
+  readonly rejected: RejectedWrites;
+  readonly now: () => number;
+  /** A workspace was granted that the previous session did not: pull it (from the start). */
+  readonly onGained: (workspaces: readonly string[]) => void;
+}
+
+export interface SessionWatch {
+  readonly session$: Observable<SyncSession | null>;
+  /** Asks the server now (e.g. after a refresh the app knows of). */
+  refresh(): Promise<SyncSession>;
+  /** Called with every token the replication sends: a new one is asked about once. */
+  tokenSeen(token: string): void;
+  /** Whether a document's workspace is known to be outside the token (its writes are not pushed). */
+  isRevoked(doc: Record<string, unknown>): boolean;
+  stop(): void;
+}
+
+/**
+ * Follows what the token grants. When a token the replication sends is new (a refresh), the
+ * server is asked which workspaces it grants; documents of a workspace no longer granted are
+ * removed from the store — their unsynced writes go to `rejected$` with FORBIDDEN_WORKSPACE
+ * first, since the server will never take them — and a workspace newly granted is pulled.
+ * Checks run one at a time, so two quick refreshes never interleave their removals.
+ */
+export function watchSession(options: WatchSessionOptions): SessionWatch {
+  const session$ = new BehaviorSubject<SyncSession | null>(null);
+  let granted: ReadonlySet<string> | undefined;
+  let lastToken: string | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+
+  const ask = async (): Promise<SyncSession> => {
+    const response = await options.client.request(endpoints.session, { method: 'GET', headers: await options.client.headers() });
+    const session = (await response.json()) as SyncSession;
+    if (stopped) return session;
+    const previous = granted;
+    granted = new Set(session.workspaces);
+    session$.next(session);
+    await removeRevoked(options, granted);
+    const gained = previous ? session.workspaces.filter((ws) => !previous.has(ws)) : [];
+    if (gained.length > 0) options.onGained(gained);
+    return session;
+  };
+  const refresh = (): Promise<SyncSession> => {
+    const run = queue.then(ask);
+    // A failed check (offline, an old server without /sync/session) is tried again with the next new token.
+    queue = run.catch(() => (lastToken = undefined));
+    return run;
+  };
+
+  return {
+    session$: session$.asObservable(),
+    refresh,
+    tokenSeen: (token) => {
+      if (stopped || token === lastToken) return;
+      lastToken = token;
+      void refresh().catch(() => undefined);
+    },
+    isRevoked: (doc) => {
+      const ws = doc['workspace_id'];
+      return granted !== undefined && typeof ws === 'string' && !granted.has(ws);
+    },
+    stop: () => {
+      stopped = true;
+      session$.complete();
+    },
+  };
+}
+
+/** Removes the documents of workspaces outside `granted`, after recording their unsynced writes as rejected. */
+async function removeRevoked(options: WatchSessionOptions, granted: ReadonlySet<string>): Promise<void> {
+  for (const { name, collection } of options.collections) {
+    // A rare event (a membership change, or a store reopened with another token): a scan is fine.
+    const docs = await collection.find({ selector: { workspace_id: { $nin: [...granted] } } }).exec();
+    if (docs.length === 0) continue;
+    const already = new Set(options.rejected.current.filter((write) => write.collection === name).map((write) => write.document.id));
+    for (const doc of docs) {
+      if (!options.isPending(doc.primary) || already.has(doc.primary)) continue;
+      options.rejected.add({
+        collection: name,
+        document: { ...stripBookkeeping(doc.toJSON(true)), _deleted: false } as unknown as WireDocument,
+        code: 'FORBIDDEN_WORKSPACE',
+        message: 'the token no longer grants this workspace',
+        issues: [],
+        rejectedAt: options.now(),
+      });
+    }
+    // Local deletes of a revoked workspace are never pushed (isRevoked): the server keeps its copy.
+    await collection.bulkRemove(docs.map((doc) => doc.primary));
+  }
+}
