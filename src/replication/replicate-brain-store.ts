@@ -105,13 +105,14 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
   });
   // Retention must keep this database's unpushed writes even before a replication runs again.
   markReplicated(store.database).catch(() => undefined);
-  let session: SessionWatch | undefined;
+  // Set once the replications exist; the token wrapper and skipPush run only later.
+  const sessionRef: { watch?: SessionWatch } = {};
   const client = new SyncHttpClient({
     url: options.url,
     // Every token sent is shown to the session watch: a refreshed one may grant other workspaces.
     getToken: async () => {
       const token = await getToken();
-      session?.tokenSeen(token);
+      sessionRef.watch?.tokenSeen(token);
       return token;
     },
     clientId: globalThis.crypto.randomUUID(),
@@ -144,7 +145,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       pending,
       rejected,
       skipPush: (doc) =>
-        session!.isRevoked(doc) ||
+        sessionRef.watch?.isRevoked(doc) === true ||
         (options.skipPush ? options.skipPush(name, doc) : isRetentionDelete(name, doc, store.now(), retentionInUse(store.database))),
       fromStart: () => rewinds.delete(name),
       onSynced: () => {
@@ -156,7 +157,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     }),
   );
 
-  session = watchSession({
+  const sessionWatch = (sessionRef.watch = watchSession({
     client,
     collections: names.map((name) => ({ name, collection: store.database[name] as unknown as RxCollection<Record<string, unknown>> })),
     isPending: (id) => pending.has(id),
@@ -166,8 +167,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       for (const name of names) rewinds.add(name);
       for (const replication of replications) replication.resync();
     },
-  });
-  const sessionWatch = session;
+  }));
 
   replications.forEach((replication, index) => replication.error$.subscribe((error) => errors[index]!.next(error)));
   const lastError$ = combineLatest([...errors, streamError$]).pipe(map((errors) => errors.find((error) => error !== undefined)));
@@ -212,6 +212,8 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     clearRejected: (predicate) => rejected.clear(predicate),
     awaitInSync: async () => {
       await Promise.all(replications.map((replication) => replication.awaitInSync()));
+    // In a tab that does not replicate, RxDB's replication waits for leadership: the shared
+    // tracker says when the replicating tab has the server acknowledge the writes.
     },
     awaitWrite: async (id) => {
       // Let RxDB hand the newest local version to the push handler first.

@@ -68,7 +68,7 @@ describe.each(backends)('roles through the real client against %s (issues 9, 12.
     const honest = await store();
     const fast = await store({ now: () => Date.now() + 25 * 3_600_000 });
     sync(honest, { url: server.url, token });
-    const fastSync = sync(fast, { url: server.url, token, correctClock: false } as Parameters<typeof sync>[1]);
+    const fastSync = sync(fast, { url: server.url, token, correctClock: false });
     const id = await honest.brainActions.createActionRecommendation(action(ws));
     await until(fast.database.brainActions.findOne(id).$, (doc) => doc !== null);
     expect(await fast.brainActions.cleanupExpiredActions()).toBe(1);
