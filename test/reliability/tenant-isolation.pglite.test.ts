@@ -1,0 +1,3 @@
+import { tenantIsolationContract } from './tenant-isolation.contract.ts';
+
+tenantIsolationContract('pglite');
