@@ -65,7 +65,7 @@ describe('query answers agree with RxDB’s memory storage (property)', () => {
               } as MangoQuery<RxDocumentData<TestDoc>>;
               const answers = await Promise.all(instances.map((instance) => ids(instance, query)));
               const counts = await Promise.all(
-                instances.map(async (instance) => (await instance.count(prepared({ selector: query.selector }))).count),
+                instances.map(async (instance) => (await instance.count(prepared({ selector: query.selector! }))).count),
               );
               expect({ dexie: answers[1], sqlite: answers[2] }, JSON.stringify(query)).toEqual({ dexie: answers[0], sqlite: answers[0] });
               expect({ dexie: counts[1], sqlite: counts[2] }).toEqual({ dexie: counts[0], sqlite: counts[0] });
