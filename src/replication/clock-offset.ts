@@ -8,6 +8,12 @@ export interface ClockSample {
   readonly serverTime: number;
 }
 
+/**
+ * A sample whose round trip took longer than this says little (it may span a laptop's sleep
+ * or a stalled connection): it is not kept. Its error bound would be half of it anyway.
+ */
+export const MAX_SAMPLE_ROUND_TRIP_MS = 60_000;
+
 /** Samples kept: enough to outvote a few slow or lopsided round trips, few enough to follow a clock step quickly. */
 export const CLOCK_SAMPLE_WINDOW = 9;
 
@@ -53,5 +59,6 @@ export function estimateOffset(samples: readonly ClockSample[]): number | undefi
  * responses (about half of one when round trips are alike).
  */
 export function addSample(samples: readonly ClockSample[], sample: ClockSample, window = CLOCK_SAMPLE_WINDOW): ClockSample[] {
+  if (sampleOffset(sample).roundTrip > MAX_SAMPLE_ROUND_TRIP_MS) return [...samples];
   return [...samples, sample].slice(-window);
 }

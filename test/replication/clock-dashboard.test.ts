@@ -1,0 +1,136 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
+import { createBrainStore, replicateBrainStore, startExpiryCleanup, type BrainStore, type BrainSync } from '../../src/index.ts';
+import { SERVER_TIME_HEADER } from '../../src/protocol/server-time.ts';
+import { HOUR, T0, actionArgs, flushWithoutTime, settle, useFakeClock } from '../queries/fixtures.ts';
+import { until } from './sync-fixtures.ts';
+
+/** The estimate's own error here: the stub answers at once, so at most a fake millisecond or two. */
+const ESTIMATE_ERROR_MS = 2;
+
+let counter = 0;
+const open: BrainStore[] = [];
+
+afterEach(async () => {
+  for (const store of open.splice(0)) await settle(store.close(), vi);
+  vi.useRealTimers();
+});
+
+/**
+ * A server that only tells the time: every request gets a 401 carrying the server-time
+ * header, the server's clock being the (faked) Date. The replication fails and waits an hour
+ * to retry, but it has read the header — which is all these tests need of a server.
+ */
+const timeOnlyServer = async (): Promise<Response> =>
+  new Response(JSON.stringify({ error: { code: 'UNAUTHORIZED', message: 'time only' } }), {
+    status: 401,
+    headers: { 'content-type': 'application/json', [SERVER_TIME_HEADER]: String(Date.now()) },
+  });
+
+async function skewedDashboard(skew: number): Promise<BrainStore> {
+  const store = await createBrainStore({
+    name: `clock-dashboard-${process.pid}-${++counter}`,
+    storage: getRxStorageMemory(),
+    multiInstance: false,
+    now: () => Date.now() + skew,
+  });
+  open.push(store);
+  return store;
+}
+
+async function learnOffset(store: BrainStore): Promise<BrainSync> {
+  const sync = replicateBrainStore(store, { url: 'http://time-only.invalid', token: 't', fetch: timeOnlyServer, retryTime: HOUR });
+  await settle(
+    until(sync.clockOffset$, (offset) => offset !== null),
+    vi,
+  );
+  return sync;
+}
+
+const waitFor = async (check: () => boolean) => {
+  for (let i = 0; i < 200 && !check(); i++) await flushWithoutTime(1);
+  expect(check()).toBe(true);
+};
+
+describe('a skewed dashboard shows expiries at the server instant (issue 12, fake timers)', () => {
+  it.each([
+    ['25 h slow', -25 * HOUR],
+    ['1 h slow', -HOUR],
+    ['1 h fast', HOUR],
+    ['25 h fast', 25 * HOUR],
+  ])('a device %s hides an action when the server reaches its expires_at', async (_label, skew) => {
+    useFakeClock(T0);
+    const store = await skewedDashboard(skew);
+    const sync = await learnOffset(store);
+    expect(Math.abs(store.now() - Date.now())).toBeLessThanOrEqual(ESTIMATE_ERROR_MS);
+
+    const expiresAt = Date.now() + HOUR; // by the server's clock
+    const id = await settle(store.brainActions.createActionRecommendation(actionArgs({ expires_at: expiresAt })), vi);
+    const shown: { at: number; ids: string[] }[] = [];
+    const subscription = store.brainActions
+      .getActionsByPriority({ workspace_id: 'w1' })
+      .$.subscribe((list) => shown.push({ at: Date.now(), ids: list.map((a) => a.id) }));
+    await waitFor(() => shown.length === 1);
+    expect(shown[0]!.ids).toEqual([id]);
+
+    await vi.advanceTimersByTimeAsync(expiresAt - ESTIMATE_ERROR_MS - 1 - Date.now());
+    await flushWithoutTime();
+    expect(shown).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(2 * ESTIMATE_ERROR_MS + 1);
+    await waitFor(() => shown.length === 2);
+    expect(shown[1]!.ids).toEqual([]);
+    // Hidden at the server's instant (an uncorrected device would be off by its whole skew).
+    expect(Math.abs(shown[1]!.at - expiresAt)).toBeLessThanOrEqual(ESTIMATE_ERROR_MS);
+    subscription.unsubscribe();
+    await settle(sync.cancel(), vi);
+  });
+
+  it('an offset learned while a read waits re-arms it at the server instant', async () => {
+    useFakeClock(T0);
+    const store = await skewedDashboard(-HOUR); // an hour slow, and it does not know yet
+    const expiresAt = T0 + 30 * 60_000; // by the server's clock: 30 min away; by the device's: 90 min
+    const id = await settle(store.brainActions.createActionRecommendation(actionArgs({ expires_at: expiresAt })), vi);
+    const shown: { at: number; ids: string[] }[] = [];
+    const subscription = store.brainActions
+      .getActionsByPriority({ workspace_id: 'w1' })
+      .$.subscribe((list) => shown.push({ at: Date.now(), ids: list.map((a) => a.id) }));
+    await waitFor(() => shown.length === 1);
+
+    const sync = await learnOffset(store);
+    await vi.advanceTimersByTimeAsync(expiresAt - ESTIMATE_ERROR_MS - 1 - Date.now());
+    await flushWithoutTime();
+    expect(shown.map((s) => s.ids)).toEqual([[id]]);
+    await vi.advanceTimersByTimeAsync(2 * ESTIMATE_ERROR_MS + 1);
+    await waitFor(() => shown.length === 2);
+    expect(shown[1]!.ids).toEqual([]);
+    expect(Math.abs(shown[1]!.at - expiresAt)).toBeLessThanOrEqual(ESTIMATE_ERROR_MS);
+    subscription.unsubscribe();
+    await settle(sync.cancel(), vi);
+  });
+
+  it('an offset learned while the expiry cleanup waits re-arms it at the server instant', async () => {
+    useFakeClock(T0);
+    const store = await skewedDashboard(-HOUR);
+    const expiresAt = T0 + 30 * 60_000;
+    const id = await settle(store.brainActions.createActionRecommendation(actionArgs({ expires_at: expiresAt })), vi);
+    const runs: number[] = [];
+    // Clock checks far apart: the jump detector alone would notice the new offset only an hour later.
+    const cleanup = startExpiryCleanup(store, {
+      intervalMs: 10 * HOUR,
+      clockCheckMs: HOUR,
+      onRun: (report) => void (report.expired && runs.push(Date.now())),
+    });
+    await flushWithoutTime();
+
+    const sync = await learnOffset(store);
+    await vi.advanceTimersByTimeAsync(expiresAt - ESTIMATE_ERROR_MS - 1 - Date.now());
+    await flushWithoutTime();
+    expect(runs).toEqual([]);
+    await vi.advanceTimersByTimeAsync(2 * ESTIMATE_ERROR_MS + 1);
+    await waitFor(() => runs.length === 1);
+    expect(Math.abs(runs[0]! - expiresAt)).toBeLessThanOrEqual(2 * ESTIMATE_ERROR_MS + 1);
+    expect((await settle(store.database.brainActions.findOne(id).exec(), vi))?.status).toBe('expired');
+    cleanup.unsubscribe();
+    await settle(sync.cancel(), vi);
+  });
+});
