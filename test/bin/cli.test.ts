@@ -1,0 +1,140 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
+import { createBrainStore, replicateBrainStore } from '../../src/index.ts';
+import { createAccessToken } from '../../src/server/index.ts';
+import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
+import { uniqueName } from '../helpers/storages.ts';
+import { runCli as runInProcess } from '../../bin/cli.ts';
+import { freePort, runCli } from './cli-process.ts';
+
+const COMMANDS = ['start', 'bot', 'seed', 'status', 'demo', 'serve', 'token'] as const;
+
+/** The real executable as a child process (exit code, stdout and stderr lines). */
+async function spawnCli(args: readonly string[], env: Record<string, string> = {}) {
+  const cli = runCli(args, env);
+  const code = await cli.exited;
+  return { code, stdout: cli.stdout, stderr: cli.stderr };
+}
+
+/** The same command line in this process (no process start-up per case: fast). */
+async function run(args: readonly string[], env: Record<string, string> = {}) {
+  const saved = process.env['AUTH_SECRET'];
+  if (env['AUTH_SECRET'] === undefined) delete process.env['AUTH_SECRET'];
+  else process.env['AUTH_SECRET'] = env['AUTH_SECRET'];
+  let out = '';
+  let err = '';
+  try {
+    const code = await runInProcess(args, { write: (text: string) => (out += text) }, { write: (text: string) => (err += text) });
+    return { code, stdout: lines(out), stderr: lines(err) };
+  } finally {
+    if (saved === undefined) delete process.env['AUTH_SECRET'];
+    else process.env['AUTH_SECRET'] = saved;
+  }
+}
+const lines = (text: string) => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
+
+describe('brain-store CLI (issue 8: --help everywhere, one clear line on a mistake)', () => {
+  it('--help on every command prints its usage and exits 0', async () => {
+    const results = await Promise.all([run(['--help']), ...COMMANDS.map((command) => run([command, '--help']))]);
+    expect(results[0]!.stdout[0]).toMatch(/^Usage: brain-store <command>/);
+    COMMANDS.forEach((command, index) => {
+      const { code, stdout, stderr } = results[index + 1]!;
+      expect({ command, code, stderr }).toEqual({ command, code: 0, stderr: [] });
+      expect(stdout[0]).toMatch(new RegExp(`^Usage: brain-store ${command}\\b`));
+      expect(stdout.join('\n')).toContain('--help');
+    });
+  }, 120_000);
+
+  it('a bad flag or value is one line on stderr naming it, and exit code 2', async () => {
+    const cases = [
+      ...COMMANDS.map((command) => [command, '--bogus']),
+      ['seed', '--workspace', 'w', '--actions', 'many'],
+      ['bot', '--summary-every', 'soon'],
+      ['frobnicate'],
+    ];
+    const results = await Promise.all(cases.map((args) => run(args)));
+    cases.forEach((args, index) => {
+      const { code, stdout, stderr } = results[index]!;
+      expect({ args, code, lines: stderr.length, stdout }).toEqual({ args, code: 2, lines: 1, stdout: [] });
+      expect(stderr[0]).toMatch(/^brain-store/);
+      expect(stderr[0]).toContain(args.at(-1) === 'many' ? '--actions' : args.at(-1) === 'soon' ? '--summary-every' : args.at(-1)!);
+    });
+  }, 120_000);
+
+  it('the executable itself: a bad flag is one stderr line and exit code 2, --help exit 0', async () => {
+    const [bad, help] = await Promise.all([spawnCli(['status', '--bogus']), spawnCli(['seed', '--help'])]);
+    expect(bad).toEqual({ code: 2, stdout: [], stderr: ["brain-store status: Unknown option '--bogus' (see brain-store status --help)"] });
+    expect(help.code).toBe(0);
+    expect(help.stdout[0]).toMatch(/^Usage: brain-store seed/);
+  }, 120_000);
+
+  it('an unreachable server is one line on stderr and exit code 1', async () => {
+    const server = `http://127.0.0.1:${await freePort()}`;
+    const env = { AUTH_SECRET: 'unreachable-test-secret-0123456789' };
+    const results = await Promise.all([
+      run(['status', '--server', server], env),
+      run(['seed', '--workspace', 'w', '--actions', '5', '--server', server], env),
+    ]);
+    for (const { code, stdout, stderr } of results) {
+      expect({ code, lines: stderr.length, stdout }).toEqual({ code: 1, lines: 1, stdout: [] });
+      expect(stderr[0]).toContain(`cannot reach the sync server at ${server}`);
+    }
+  }, 120_000);
+});
+
+describe('brain-store seed and status against a running server', () => {
+  let server: TestServer;
+  afterAll(() => server?.close());
+
+  it('seed loads N actions through the push API (a pull sees all of them), and status counts them', async () => {
+    server = await startTestServer({ backend: 'pglite' });
+    const env = { AUTH_SECRET: server.secret };
+    const seeded = await run(['seed', '--workspace', 'seeded', '--actions', '1200', '--batch', '500', '--server', server.url], env);
+    expect(seeded.code).toBe(0);
+    expect(seeded.stdout.at(-1)).toMatch(/^seeded 1200 actions into "seeded" in [\d.]+ s \(\d+ actions\/s\)$/);
+
+    const store = await createBrainStore({ name: uniqueName(), storage: getRxStorageMemory() });
+    try {
+      const token = await createAccessToken({
+        secret: server.secret,
+        workspaces: ['seeded'],
+        ttlSeconds: 600,
+        role: 'bot',
+        subject: 'test',
+      });
+      const sync = replicateBrainStore(store, { url: server.url, token, live: false, collections: ['brainActions'] });
+      await sync.awaitInSync();
+      await sync.cancel();
+      const pulled = await store.database.brainActions.find().exec();
+      expect(pulled).toHaveLength(1200);
+      expect(new Set(pulled.map((doc) => doc.contact_id)).size).toBeGreaterThan(1100);
+      expect(pulled.every((doc) => doc.status === 'pending' && doc.workspace_id === 'seeded')).toBe(true);
+    } finally {
+      await store.close();
+    }
+
+    const status = await run(['status', '--server', server.url], env);
+    expect(status.code).toBe(0);
+    expect(status.stdout.join('\n')).toMatch(/healthy/);
+    expect(status.stdout.join('\n')).toMatch(/brainActions 1200\b/);
+    expect(status.stdout.join('\n')).toMatch(/streams\s+\d+ connected/);
+  }, 180_000);
+});
+
+describe('brain-store start (what npm start runs)', () => {
+  it('prints exactly one URL, with the member token only in its #fragment, and stops by itself with --duration', async () => {
+    const started = await spawnCli(['start', '--port', '0', '--memory', '--duration', '2', '--no-build']);
+    expect({ code: started.code, stderr: started.stderr }).toEqual({ code: 0, stderr: [] });
+    const output = started.stdout.join('\n');
+    const urls = output.match(/https?:\/\/\S+/g) ?? [];
+    expect(urls).toHaveLength(1);
+    const url = new URL(urls[0]!);
+    expect(url.search).toBe('');
+    expect(url.pathname).toBe('/');
+    const token = new URLSearchParams(url.hash.slice(1)).get('token');
+    expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(output.split(token!).length - 1).toBe(1);
+    const claims = JSON.parse(Buffer.from(token!.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ role: 'member', sub: 'demo-user', workspaces: ['demo'] });
+  }, 120_000);
+});
