@@ -36,7 +36,7 @@ const lines = (text: string) => (text === '' ? [] : text.replace(/\n$/, '').spli
 describe('brain-store CLI (issue 8: --help everywhere, one clear line on a mistake)', () => {
   it('--help on every command prints its usage and exits 0', async () => {
     const results = await Promise.all([run(['--help']), ...COMMANDS.map((command) => run([command, '--help']))]);
-    expect(results[0]!.stdout[0]).toMatch(/^Usage: brain-store <command>/);
+    expect(results[0].stdout[0]).toMatch(/^Usage: brain-store <command>/);
     COMMANDS.forEach((command, index) => {
       const { code, stdout, stderr } = results[index + 1]!;
       expect({ command, code, stderr }).toEqual({ command, code: 0, stderr: [] });
