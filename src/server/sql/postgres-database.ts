@@ -45,6 +45,14 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
     async transaction(work) {
       const client = await pool.connect();
       let broken = false;
+      // The pool drops its own error listener while a client is checked out: a backend killed
+      // mid-transaction (a database restart) was an uncaught 'error' that ended the process
+      // (issue 11, chaos). The transaction's next statement fails and is retried by the caller.
+      const lost = (error: unknown): void => {
+        broken = true;
+        options.onError?.(error);
+      };
+      client.on('error', lost);
       try {
         await client.query('BEGIN');
         const result = await work(executor(client));
@@ -54,6 +62,7 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
         await client.query('ROLLBACK').catch(() => (broken = true));
         throw error;
       } finally {
+        client.off('error', lost);
         client.release(broken);
       }
     },
