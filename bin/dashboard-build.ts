@@ -3,9 +3,9 @@
  * missing or older than its sources (dashboard/ and the library in src/ it bundles).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CliFailure } from './cli-error.ts';
 
 export interface DashboardPaths {
@@ -38,7 +38,10 @@ function newestMtime(dir: string): number {
 
 /** Runs the Vite build (`npm run build:dashboard`); its output is shown only when it fails. */
 export async function buildDashboard({ root }: DashboardPaths): Promise<void> {
-  const vite = createRequire(join(root, 'package.json')).resolve('vite/bin/vite.js');
+  // vite's exports map hides bin/vite.js from resolve(); its package.json names it.
+  const manifest = createRequire(join(root, 'package.json')).resolve('vite/package.json');
+  const { bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { bin: { vite: string } };
+  const vite = join(dirname(manifest), bin.vite);
   const child = spawn(process.execPath, [vite, 'build', '--config', join(dashboardSources(root), 'vite.config.ts'), '--logLevel', 'warn'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
