@@ -22,8 +22,6 @@ export interface ServerContext {
   readonly rateLimit: (key: string) => number | null;
   readonly limits: { readonly maxBodyBytes: number; readonly maxPushRows: number };
   readonly heartbeatMs: number;
-  /** How soon to poke again when a pull withheld rows above the snapshot horizon. */
-  readonly withheldRetryMs: number;
   /** Closers of the open streams, so close() can end them. */
   readonly streams: Set<() => void>;
   readonly corsOrigin: string | readonly string[];

@@ -104,7 +104,6 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       rateLimit: createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, now),
       limits: { maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES, maxPushRows: options.maxPushRows ?? MAX_PUSH_ROWS },
       heartbeatMs: options.heartbeatMs ?? 15_000,
-      withheldRetryMs: 100,
       streams: new Set(),
       corsOrigin: options.corsOrigin ?? '*',
     };

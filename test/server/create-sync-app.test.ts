@@ -18,7 +18,7 @@ const brokenDb: SqlDatabase = {
   listen: () => Promise.resolve(async () => undefined),
   close: () => Promise.resolve(),
 };
-const hub: ChangeHub = { subscribe: () => () => undefined, pokeLater: () => undefined, close: () => Promise.resolve() };
+const hub: ChangeHub = { subscribe: () => () => undefined, close: () => Promise.resolve() };
 
 function app() {
   const ctx: ServerContext = {
@@ -32,7 +32,6 @@ function app() {
     rateLimit: () => null,
     limits: { maxBodyBytes: 1_000, maxPushRows: 10 },
     heartbeatMs: 1_000,
-    withheldRetryMs: 10,
     streams: new Set(),
     corsOrigin: '*',
   };

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { CHANGES_CHANNEL, notifyChange } from '../documents/document-store.ts';
+import { CHANGES_CHANNEL } from '../documents/document-store.ts';
 import type { SqlDatabase } from '../sql/sql-database.ts';
 
 /** What a stream does when poked. */
@@ -16,12 +16,6 @@ export interface StreamSink {
 
 export interface ChangeHub {
   subscribe(sink: StreamSink): () => void;
-  /**
-   * Pokes the streams of `collection` for `workspaces`, on every instance (the puller's stream
-   * may be on another one), after `delayMs` and once per key however often it is asked: used
-   * when a pull withheld rows still above the snapshot horizon.
-   */
-  pokeLater(collection: string, workspaces: readonly string[], delayMs: number): void;
   close(): Promise<void>;
 }
 
@@ -33,7 +27,6 @@ export interface ChangeHub {
  */
 export async function createChangeHub(db: SqlDatabase, logger: Logger): Promise<ChangeHub> {
   const sinks = new Set<StreamSink>();
-  const timers = new Map<string, NodeJS.Timeout>();
 
   const poke = (collection: string, workspaces: readonly string[] | undefined, origin: string | undefined): void => {
     for (const sink of sinks) {
@@ -61,19 +54,7 @@ export async function createChangeHub(db: SqlDatabase, logger: Logger): Promise<
       sinks.add(sink);
       return () => sinks.delete(sink);
     },
-    pokeLater(collection, workspaces, delayMs) {
-      const key = JSON.stringify([collection, [...workspaces].sort()]);
-      if (timers.has(key)) return;
-      const timer = setTimeout(() => {
-        timers.delete(key);
-        notifyChange(db, collection, new Set(workspaces)).catch((err: unknown) => logger.warn({ err }, 'could not send a re-poke'));
-      }, delayMs);
-      timer.unref();
-      timers.set(key, timer);
-    },
     async close() {
-      for (const timer of timers.values()) clearTimeout(timer);
-      timers.clear();
       sinks.clear();
       await unlisten();
     },

@@ -11,12 +11,6 @@ import type { ServerContext } from '../server-context.ts';
 import { EMPTY_SNAPSHOT, isValidSnapshot } from '../sql/pg-snapshot.ts';
 import { serverIdentity } from '../sql/server-identity.ts';
 
-/**
- * Protocol 1 set this on pulls held back by an open transaction; protocol 2 never holds rows
- * back, so it is never sent. Kept so that older test helpers still compile.
- */
-export const WITHHELD_HEADER = 'brain-store-withheld';
-
 const START: PullPosition = { prev: EMPTY_SNAPSHOT, upto: null, tx: '0', seq: '0' };
 
 /** The workspaces of the token this collection can hold (a collection without a workspace field holds one). */
