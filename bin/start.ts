@@ -17,6 +17,7 @@ import { numberOption, wholeNumberOption } from './cli-options.ts';
 import { buildDashboard, dashboardBuildReason, dashboardOutput } from './dashboard-build.ts';
 import { mintToken } from './mint-token.ts';
 import { DEFAULT_PORT } from './server-defaults.ts';
+import { STOP_WITH_STDIN } from './bot/bot-defaults.ts';
 
 /** The person the dashboard link is for: recorded as `actioned_by` when they mark an action done. */
 export const DEMO_MEMBER = 'demo-user';
@@ -45,6 +46,8 @@ export async function runStart(argv: readonly string[], print: (line: string) =>
   const dataDir = values.memory ? undefined : resolve(values['data-dir'] ?? '.data');
   const secret = process.env['AUTH_SECRET'] || randomBytes(24).toString('hex');
   const root = packageRoot();
+  // Listening from the start: a Ctrl-C during start-up still stops cleanly once up.
+  const stopped = untilStopped(duration);
 
   const reason = values['no-build'] ? undefined : dashboardBuildReason({ root });
   if (reason) {
@@ -80,7 +83,7 @@ export async function runStart(argv: readonly string[], print: (line: string) =>
     );
     print(`\n  Open the dashboard: ${server.url}/#token=${token}\n`);
     print(duration === undefined ? 'Ctrl-C stops everything.' : `Stopping by itself after ${duration} s.`);
-    await untilStopped(duration);
+    await stopped;
   } finally {
     await stopBot(bot);
     await closeServer(server);
@@ -102,8 +105,12 @@ function startBot({ url, workspace, rate, secret, file, print }: BotChildOptions
   args.push(...(file ? ['--data', file] : ['--memory']));
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
     // The secret travels in the environment, never in arguments (visible in process lists).
-    env: { ...process.env, AUTH_SECRET: secret },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, AUTH_SECRET: secret, [STOP_WITH_STDIN]: '1' },
+    // Its own process group: a terminal's Ctrl-C reaches only this process, which then stops
+    // the bot once (a second signal mid-shutdown would cut its clean close short). Its stdin
+    // is a pipe from us: if we die without stopping it, the pipe closes and the bot stops too.
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let buffered = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -147,7 +154,8 @@ function untilStopped(durationSeconds: number | undefined): Promise<void> {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
-    const timer = durationSeconds === undefined ? undefined : setTimeout(stop, durationSeconds * 1000);
+    // unref: the server keeps the process alive; a failed start-up must not wait for the timer.
+    const timer = durationSeconds === undefined ? undefined : setTimeout(stop, durationSeconds * 1000).unref();
   });
 }
 

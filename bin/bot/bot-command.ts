@@ -11,7 +11,7 @@ import { CliError } from '../cli-error.ts';
 import { authSecretFromEnv, durationOption, numberOption, serverOption, wholeNumberOption } from '../cli-options.ts';
 import { mintToken } from '../mint-token.ts';
 import { DEFAULT_PORT } from '../server-defaults.ts';
-import { DEFAULT_BOT_DATA } from './bot-defaults.ts';
+import { DEFAULT_BOT_DATA, STOP_WITH_STDIN } from './bot-defaults.ts';
 import { openBotStore } from './open-bot-store.ts';
 import { runBot } from './run-bot.ts';
 import { createStatusPrinter } from './status-line.ts';
@@ -115,14 +115,23 @@ function tokenSource(token: string | undefined, workspace: string): () => Promis
 }
 
 function waitForSignal(): Promise<void> {
+  const watchStdin = process.env[STOP_WITH_STDIN] === '1';
   return new Promise((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      if (watchStdin) {
+        process.stdin.off('close', stop);
+        process.stdin.pause();
+      }
       resolve();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    if (watchStdin) {
+      process.stdin.once('close', stop);
+      process.stdin.resume();
+    }
   });
 }
 

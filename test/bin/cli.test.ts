@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { createBrainStore, replicateBrainStore } from '../../src/index.ts';
@@ -5,7 +6,7 @@ import { createAccessToken } from '../../src/server/index.ts';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
 import { uniqueName } from '../helpers/storages.ts';
 import { runCli as runInProcess } from '../../bin/cli.ts';
-import { freePort, runCli } from './cli-process.ts';
+import { eventually, freePort, runCli } from './cli-process.ts';
 
 const COMMANDS = ['start', 'bot', 'seed', 'status', 'demo', 'serve', 'token'] as const;
 
@@ -137,4 +138,26 @@ describe('brain-store start (what npm start runs)', () => {
     const claims = JSON.parse(Buffer.from(token!.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
     expect(claims).toMatchObject({ role: 'member', sub: 'demo-user', workspaces: ['demo'] });
   }, 120_000);
+
+  it('Ctrl-C stops the server and the bot child; a killed start takes its bot child with it', async () => {
+    const childrenOf = (pid: number) =>
+      readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const signal of ['SIGINT', 'SIGKILL'] as const) {
+      const start = runCli(['start', '--port', '0', '--memory', '--no-build']);
+      await start.waitFor(() => start.stdout.some((line) => line.includes('Open the dashboard')));
+      const [bot] = childrenOf(start.child.pid!);
+      expect(bot).toBeDefined();
+      start.child.kill(signal);
+      expect(await start.exited).toBe(signal === 'SIGINT' ? 0 : 'SIGKILL');
+      await eventually(() => Promise.resolve(!alive(bot!)), 30_000);
+    }
+  }, 180_000);
 });
