@@ -33,48 +33,82 @@ const END = MAX_RUN;
 
 type FieldKind = 'string' | 'fixed';
 
-function pushUnit(out: number[], unit: number): void {
-  if (unit < 0x80) out.push(unit);
-  else if (unit < 0x4000) out.push(0x80 | (unit >> 8), unit & 0xff);
-  else out.push(0xc0, unit >> 8, unit & 0xff);
+/**
+ * Keys are built in one scratch buffer and copied out (hot path: eight keys per written
+ * document). Grows when a key does not fit (3 bytes per UTF-16 unit at most, plus tokens).
+ */
+let scratch = Buffer.allocUnsafe(4096);
+let position = 0;
+
+function reserve(bytes: number): void {
+  if (position + bytes <= scratch.length) return;
+  const grown = Buffer.allocUnsafe(Math.max(scratch.length * 2, position + bytes));
+  scratch.copy(grown, 0, 0, position);
+  scratch = grown;
 }
 
-function pushToken(out: number[], token: number): void {
-  out.push(SPACE, token >> 8, token & 0xff);
+function pushUnit(unit: number): void {
+  if (unit < 0x80) scratch[position++] = unit;
+  else if (unit < 0x4000) {
+    scratch[position++] = 0x80 | (unit >> 8);
+    scratch[position++] = unit & 0xff;
+  } else {
+    scratch[position++] = 0xc0;
+    scratch[position++] = unit >> 8;
+    scratch[position++] = unit & 0xff;
+  }
 }
 
-/** One padded string field (RxDB's form) in its compact, order-equivalent encoding. */
-function pushStringPart(out: number[], part: string): void {
-  let end = part.length;
-  while (end > 0 && part.charCodeAt(end - 1) === SPACE) end--;
+function pushToken(token: number): void {
+  scratch[position++] = SPACE;
+  scratch[position++] = token >> 8;
+  scratch[position++] = token & 0xff;
+}
+
+/**
+ * One string field in its compact, order-equivalent encoding. `value` is the field as
+ * stored or RxDB's padded part: trailing spaces are padding either way.
+ */
+function pushStringPart(value: string): void {
+  let end = value.length;
+  while (end > 0 && value.charCodeAt(end - 1) === SPACE) end--;
+  reserve(3 * end + 3);
   let i = 0;
   while (i < end) {
-    const unit = part.charCodeAt(i);
+    const unit = value.charCodeAt(i);
     if (unit !== SPACE) {
-      pushUnit(out, unit);
+      pushUnit(unit);
       i++;
       continue;
     }
     let run = 0;
-    while (part.charCodeAt(i) === SPACE) {
+    while (value.charCodeAt(i) === SPACE) {
       run++;
       i++;
     }
     // Trailing spaces were cut, so a non-space character follows. Fewer spaces before a
     // character below the space sort first; fewer before one above it sort last.
     const length = Math.min(run, MAX_RUN);
-    pushToken(out, part.charCodeAt(i) < SPACE ? length - 1 : END + 1 + (MAX_RUN - length));
+    pushToken(value.charCodeAt(i) < SPACE ? length - 1 : END + 1 + (MAX_RUN - length));
   }
-  pushToken(out, END);
+  pushToken(END);
 }
 
-function pushFixedPart(out: number[], part: string): void {
-  for (let i = 0; i < part.length; i++) out.push(part.charCodeAt(i));
+function pushFixedPart(part: string): void {
+  reserve(part.length);
+  for (let i = 0; i < part.length; i++) scratch[position++] = part.charCodeAt(i);
 }
 
-function pushPart(out: number[], kind: FieldKind, part: string): void {
-  if (kind === 'string') pushStringPart(out, part);
-  else pushFixedPart(out, part);
+function pushPart(kind: FieldKind, part: string): void {
+  if (kind === 'string') pushStringPart(part);
+  else pushFixedPart(part);
+}
+
+function takeKey(): Buffer {
+  const key = Buffer.allocUnsafe(position);
+  scratch.copy(key, 0, 0, position);
+  position = 0;
+  return key;
 }
 
 export type Bound = string | number | boolean | null | undefined;
@@ -90,20 +124,24 @@ export interface IndexKeyEncoder<Doc> {
 export function indexKeyEncoder<Doc>(schema: RxJsonSchema<RxDocumentData<Doc>>, fields: readonly string[]): IndexKeyEncoder<Doc> {
   const meta = getIndexMeta(schema, [...fields]);
   const kinds: FieldKind[] = meta.map((field) => (field.schemaPart.type === 'string' ? 'string' : 'fixed'));
-  const parts = meta.map((field) => field.getIndexStringPart);
+  // Strings straight from the document (RxDB's part is the same value padded to maxLength,
+  // and padding is what the encoding drops); numbers and booleans through RxDB's part.
+  const parts = meta.map((field, index): ((doc: RxDocumentData<Doc>) => string) =>
+    kinds[index] === 'string' ? (doc) => (field.getValue(doc) as string | undefined) || '' : field.getIndexStringPart,
+  );
   const bound = (fromRxDB: typeof getStartIndexStringFromLowerBound, bounds: readonly Bound[]) => {
-    const out: number[] = [];
+    position = 0;
     fields.forEach((field, index) => {
-      pushPart(out, kinds[index]!, fromRxDB(schema, [field], [bounds[index]]));
+      pushPart(kinds[index]!, fromRxDB(schema, [field], [bounds[index]]));
     });
-    return Buffer.from(out);
+    return takeKey();
   };
   return {
     fields,
     keyOf(doc) {
-      const out: number[] = [];
-      for (let index = 0; index < parts.length; index++) pushPart(out, kinds[index]!, parts[index]!(doc));
-      return Buffer.from(out);
+      position = 0;
+      for (let index = 0; index < parts.length; index++) pushPart(kinds[index]!, parts[index]!(doc));
+      return takeKey();
     },
     lowerBound: (bounds) => bound(getStartIndexStringFromLowerBound, bounds),
     upperBound: (bounds) => bound(getStartIndexStringFromUpperBound, bounds),
