@@ -7,6 +7,7 @@ import { purgeByRetention, type PurgeCounts } from './purge-by-retention.ts';
 import { needsReplicationWait, removeTombstones } from './remove-tombstones.ts';
 import { resolveRetention, type RetentionOptions } from './retention.ts';
 import { setRetentionInUse } from './retention-in-use.ts';
+import { retentionGuard } from './unacknowledged-writes.ts';
 import { createRunQueue } from './run-queue.ts';
 import { watchClock } from './watch-clock.ts';
 import { watchEarliestExpiry } from './watch-earliest-expiry.ts';
@@ -62,6 +63,7 @@ export function startExpiryCleanup(store: ExpiryStore, options: ExpiryCleanupOpt
   const scheduler = options.scheduler ?? defaultScheduler;
   const { database } = store;
   setRetentionInUse(database, retention);
+  const guard = retentionGuard(database);
 
   const subscription = new Subscription();
   // After unsubscribe, a run still finishing may fail because the store is closing: not news.
@@ -93,7 +95,7 @@ export function startExpiryCleanup(store: ExpiryStore, options: ExpiryCleanupOpt
     try {
       const at = store.now();
       const expired = await store.brainActions.cleanupExpiredActions();
-      const purged = await purgeByRetention(database, store.now(), retention);
+      const purged = await purgeByRetention(database, store.now(), retention, guard);
       for (const [name, count] of Object.entries(purged)) if (count > 0) tombstones.add(name as CollectionName);
       await removePurgedTombstones();
       options.onRun?.({ at, expired, purged });

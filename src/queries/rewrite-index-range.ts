@@ -15,6 +15,8 @@ export interface IndexRange<Doc> {
   readonly rewrite: (previous: RxDocumentData<Doc>) => RxDocumentData<Doc>;
   /** The write context, so change-stream readers can tell these writes apart. */
   readonly context: string;
+  /** Ids among a chunk read to leave as they are (they stay in the range; later reads skip past them). */
+  readonly keep?: (documents: readonly RxDocumentData<Doc>[]) => Promise<ReadonlySet<string>>;
 }
 
 /**
@@ -26,7 +28,10 @@ export interface IndexRange<Doc> {
 export async function rewriteIndexRange<Doc>(collection: RxCollection<Doc>, range: IndexRange<Doc>): Promise<number> {
   const storage = collection.storageInstance;
   const schema = collection.schema.jsonSchema;
+  const key = collection.schema.primaryPath as string;
   let rewritten = 0;
+  /** Documents left in the range on purpose: they sort before every unread one, so skip them. */
+  let kept = 0;
   for (;;) {
     const query = prepareQuery(
       schema,
@@ -34,15 +39,19 @@ export async function rewriteIndexRange<Doc>(collection: RxCollection<Doc>, rang
         selector: { _deleted: { $eq: false }, ...range.selector } as never,
         sort: [{ [range.sortField]: 'asc' }, { id: 'asc' }] as never,
         index: range.index,
+        ...(kept > 0 ? { skip: kept } : {}),
         limit: CHUNK,
       }),
     );
     const { documents } = await storageCall(() => storage.query(query));
     if (documents.length === 0) return rewritten;
-    const rows = documents.map((previous) => ({ previous, document: range.rewrite(previous) }));
-    const result = await storageCall(() => storage.bulkWrite(rows, range.context));
-    rewritten += documents.length - result.error.length;
+    const keep = range.keep ? await range.keep(documents) : undefined;
+    const chosen = keep?.size ? documents.filter((doc) => !keep.has((doc as Record<string, unknown>)[key] as string)) : documents;
+    kept += documents.length - chosen.length;
+    const rows = chosen.map((previous) => ({ previous, document: range.rewrite(previous) }));
+    const result = rows.length > 0 ? await storageCall(() => storage.bulkWrite(rows, range.context)) : { error: [] };
+    rewritten += rows.length - result.error.length;
     // Every remaining row conflicted (changed concurrently): the next call sees its new state.
-    if (documents.length < CHUNK || result.error.length === documents.length) return rewritten;
+    if (documents.length < CHUNK || (rows.length > 0 && result.error.length === rows.length)) return rewritten;
   }
 }

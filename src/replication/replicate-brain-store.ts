@@ -14,6 +14,8 @@ import { retentionInUse } from '../expiry/retention-in-use.ts';
 import { watchSession, type SessionWatch, type SyncSession } from './watch-session.ts';
 import { markReplicated, watchClockOffset, writeClockOffset } from '../store/local-settings.ts';
 import { trackClockOffset } from './track-clock-offset.ts';
+import { registerUnacknowledgedCheck } from '../expiry/unacknowledged-writes.ts';
+import { unacknowledgedByReplication } from './unacknowledged-by-replication.ts';
 
 export type SyncState = 'idle' | 'syncing' | 'offline' | 'error';
 
@@ -170,6 +172,12 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
   }));
 
   replications.forEach((replication, index) => replication.error$.subscribe((error) => errors[index]!.next(error)));
+  // The retention purge leaves alone what the server has not acknowledged yet (issue 11.3).
+  const unregisterChecks = replications.map((replication, index) => {
+    const name = names[index]!;
+    const collection = store.database[name] as unknown as RxCollection<Record<string, unknown>>;
+    return registerUnacknowledgedCheck(store.database, name, unacknowledgedByReplication(replication, collection));
+  });
   const lastError$ = combineLatest([...errors, streamError$]).pipe(map((errors) => errors.find((error) => error !== undefined)));
   const active$ = combineLatest(replications.map((replication) => replication.active$)).pipe(map((all) => all.some(Boolean)));
 
@@ -191,6 +199,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
   let cancelled: Promise<void> | undefined;
   const cancel = () =>
     (cancelled ??= (async () => {
+      for (const unregister of unregisterChecks) unregister();
       await Promise.all(replications.map((replication) => replication.cancel()));
       for (const replication of replications) replication.restore();
       pending.stop();
@@ -212,8 +221,8 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     clearRejected: (predicate) => rejected.clear(predicate),
     awaitInSync: async () => {
       await Promise.all(replications.map((replication) => replication.awaitInSync()));
-    // In a tab that does not replicate, RxDB's replication waits for leadership: the shared
-    // tracker says when the replicating tab has the server acknowledge the writes.
+      // In a tab that does not replicate, RxDB's replication waits for leadership: the shared
+      // tracker says when the replicating tab has the server acknowledge the writes.
     },
     awaitWrite: async (id) => {
       // Let RxDB hand the newest local version to the push handler first.
