@@ -122,9 +122,11 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     onServerTime: (sample) => clockOffset.add(sample),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  const pending = new PendingWrites();
+  // Shared by the tabs of a multi-instance database: every tab counts what the server lacks.
+  const pending = PendingWrites.forDatabase(store.database);
   const rejected = new RejectedWrites();
   const lastSyncedAt$ = new BehaviorSubject<number | null>(null);
+  pending.syncedAt$.subscribe((at) => lastSyncedAt$.next(at));
   const streamError$ = new BehaviorSubject<unknown>(undefined);
   const backoff = cappedBackoff({ baseMs: Math.min(retryTime, 1_000), maxMs: Math.max(retryTime, 30_000) });
 
@@ -151,7 +153,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
         (options.skipPush ? options.skipPush(name, doc) : isRetentionDelete(name, doc, store.now(), retentionInUse(store.database))),
       fromStart: () => rewinds.delete(name),
       onSynced: () => {
-        lastSyncedAt$.next(store.now());
+        pending.synced(store.now());
         errors[index]!.next(undefined);
         streamError$.next(undefined);
       },
@@ -219,15 +221,18 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     session: () => sessionWatch.refresh(),
     clockOffset$: clockOffset.offset$,
     clearRejected: (predicate) => rejected.clear(predicate),
+    // In a tab that does not replicate, RxDB's replication waits for leadership: the shared
+    // tracker says when the replicating tab has the server acknowledge the writes.
     awaitInSync: async () => {
-      await Promise.all(replications.map((replication) => replication.awaitInSync()));
-      // In a tab that does not replicate, RxDB's replication waits for leadership: the shared
-      // tracker says when the replicating tab has the server acknowledge the writes.
+      await Promise.race([Promise.all(replications.map((replication) => replication.awaitInSync())), pending.settledAsFollower()]);
     },
     awaitWrite: async (id) => {
-      // Let RxDB hand the newest local version to the push handler first.
-      await Promise.all(replications.map((replication) => replication.awaitInitialReplication()));
-      await pending.settled(id);
+      const asLeader = async () => {
+        // Let RxDB hand the newest local version to the push handler first.
+        await Promise.all(replications.map((replication) => replication.awaitInitialReplication()));
+        await pending.settled(id);
+      };
+      await Promise.race([asLeader(), pending.settledAsFollower(id)]);
     },
     resync: () => replications.forEach((replication) => replication.resync()),
     cancel,

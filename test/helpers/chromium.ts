@@ -4,12 +4,12 @@
  * it from a throwaway HTTP server on 127.0.0.1. The dashboard tests reuse all of it.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { describe, it } from 'vitest';
 
 /** Where `apt-get install chromium` puts the browser; override with CHROMIUM_PATH. */
@@ -171,4 +171,35 @@ export async function serveStatic(dir: string, pages: Record<string, string> = {
 /** A minimal page that loads one script. */
 export function htmlPage(scriptSrc: string, title = 'brain-store test'): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><script src="${scriptSrc}"></script></body></html>`;
+}
+
+/** A non-persistent Chromium: each `newContext()` is a separate browser profile (its own IndexedDB). */
+export async function launchChromiumBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });
+}
+
+/** Where the dashboard is built (package.json `build:dashboard`). */
+export const DASHBOARD_DIR = resolve('dist/dashboard');
+
+/**
+ * Builds the dashboard with vite when dist/dashboard is missing or older than any file of
+ * dashboard/ or src/ (the package code it bundles); returns its folder.
+ */
+export async function buildDashboard(): Promise<string> {
+  const built = await stat(join(DASHBOARD_DIR, 'index.html')).catch(() => undefined);
+  if (built && (await newestChange(['dashboard', 'src'])) <= built.mtimeMs) return DASHBOARD_DIR;
+  const { build } = await import('vite');
+  await build({ configFile: resolve('dashboard/vite.config.ts'), logLevel: 'error', mode: 'production' });
+  return DASHBOARD_DIR;
+}
+
+async function newestChange(dirs: readonly string[]): Promise<number> {
+  let newest = 0;
+  for (const dir of dirs) {
+    for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+    }
+  }
+  return newest;
 }
