@@ -3,6 +3,7 @@
  * API — the push endpoint with a bot token, exactly what a replicating bot sends — with a
  * progress bar and the rate achieved.
  */
+import type { CliOutput } from './cli.ts';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { faker } from '@faker-js/faker/locale/en';
@@ -18,7 +19,7 @@ import { mintToken } from './mint-token.ts';
 import { DEFAULT_PORT } from './server-defaults.ts';
 import { ServerRequestError, serverRequest } from './server-request.ts';
 
-export async function runSeedCommand(argv: readonly string[], out: NodeJS.WritableStream = process.stdout): Promise<void> {
+export async function runSeedCommand(argv: readonly string[], out: CliOutput = process.stdout): Promise<void> {
   const { values } = parseArgs({
     args: [...argv],
     strict: true,

@@ -3,6 +3,7 @@
  * each collection holds, how many change streams are open, which pushes were refused.
  * Reads /healthz (open) and /metrics (an operator token: --token or minted from AUTH_SECRET).
  */
+import type { CliOutput } from './cli.ts';
 import { parseArgs } from 'node:util';
 import { endpoints } from '../src/protocol/endpoints.ts';
 import { authSecretFromEnv, serverOption } from './cli-options.ts';
@@ -12,7 +13,7 @@ import { ServerRequestError, serverRequest } from './server-request.ts';
 
 const COLLECTION_ORDER = ['brainSummaries', 'brainInsights', 'brainActions'];
 
-export async function runStatusCommand(argv: readonly string[], out: NodeJS.WritableStream = process.stdout): Promise<void> {
+export async function runStatusCommand(argv: readonly string[], out: CliOutput = process.stdout): Promise<void> {
   const { values } = parseArgs({ args: [...argv], strict: true, options: { server: { type: 'string' }, token: { type: 'string' } } });
   const server = serverOption(values.server, `http://127.0.0.1:${DEFAULT_PORT}`);
   const health = await serverRequest({ server, path: endpoints.health }).catch((error: unknown) => {
