@@ -28,7 +28,11 @@ export interface SessionWatch {
   refresh(): Promise<SyncSession>;
   /** Called with every token the replication sends: a new one is asked about once. */
   tokenSeen(token: string): void;
-  /** Whether a document's workspace is known to be outside the token (its writes are not pushed). */
+  /**
+   * Whether a row is the local removal of a document whose workspace the token no longer
+   * grants: never pushed (the server keeps its copy). Other writes to such a workspace are
+   * pushed and refused with FORBIDDEN_WORKSPACE, so they land in rejected$ like any refusal.
+   */
   isRevoked(doc: Record<string, unknown>): boolean;
   stop(): void;
 }
@@ -76,7 +80,7 @@ export function watchSession(options: WatchSessionOptions): SessionWatch {
     },
     isRevoked: (doc) => {
       const ws = doc['workspace_id'];
-      return granted !== undefined && typeof ws === 'string' && !granted.has(ws);
+      return doc['_deleted'] === true && granted !== undefined && typeof ws === 'string' && !granted.has(ws);
     },
     stop: () => {
       stopped = true;
@@ -103,7 +107,7 @@ async function removeRevoked(options: WatchSessionOptions, granted: ReadonlySet<
         rejectedAt: options.now(),
       });
     }
-    // Local deletes of a revoked workspace are never pushed (isRevoked): the server keeps its copy.
+    // These local deletes are never pushed (isRevoked): the server keeps its copy.
     await collection.bulkRemove(docs.map((doc) => doc.primary));
   }
 }
