@@ -28,7 +28,7 @@ export function dashboardBuildReason({ root }: DashboardPaths): 'missing' | 'sta
 
 function newestMtime(dir: string): number {
   if (!existsSync(dir)) return 0;
-  let newest = statSync(dir).mtimeMs;
+  let newest = 0;
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || entry.parentPath.includes('node_modules')) continue;
     newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
