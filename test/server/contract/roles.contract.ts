@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DAY_MS, MAX_TIME } from '../../../src/collections/fields.ts';
 import type { Writer } from '../../../src/collections/write-rules.ts';
@@ -212,6 +213,43 @@ export function rolesContract(backend: TestBackend): void {
         expect(body.rejected.map((row) => row.code)).toEqual(['FORBIDDEN_ROLE', 'FORBIDDEN_WORKSPACE']);
         expect(body.rejected[1]!.master).toBeNull();
         expect((await api.bot.pullAll('brainActions')).documents).toEqual([good]);
+      });
+    });
+
+    describe('audit and operators (issue 9.6)', () => {
+      it('logs every accepted write with subject, role, collection, id and transition; counts refusals per code for operators', async () => {
+        const lines: Record<string, unknown>[] = [];
+        const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+        const audited = await startTestServer({ backend, now: () => now, logger });
+        const member = client(audited.url, await audited.token(['w1'], 3_600, DANA));
+        const doc = action('w1');
+        await client(audited.url, await audited.token(['w1'], 3_600, BOT)).push('brainActions', [{ newDocumentState: doc }]);
+        const dismissed = { ...doc, status: 'dismissed', status_at: now - 1 };
+        await member.push('brainActions', [{ newDocumentState: dismissed, assumedMasterState: doc }, { newDocumentState: action('w1') }]);
+        const written = lines.filter((line) => line['msg'] === 'push rows written');
+        expect(written.map(({ subject, role, collection, writes }) => ({ subject, role, collection, writes }))).toEqual([
+          {
+            subject: 'the-bot',
+            role: 'bot',
+            collection: 'brainActions',
+            writes: [{ id: doc.id, workspace: 'w1', transition: 'new → pending' }],
+          },
+          {
+            subject: 'dana',
+            role: 'member',
+            collection: 'brainActions',
+            writes: [{ id: doc.id, workspace: 'w1', transition: 'pending → dismissed' }],
+          },
+        ]);
+
+        const metrics = async (token?: string) =>
+          fetch(`${audited.url}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+        expect((await metrics()).status).toBe(401);
+        for (const writer of [BOT, DANA]) expect((await metrics(await audited.token(['w1'], 60, writer))).status).toBe(403);
+        const text = await (await metrics(await audited.token(['w1'], 60, OPS))).text();
+        expect(text).toMatch(/^brain_store_rejected_rows_total\{collection="brainActions",code="FORBIDDEN_ROLE"\} 1$/m);
+        expect((await fetch(`${audited.url}/healthz`)).status).toBe(200);
+        await audited.close();
       });
     });
 
