@@ -14,7 +14,9 @@ function isNode(): boolean {
  */
 async function loadNodeDefault(): Promise<typeof defaultSqliteStorage> {
   const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const specifier = new URL(`../storage/sqlite/default-sqlite-storage${extension}`, import.meta.url).href;
+  // Not a literal inside `new URL(…)`: Vite would turn that into an asset reference.
+  const file = `../storage/sqlite/default-sqlite-storage${extension}`;
+  const specifier = new URL(file, import.meta.url).href;
   const module = (await import(/* @vite-ignore */ specifier)) as { defaultSqliteStorage: typeof defaultSqliteStorage };
   return module.defaultSqliteStorage;
 }
