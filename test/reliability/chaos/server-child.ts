@@ -4,6 +4,7 @@
  * Prints one JSON line `{"url": ...}` once listening, or `{"error": {code, message}}` and
  * exits 1 when it cannot start.
  */
+import { inspect } from 'node:util';
 import { BrainStoreError } from '../../../src/errors/brain-store-error.ts';
 import { startSyncServer } from '../../../src/server/start-sync-server.ts';
 
@@ -21,7 +22,7 @@ try {
   process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));
 } catch (error) {
   const code = error instanceof BrainStoreError ? error.code : 'UNEXPECTED';
-  const message = error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : inspect(error, { depth: 3 });
   process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
   process.exit(1);
 }
