@@ -107,6 +107,7 @@ export async function createBrainStore(options: CreateBrainStoreOptions = {}): P
   const storage = validatedStorage({ storage: options.storage ?? (await defaultStorage({ name, path: options.path })) });
   const declarations: Declarations = { ...COLLECTIONS, ...options.collections };
   let opened: BrainDatabase | undefined;
+  let storedOffset: Promise<number | undefined> = Promise.resolve(undefined);
   try {
     opened = await createRxDatabase<BrainCollections>({
       name,
@@ -117,6 +118,8 @@ export async function createBrainStore(options: CreateBrainStoreOptions = {}): P
       // Holds the last known offset to the server's clock (a reload offline keeps correcting).
       localDocuments: true,
     });
+    // Read while the collections open (another IndexedDB database in a browser: ~10 ms apart).
+    storedOffset = readClockOffset(opened).catch(() => undefined);
     // Before addCollections writes anything: an older brain-store must not open newer data.
     await refuseNewerSchemas(opened, declarations, options.path);
     await opened.addCollections({
@@ -132,7 +135,7 @@ export async function createBrainStore(options: CreateBrainStoreOptions = {}): P
   const database = opened;
   // A previous session's offset applies from the first read: an expiry run before the first
   // sync response must not use a clock the store already knows to be wrong.
-  const clock = correctedClock(base, await readClockOffset(database).catch(() => undefined));
+  const clock = correctedClock(base, await storedOffset);
   const now = clock.now;
 
   const teardowns: (() => void | Promise<void>)[] = [];
