@@ -13,7 +13,8 @@ describe('PGlite on disk', () => {
     const dataDir = join(root, '.data', 'pglite');
     const authSecret = 'a-test-secret-long-enough';
     const token = await createAccessToken({ secret: authSecret, workspaces: ['w1'], ttlSeconds: 600, role: 'bot' });
-    const doc = action('w1');
+    // Dated now: the server refuses a new document far older than its clock (CLOCK_SKEW).
+    const doc = action('w1', { created_at: Date.now() - 1_000 });
     try {
       const first = await startSyncServer({ authSecret, dataDir, expiryIntervalMs: 0 });
       await client(first.url, token).push('brainActions', [{ newDocumentState: doc }]);
