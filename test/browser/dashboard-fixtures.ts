@@ -29,7 +29,8 @@ export async function startBot(url: string, token: string): Promise<Bot> {
     multiInstance: false,
     now: () => Date.now() + clock.offset,
   });
-  const sync = replicateBrainStore(store, { url, token, retryTime: 200 });
+  // Its clock is moved by hand (back-dated summaries): the server's clock must not correct it.
+  const sync = replicateBrainStore(store, { url, token, retryTime: 200, correctClock: false });
   return {
     clock,
     store,
