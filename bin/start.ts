@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startSyncServer, type SyncServer } from '../src/server/index.ts';
+import { startSyncServer } from '../src/server/index.ts';
 import { CliError, CliFailure } from './cli-error.ts';
 import { numberOption, wholeNumberOption } from './cli-options.ts';
 import { buildDashboard, dashboardBuildReason, dashboardOutput } from './dashboard-build.ts';
@@ -82,11 +82,12 @@ export async function runStart(argv: readonly string[], print: (line: string) =>
       `brain-store: sync server (PGlite ${dataDir ? `in ${join(dataDir, 'pglite')}` : 'in memory'}), bot writing ${rate}/min to workspace "${workspace}"`,
     );
     print(`\n  Open the dashboard: ${server.url}/#token=${token}\n`);
+    if (!('dashboardDir' in served)) print('(no dashboard build in dist/dashboard: that address serves the sync API only)');
     print(duration === undefined ? 'Ctrl-C stops everything.' : `Stopping by itself after ${duration} s.`);
     await stopped;
   } finally {
     await stopBot(bot);
-    await closeServer(server);
+    await server.close();
   }
 }
 
@@ -138,10 +139,6 @@ async function stopBot(child: ChildProcess | undefined): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), BOT_STOP_GRACE_MS);
   await exited;
   clearTimeout(timer);
-}
-
-async function closeServer(server: SyncServer): Promise<void> {
-  await server.close();
 }
 
 function untilStopped(durationSeconds: number | undefined): Promise<void> {
