@@ -92,7 +92,8 @@ describe('retention and sync', () => {
     let t = Date.now();
     const server = await startTestServer({ backend: 'pglite' });
     const a = await openSyncedStore({ now: () => t });
-    const syncA = sync(a, { url: server.url, token: await server.token([ws]) });
+    // Only the client's clock moves on (the server's is real): keep it uncorrected by the server's.
+    const syncA = sync(a, { url: server.url, token: await server.token([ws]), correctClock: false });
     const id = await a.brainActions.createActionRecommendation(action(ws));
     await a.brainActions.markActionActioned({ action_id: id, actioned_by: 'ann' });
     await syncA.awaitWrite(id);
