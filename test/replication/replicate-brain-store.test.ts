@@ -65,7 +65,8 @@ describe.each(backends)('replicateBrainStore against %s', (backend) => {
   it('resolves concurrent terminal edits the same way on both stores (earlier transition wins)', async () => {
     let t = Date.now();
     const clock = () => t;
-    const server = await startTestServer({ backend });
+    // The server shares the test's clock: the stores' clock correction then has nothing to correct.
+    const server = await startTestServer({ backend, now: clock });
     const token = await server.token([w1]);
     const a = await openSyncedStore({ now: clock });
     const b = await openSyncedStore({ now: clock });
