@@ -1,5 +1,5 @@
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBrainStore, type BrainStore, type CreateBrainStoreOptions } from '../../src/index.ts';
 import { DAY_MS } from '../../src/collections/fields.ts';
 import { startTestServer, syncBackends } from '../helpers/sync-server.ts';
@@ -26,6 +26,10 @@ describe.each(backends)('roles through the real client against %s (issues 9, 12.
   beforeEach(() => {
     ws = `roles-${++next}-${backend}`;
   });
+  // Opening the file's database (PGlite takes seconds) is not any one test's time.
+  beforeAll(async () => {
+    await (await startTestServer({ backend })).close();
+  }, 120_000);
 
   it('a member dashboard actions as itself; the bot sees it; session() says who the member is', async () => {
     const server = await startTestServer({ backend });
@@ -61,6 +65,84 @@ describe.each(backends)('roles through the real client against %s (issues 9, 12.
     expect((await api.pullAll('brainActions')).documents.filter((doc) => doc['workspace_id'] === ws)).toEqual([]);
     await server.close();
   });
+
+  it('through the real client, each write a member or an operator token may not make is refused, reverted and kept in rejected$', async () => {
+    const server = await startTestServer({ backend });
+    const botStore = await store({ role: 'bot', subject: 'the-bot' });
+    const botSync = sync(botStore, { url: server.url, token: await server.token([ws]), live: false });
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push(await botStore.brainActions.createActionRecommendation(action(ws, { priority: 10 + i })));
+    await botSync.awaitInSync();
+    const [edited, removed, forged, byOperator, skewed] = ids as [string, string, string, string, string];
+
+    // Stores that do not know their role, so every write reaches the server.
+    const member = await store();
+    const memberSync = sync(member, { url: server.url, token: await server.token([ws], 3_600, { role: 'member', subject: 'dana' }) });
+    const fastMember = await store({ now: () => Date.now() + 3_600_000 });
+    const fastSync = sync(fastMember, {
+      url: server.url,
+      token: await server.token([ws], 3_600, { role: 'member', subject: 'dana' }),
+      correctClock: false,
+    });
+    const operator = await store();
+    const operatorSync = sync(operator, { url: server.url, token: await server.token([ws], 3_600, { role: 'operator', subject: 'ops' }) });
+    for (const [target, replication] of [
+      [member, memberSync],
+      [fastMember, fastSync],
+      [operator, operatorSync],
+    ] as const) {
+      await replication.awaitInSync();
+      await until(target.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 5);
+    }
+
+    await member.brainSummaries.createSummary({
+      workspace_id: ws,
+      summary_text: 'forged',
+      summary_type: 'daily',
+      trigger: 'cron',
+      metrics: { newLeadsCount: 0, hotLeadsCount: 0, warmLeadsCount: 0, coldLeadsCount: 0 },
+    });
+    await member.brainInsights.createInsight({
+      workspace_id: ws,
+      insight_type: 'trending_topic',
+      pattern: 'forged',
+      frequency: 1,
+      examples: [],
+      confidence: 'low',
+      time_range: 'today',
+    });
+    await (await member.database.brainActions.findOne(edited).exec())!.incrementalPatch({ priority: 100, priority_rank: 0 });
+    await (await member.database.brainActions.findOne(removed).exec())!.remove();
+    await member.brainActions.markActionActioned({ action_id: forged, actioned_by: 'sam' });
+    await operator.brainActions.dismissAction({ action_id: byOperator });
+    await fastMember.brainActions.markActionActioned({ action_id: skewed, actioned_by: 'dana' });
+
+    const refusedByMember = await until(memberSync.rejected$, (list) => list.length === 5);
+    expect(refusedByMember.map((write) => [write.collection, write.code]).sort()).toEqual(
+      [
+        ['brainActions', 'FORBIDDEN_ROLE'],
+        ['brainActions', 'FORBIDDEN_ROLE'],
+        ['brainActions', 'FORBIDDEN_ROLE'],
+        ['brainInsights', 'FORBIDDEN_ROLE'],
+        ['brainSummaries', 'FORBIDDEN_ROLE'],
+      ].sort(),
+    );
+    expect((await until(operatorSync.rejected$, (list) => list.length === 1))[0]).toMatchObject({ code: 'FORBIDDEN_ROLE' });
+    expect((await until(fastSync.rejected$, (list) => list.length === 1))[0]).toMatchObject({ code: 'CLOCK_SKEW' });
+
+    // Every store is back to the bot's five pending actions, and so is the server.
+    for (const target of [member, fastMember, operator]) {
+      const pending = await until(target.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 5);
+      expect(pending.map((doc) => [doc.id, doc.priority]).sort()).toEqual(ids.map((id, i) => [id, 10 + i]).sort());
+    }
+    await until(member.brainSummaries.getLatestSummary({ workspace_id: ws }).$, (latest) => latest === null);
+    const api = rawClient(server.url, await server.token([ws]));
+    const onServer = (await api.pullAll('brainActions')).documents.filter((doc) => doc['workspace_id'] === ws);
+    expect(onServer.map((doc) => [doc.id, doc['status'], doc['priority'], doc._deleted]).sort()).toEqual(
+      ids.map((id, i) => [id, 'pending', 10 + i, false]).sort(),
+    );
+    await server.close();
+  }, 90_000);
 
   it('a client 25 h fast expiring a fresh action is refused (CLOCK_SKEW) and reverted; everyone keeps it pending', async () => {
     const server = await startTestServer({ backend });
