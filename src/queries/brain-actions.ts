@@ -94,8 +94,8 @@ export function createActionQueries(collection: RxCollection<BrainActionDocument
       const from: ActionStatus = previous.status === 'pending' && previous.expires_at <= at ? 'expired' : previous.status;
       if (!canTransition(from, to)) throw new BrainStoreError('INVALID_TRANSITION', { parameters: { action_id, from, to } });
       const document = { ...previous, ...extra(at), status: to, status_at: at };
-      const { error } = await storageCall(() => collection.storageInstance.bulkWrite([{ previous, document }], TRANSITION_WRITE_CONTEXT));
       assertMayWrite(context, brainActions, previous, document);
+      const { error } = await storageCall(() => collection.storageInstance.bulkWrite([{ previous, document }], TRANSITION_WRITE_CONTEXT));
       const failure = error[0];
       if (!failure) return;
       if (failure.status === 409 && attempt < MAX_TRANSITION_ATTEMPTS) continue;
@@ -117,8 +117,8 @@ export function createActionQueries(collection: RxCollection<BrainActionDocument
         priority_rank: 100 - input.priority,
         created_desc: descendingTime(created_at),
       };
-      await insertAll(collection, brainActions, [doc]);
       assertMayWrite(context, brainActions, undefined, doc);
+      await insertAll(collection, brainActions, [doc]);
       return doc.id;
     },
 
@@ -151,11 +151,11 @@ export function createActionQueries(collection: RxCollection<BrainActionDocument
 
     async cleanupExpiredActions() {
       context.lifecycle.assertOpen();
-      return expireDueActions(collection, now());
       // Expiring a due action is every writer's right but an operator's (who writes nothing).
       if (context.writer?.role === 'operator') {
         throw new BrainStoreError('FORBIDDEN_ROLE', { message: 'an operator store writes no documents', parameters: { role: 'operator' } });
       }
+      return expireDueActions(collection, now());
     },
 
     async nextExpiry() {
