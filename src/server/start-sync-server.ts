@@ -77,7 +77,7 @@ export interface SyncServer {
  *
  * @example
  * const server = await startSyncServer({ authSecret: process.env.BRAIN_STORE_SECRET!, dataDir: './data' });
- * const token = await createAccessToken({ secret: process.env.BRAIN_STORE_SECRET!, workspaces: ['w1'], ttlSeconds: 3600 });
+ * const token = await createAccessToken({ secret: process.env.BRAIN_STORE_SECRET!, workspaces: ['w1'], ttlSeconds: 3600, role: 'bot' });
  * replicateBrainStore(store, { url: server.url, token });
  */
 export async function startSyncServer(options: SyncServerOptions): Promise<SyncServer> {
