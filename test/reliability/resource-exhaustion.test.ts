@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BODY_IDLE_MS } from '../../src/server/http/read-body-text.ts';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
 import { action, client } from '../server/fixtures.ts';
 
@@ -160,4 +161,27 @@ describe('resource exhaustion on real sockets', () => {
     expect(after.heapUsed - before.heapUsed).toBeLessThan(64 * MB);
     for (const socket of sockets.splice(0)) socket.destroy();
   }, 60_000);
+
+  it(
+    'drops an upload that stalls, so stalled clients cannot hold the body budget for long',
+    async () => {
+      const stalled = await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          const socket = await open(server.url);
+          sockets.push(socket);
+          const answer = received(socket);
+          await write(socket, head('/sync/brainActions/push', 'Transfer-Encoding: chunked\r\n\r\n'));
+          const start = '{"rows":[';
+          await write(socket, `${start.length.toString(16)}\r\n${start}\r\n`);
+          return answer;
+        }),
+      );
+      // Node alone would keep them until its requestTimeout (300 s).
+      await answered(stalled, BODY_IDLE_MS + 10_000);
+      for (const answer of stalled)
+        expect(answer.text.slice(0, 12) || (answer.closed ? 'closed' : 'open')).toMatch(/^(HTTP\/1\.1 4|closed)/);
+      for (const socket of sockets.splice(0)) socket.destroy();
+    },
+    BODY_IDLE_MS + 30_000,
+  );
 });

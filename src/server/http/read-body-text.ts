@@ -14,6 +14,12 @@ export interface BodyBudget {
   readonly held: number;
 }
 
+/**
+ * A body that sends nothing for this long is dropped: a stalled upload would otherwise hold
+ * its share of the budget until Node's requestTimeout (300 s), starving the others.
+ */
+export const BODY_IDLE_MS = 10_000;
+
 /** A budget of `totalBytes` shared by every body being read. */
 export function createBodyBudget(totalBytes: number): BodyBudget {
   let held = 0;
@@ -40,7 +46,7 @@ export function createBodyBudget(totalBytes: number): BodyBudget {
  * With a `budget`, a body that would pass the server-wide total is refused with 429 (retry
  * shortly) instead of being buffered; its bytes go back to the budget once read.
  */
-export async function readBodyText(c: Context, maxBytes: number, budget?: BodyBudget): Promise<string> {
+export async function readBodyText(c: Context, maxBytes: number, budget?: BodyBudget, idleMs = BODY_IDLE_MS): Promise<string> {
   const declared = Number(c.req.header('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   const body = c.req.raw.body;
@@ -50,7 +56,7 @@ export async function readBodyText(c: Context, maxBytes: number, budget?: BodyBu
   const reader = body.getReader();
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await readWithin(reader, idleMs);
       if (done) break;
       if (size + value.byteLength > maxBytes) {
         await reader.cancel().catch(() => undefined);
@@ -68,6 +74,22 @@ export async function readBodyText(c: Context, maxBytes: number, budget?: BodyBu
     return new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(chunks));
   } finally {
     budget?.give(size);
+  }
+}
+
+/** The next chunk, or BAD_REQUEST (and the body cancelled) when none comes within `idleMs`. */
+async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, idleMs: number): Promise<ReadableStreamReadResult<Uint8Array>> {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reader.cancel().catch(() => undefined);
+      reject(requestError('BAD_REQUEST', `the body stalled: no bytes for ${idleMs} ms`, { idleMs }));
+    }, idleMs);
+  });
+  try {
+    return await Promise.race([reader.read(), stalled]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

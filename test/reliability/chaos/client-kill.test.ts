@@ -10,7 +10,7 @@ import { action, client } from '../../server/fixtures.ts';
 
 const PULLER = fileURLToPath(new URL('./puller-child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const KILLS = Number(process.env['CHAOS_KILLS'] ?? 3);
+const KILLS = Number(process.env['CHAOS_KILLS'] ?? 2);
 
 /**
  * Issue 11 §2: a client process SIGKILLed in the middle of a pull, while other clients keep

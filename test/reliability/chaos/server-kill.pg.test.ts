@@ -13,7 +13,7 @@ import { action, client } from '../../server/fixtures.ts';
  * stores every row exactly once. Kill moments spread over the push's measured duration.
  */
 const ROWS = 1_000;
-const KILLS = Number(process.env['CHAOS_KILLS'] ?? 4);
+const KILLS = Number(process.env['CHAOS_KILLS'] ?? 3);
 
 await describeOnPostgres('server SIGKILL mid-push on PostgreSQL', () => {
   const secret = randomBytes(24).toString('hex');
