@@ -92,8 +92,9 @@ export function watchSession(options: WatchSessionOptions): SessionWatch {
 /** Removes the documents of workspaces outside `granted`, after recording their unsynced writes as rejected. */
 async function removeRevoked(options: WatchSessionOptions, granted: ReadonlySet<string>): Promise<void> {
   for (const { name, collection } of options.collections) {
-    // A rare event (a membership change, or a store reopened with another token): a scan is fine.
-    const docs = await collection.find({ selector: { workspace_id: { $nin: [...granted] } } }).exec();
+    const docs = (
+      await Promise.all(outsideRanges(granted).map((range) => collection.find({ selector: { workspace_id: range } }).exec()))
+    ).flat();
     if (docs.length === 0) continue;
     const already = new Set(options.rejected.current.filter((write) => write.collection === name).map((write) => write.document.id));
     for (const doc of docs) {
@@ -110,4 +111,19 @@ async function removeRevoked(options: WatchSessionOptions, granted: ReadonlySet<
     // These local deletes are never pushed (isRevoked): the server keeps its copy.
     await collection.bulkRemove(docs.map((doc) => doc.primary));
   }
+}
+
+/**
+ * The workspace_id ranges outside the granted ones: before the first, between each two,
+ * after the last. Each is a range on the leading field of the collections' workspace
+ * indexes, so finding nothing costs an index probe, not a scan of the store (this runs on
+ * every replication start, when the store may hold 100k documents).
+ */
+export function outsideRanges(granted: ReadonlySet<string>): Record<string, string>[] {
+  const sorted = [...granted].sort();
+  if (sorted.length === 0) return [{ $gte: '' }];
+  const ranges: Record<string, string>[] = [{ $lt: sorted[0]! }];
+  for (let i = 0; i < sorted.length - 1; i++) ranges.push({ $gt: sorted[i]!, $lt: sorted[i + 1]! });
+  ranges.push({ $gt: sorted.at(-1)! });
+  return ranges;
 }
