@@ -25,7 +25,7 @@ import {
 import type { IndexKeyEncoder } from './index-key.ts';
 import { releaseSqliteFile, type SqliteFile } from './open-sqlite-file.ts';
 import { dropTable, type TableNames } from './sqlite-tables.ts';
-import { scanIndex, type IndexRange } from './scan-index.ts';
+import { rangeWhere, scanIndex, type IndexRange } from './scan-index.ts';
 
 export interface SqliteInternals {
   readonly file: SqliteFile;
@@ -129,26 +129,31 @@ export class RxStorageInstanceSQLite<Doc> implements RxStorageInstance<Doc, Sqli
     const stored = this.readByIds(rows.map((row) => (row.document as Record<string, unknown>)[this.primaryPath] as string));
     const docsInDb = new Map([...stored].map(([id, entry]) => [id, entry.doc]));
     const categorized = categorizeBulkWriteRows<Doc>(this, this.primaryPath as never, docsInDb, rows, context);
-    const insertDoc = this.statement(`INSERT INTO ${names.docs} (id, doc) VALUES (?, ?)`);
-    const updateDoc = this.statement(`UPDATE ${names.docs} SET doc = ? WHERE rid = ?`);
-    const insertKeys = names.indexes.map((table) => this.statement(`INSERT INTO ${table} (k, rid) VALUES (?, ?)`));
-    const deleteKeys = names.indexes.map((table) => this.statement(`DELETE FROM ${table} WHERE k = ?`));
+    const keyColumns = this.table.indexes.map((_, j) => `k${j}`);
+    const insertDoc = this.statement(
+      `INSERT INTO ${names.docs} (id, doc, ${keyColumns.join(', ')}) VALUES (?, ?${keyColumns.map(() => ', ?').join('')})`,
+    );
     for (const { document } of categorized.bulkInsertDocs) {
       const id = (document as Record<string, unknown>)[this.primaryPath] as string;
-      const rid = insertDoc.run(id, JSON.stringify(document)).lastInsertRowid;
-      this.table.indexes.forEach((encoder, j) => insertKeys[j]!.run(encoder.keyOf(document), rid));
+      insertDoc.run(id, JSON.stringify(document), ...this.table.indexes.map((encoder) => encoder.keyOf(document)));
     }
     for (const { document } of categorized.bulkUpdateDocs) {
       const id = (document as Record<string, unknown>)[this.primaryPath] as string;
       const before = stored.get(id)!;
-      updateDoc.run(JSON.stringify(document), before.rid);
+      // Only the keys that changed are set: SQLite then touches only those indexes.
+      const changed: number[] = [];
+      const keys: Buffer[] = [];
       this.table.indexes.forEach((encoder, j) => {
-        const oldKey = encoder.keyOf(before.doc);
-        const newKey = encoder.keyOf(document);
-        if (oldKey.equals(newKey)) return;
-        deleteKeys[j]!.run(oldKey);
-        insertKeys[j]!.run(newKey, before.rid);
+        const key = encoder.keyOf(document);
+        if (key.equals(encoder.keyOf(before.doc))) return;
+        changed.push(j);
+        keys.push(key);
       });
+      this.statement(`UPDATE ${names.docs} SET doc = ?${changed.map((j) => `, k${j} = ?`).join('')} WHERE rid = ?`).run(
+        JSON.stringify(document),
+        ...keys,
+        before.rid,
+      );
     }
     return categorized;
   }
@@ -179,12 +184,13 @@ export class RxStorageInstanceSQLite<Doc> implements RxStorageInstance<Doc, Sqli
   /** Refills every index table from the documents (the schema's index list changed). */
   rebuildIndexes(): void {
     const names = this.table.names;
+    const columns = this.table.indexes.map((_, j) => `k${j} = ?`).join(', ');
     this.db.transaction(() => {
-      const insertKeys = names.indexes.map((table) => this.statement(`INSERT INTO ${table} (k, rid) VALUES (?, ?)`));
+      const update = this.statement(`UPDATE ${names.docs} SET ${columns} WHERE rid = ?`);
       const rows = this.statement(`SELECT rid, doc FROM ${names.docs}`).all() as { rid: number; doc: string }[];
       for (const row of rows) {
         const doc = JSON.parse(row.doc) as RxDocumentData<Doc>;
-        this.table.indexes.forEach((encoder, j) => insertKeys[j]!.run(encoder.keyOf(doc), row.rid));
+        update.run(...this.table.indexes.map((encoder) => encoder.keyOf(doc)), row.rid);
       }
     })();
   }
@@ -210,8 +216,9 @@ export class RxStorageInstanceSQLite<Doc> implements RxStorageInstance<Doc, Sqli
     if (position === undefined) throw new Error(`SQLite storage: no index ${plan.index.join(',')} on ${this.collectionName}`);
     const encoder = this.table.indexes[position]!;
     return {
-      table: this.table.names.indexes[position]!,
       docs: this.table.names.docs,
+      column: `k${position}`,
+      index: this.table.names.indexes[position]!,
       lower: encoder.lowerBound(plan.startKeys),
       upper: encoder.upperBound(plan.endKeys),
       inclusiveLower: plan.inclusiveStart,
@@ -248,8 +255,10 @@ export class RxStorageInstanceSQLite<Doc> implements RxStorageInstance<Doc, Sqli
       this.ensureOpen();
       const range = this.rangeOf(preparedQuery);
       if (preparedQuery.queryPlan.selectorSatisfiedByIndex) {
-        const [where, params] = rangeWhere(range);
-        const row = this.statement(`SELECT count(*) AS n FROM ${range.table} WHERE ${where}`).get(...params) as { n: number };
+        const row = this.statement(`SELECT count(*) AS n FROM ${range.docs} INDEXED BY ${range.index} WHERE ${rangeWhere(range)}`).get(
+          range.lower,
+          range.upper,
+        ) as { n: number };
         return Promise.resolve({ count: row.n, mode: 'fast' });
       }
       const matcher = getQueryMatcher(this.schema, preparedQuery.query);
@@ -273,8 +282,9 @@ export class RxStorageInstanceSQLite<Doc> implements RxStorageInstance<Doc, Sqli
       const documents = scanIndex(
         this.statement.bind(this),
         {
-          table: this.table.names.indexes[position]!,
           docs: this.table.names.docs,
+          column: `k${position}`,
+          index: this.table.names.indexes[position]!,
           lower: checkpoint ? encoder.lowerBound([checkpoint.lwt, checkpoint.id]) : encoder.lowerBound([INDEX_MIN, INDEX_MIN]),
           upper: encoder.upperBound([INDEX_MAX, INDEX_MAX]),
           inclusiveLower: !checkpoint,
@@ -307,21 +317,11 @@ export class RxStorageInstanceSQLite<Doc> implements RxStorageInstance<Doc, Sqli
       const position = this.byIndex.get(['_deleted', '_meta.lwt', this.primaryPath].join(','))!;
       const encoder = this.table.indexes[position]!;
       const names = this.table.names;
-      this.db.transaction(() => {
-        const rows = this.statement(
-          `SELECT d.rid AS rid, d.doc AS doc FROM ${names.indexes[position]} AS i JOIN ${names.docs} AS d ON d.rid = i.rid WHERE i.k >= ? AND i.k <= ?`,
-        ).all(encoder.lowerBound([true, INDEX_MIN, INDEX_MIN]), encoder.upperBound([true, maxDeletionTime, INDEX_MAX])) as {
-          rid: number;
-          doc: string;
-        }[];
-        const deleteDoc = this.statement(`DELETE FROM ${names.docs} WHERE rid = ?`);
-        const deleteKeys = names.indexes.map((table) => this.statement(`DELETE FROM ${table} WHERE k = ?`));
-        for (const row of rows) {
-          const doc = JSON.parse(row.doc) as RxDocumentData<Doc>;
-          this.table.indexes.forEach((index, j) => deleteKeys[j]!.run(index.keyOf(doc)));
-          deleteDoc.run(row.rid);
-        }
-      })();
+      // Deleting the rows is enough: SQLite removes their index entries.
+      this.statement(`DELETE FROM ${names.docs} WHERE k${position} >= ? AND k${position} <= ?`).run(
+        encoder.lowerBound([true, INDEX_MIN, INDEX_MIN]),
+        encoder.upperBound([true, maxDeletionTime, INDEX_MAX]),
+      );
       return Promise.resolve(true);
     } catch (cause) {
       return Promise.reject(asError(cause));
@@ -369,8 +369,4 @@ function reverseOfIndex(index: readonly string[], query: PreparedQuery<unknown>[
   const sortFields = sort.map(([field]) => field).filter((field) => !pinned(field));
   const indexFields = index.filter((field) => !pinned(field));
   return sortFields.length === indexFields.length && sortFields.every((field, i) => field === indexFields[i]);
-}
-
-export function rangeWhere(range: IndexRange): [string, Buffer[]] {
-  return [`k ${range.inclusiveLower ? '>=' : '>'} ? AND k ${range.inclusiveUpper ? '<=' : '<'} ?`, [range.lower, range.upper]];
 }

@@ -2,8 +2,10 @@ import type Database from 'better-sqlite3';
 
 /** A range of one index table, as RxDB's query plan describes it, in SQL terms. */
 export interface IndexRange {
-  readonly table: string;
+  /** The document table, its key column and the SQLite index on that column. */
   readonly docs: string;
+  readonly column: string;
+  readonly index: string;
   readonly lower: Buffer;
   readonly upper: Buffer;
   readonly inclusiveLower: boolean;
@@ -18,6 +20,11 @@ export interface ScanOptions {
   readonly limit: number;
 }
 
+/** The SQL condition of a range on its key column (parameters: lower, upper). */
+export function rangeWhere(range: IndexRange): string {
+  return `${range.column} ${range.inclusiveLower ? '>=' : '>'} ? AND ${range.column} ${range.inclusiveUpper ? '<=' : '<'} ?`;
+}
+
 /**
  * Reads documents along an index range, in key order (or reverse), skipping and limiting.
  * Without a matcher SQLite does the skip and limit; with one, rows stream (iterate) and
@@ -25,8 +32,7 @@ export interface ScanOptions {
  */
 export function scanIndex(statement: (sql: string) => Database.Statement, range: IndexRange, options: ScanOptions): unknown[] {
   if (options.limit <= 0) return [];
-  const where = `i.k ${range.inclusiveLower ? '>=' : '>'} ? AND i.k ${range.inclusiveUpper ? '<=' : '<'} ?`;
-  const base = `SELECT d.doc AS doc FROM ${range.table} AS i JOIN ${range.docs} AS d ON d.rid = i.rid WHERE ${where} ORDER BY i.k ${range.descending ? 'DESC' : 'ASC'}`;
+  const base = `SELECT doc FROM ${range.docs} INDEXED BY ${range.index} WHERE ${rangeWhere(range)} ORDER BY ${range.column} ${range.descending ? 'DESC' : 'ASC'}`;
   if (!options.matcher) {
     const limit = Number.isFinite(options.limit) ? options.limit : -1;
     const rows = statement(`${base} LIMIT ? OFFSET ?`).all(range.lower, range.upper, limit, options.skip) as { doc: string }[];

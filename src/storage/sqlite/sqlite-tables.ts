@@ -4,13 +4,14 @@ import { LAYOUT_VERSION } from './open-sqlite-file.ts';
 
 /**
  * The file's layout: one registry row per RxDB storage instance (database, collection,
- * schema version), naming its tables:
- * - `t<n>_docs`: rid, id (unique), doc (the document as JSON);
- * - `t<n>_i<j>`: one WITHOUT ROWID table per index, key (see index-key.ts) → rid, so a
- *   range of an index is a range scan of its table's primary key.
+ * schema version), naming its table `t<n>_docs`: rid, id (unique), doc (the document as
+ * JSON) and one column `k<j>` per index holding the document's key in that index (see
+ * index-key.ts), with a SQLite index `t<n>_i<j>` on it. A range of an RxDB index is a range
+ * scan of that SQLite index; a write is one statement and SQLite keeps the indexes.
  */
 export interface TableNames {
   readonly docs: string;
+  /** The SQLite index over key column `k<j>`, per RxDB index j. */
   readonly indexes: readonly string[];
 }
 
@@ -33,9 +34,9 @@ function namesOf(n: number, indexCount: number): TableNames {
 }
 
 function createTables(db: Database.Database, names: TableNames): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS ${names.docs} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)`);
-  for (const table of names.indexes)
-    db.exec(`CREATE TABLE IF NOT EXISTS ${table} (k BLOB PRIMARY KEY, rid INTEGER NOT NULL) WITHOUT ROWID`);
+  const keys = names.indexes.map((_, j) => `, k${j} BLOB NOT NULL`).join('');
+  db.exec(`CREATE TABLE IF NOT EXISTS ${names.docs} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL${keys})`);
+  names.indexes.forEach((index, j) => db.exec(`CREATE INDEX IF NOT EXISTS ${index} ON ${names.docs} (k${j})`));
 }
 
 export interface OpenTableRequest {
@@ -65,11 +66,24 @@ export function openTable(db: Database.Database, request: OpenTableRequest): Ope
       .prepare(`SELECT n, indexes FROM ${REGISTRY} WHERE database = ? AND collection = ? AND version = ?`)
       .get(request.database, request.collection, request.version) as { n: number; indexes: string } | undefined;
     if (row) {
-      const previous = JSON.parse(row.indexes) as unknown[];
       const names = namesOf(row.n, request.indexes.length);
       if (row.indexes === indexes) return { names, rebuild: false };
-      for (let j = 0; j < previous.length; j++) db.exec(`DROP TABLE IF EXISTS t${row.n}_i${j}`);
+      // The index list changed: a new table with the new key columns, the documents copied
+      // over; the caller recomputes the keys (rebuild).
+      db.exec(`ALTER TABLE ${names.docs} RENAME TO ${names.docs}_old`);
+      for (const { name } of db
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?`)
+        .all(`${names.docs}_old`) as {
+        name: string;
+      }[]) {
+        if (!name.startsWith('sqlite_')) db.exec(`DROP INDEX ${name}`);
+      }
+      const emptyKeys = names.indexes.map((_, j) => `k${j}`);
       createTables(db, names);
+      db.exec(
+        `INSERT INTO ${names.docs} (rid, id, doc${emptyKeys.map((k) => `, ${k}`).join('')}) SELECT rid, id, doc${emptyKeys.map(() => `, x''`).join('')} FROM ${names.docs}_old`,
+      );
+      db.exec(`DROP TABLE ${names.docs}_old`);
       db.prepare(`UPDATE ${REGISTRY} SET indexes = ? WHERE n = ?`).run(indexes, row.n);
       return { names, rebuild: true };
     }
@@ -94,7 +108,7 @@ export function openTable(db: Database.Database, request: OpenTableRequest): Ope
 /** Drops the tables of one storage instance and its registry row. */
 export function dropTable(db: Database.Database, request: Omit<OpenTableRequest, 'path' | 'indexes'>, names: TableNames): void {
   db.transaction(() => {
-    for (const table of [names.docs, ...names.indexes]) db.exec(`DROP TABLE IF EXISTS ${table}`);
+    db.exec(`DROP TABLE IF EXISTS ${names.docs}`);
     db.prepare(`DELETE FROM ${REGISTRY} WHERE database = ? AND collection = ? AND version = ?`).run(
       request.database,
       request.collection,
