@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { BrainStore, BrainSync } from './brain-store.ts';
 import type { Access } from './read-access.ts';
 import { SyncBar } from './sync-bar.tsx';
@@ -8,6 +8,7 @@ import { ActionHistory } from './action-history.tsx';
 import { InsightsView } from './insights-view.tsx';
 import { SummariesView } from './summaries-view.tsx';
 import { FirstSync } from './first-sync.tsx';
+import { useObservable } from './use-observable.ts';
 
 export interface AppProps {
   readonly store: BrainStore;
@@ -23,13 +24,16 @@ export function App({ store, sync, access }: AppProps) {
     return kept && access.workspaces.includes(kept) ? kept : access.workspaces[0]!;
   });
   const [tab, setTab] = useState<TabId>('actions');
+  const leader = useLeader(store);
+  // The store's clock is this device's corrected by the server's (tests read the offset).
+  const clockOffset = useObservable(sync.clockOffset$, null);
   const chooseWorkspace = (next: string) => {
     window.localStorage.setItem(WORKSPACE_KEY, next);
     setWorkspace(next);
   };
 
   return (
-    <div class="shell">
+    <div class="shell" data-sync-leader={leader ? 'true' : 'false'} data-clock-offset={clockOffset ?? undefined}>
       <header class="top">
         <div class="brand">
           <h1>Brain</h1>
@@ -63,4 +67,17 @@ export function App({ store, sync, access }: AppProps) {
       </main>
     </div>
   );
+}
+
+/** Whether this tab is the one that replicates (one per browser profile; tests read it). */
+function useLeader(store: BrainStore): boolean {
+  const [leader, setLeader] = useState(false);
+  useEffect(() => {
+    let live = true;
+    void store.database.waitForLeadership().then(() => live && setLeader(true));
+    return () => {
+      live = false;
+    };
+  }, [store]);
+  return leader;
 }

@@ -16,12 +16,16 @@ async function boot(root: HTMLElement): Promise<void> {
     render(<Welcome />, root);
     return;
   }
-  const store = await createBrainStore({ name: 'brain-dashboard', multiInstance: true });
+  // A member's store refuses locally what the server would refuse, so no write shows and then bounces.
+  const member = access.role === 'member' && access.subject !== undefined ? { role: 'member' as const, subject: access.subject } : {};
+  const store = await createBrainStore({ name: 'brain-dashboard', multiInstance: true, ...member });
   const sync = replicateBrainStore(store, { url: window.location.origin, token: access.token });
   void store.database.waitForLeadership().then(() => {
     const cleanup = startExpiryCleanup(store);
     store.onClose(() => cleanup.unsubscribe());
   });
+  // Back online: pull at once rather than at the next retry.
+  window.addEventListener('online', () => sync.resync());
   // Leaving the page hands leadership over promptly instead of after a timeout.
   window.addEventListener('pagehide', () => void store.close());
   render(<App store={store} sync={sync} access={access} />, root);

@@ -20,6 +20,8 @@ export function SyncBar({ store, sync }: { store: BrainStore; sync: BrainSync })
   const online = useOnline();
   const now = useNow(store.now);
   const label = stateLabel(status, online);
+  // Remembered across reloads: an offline reload still says when this device last synced.
+  const lastSyncedAt = useRememberedTime(status.lastSyncedAt);
 
   return (
     <section class="sync" aria-label="Sync status">
@@ -36,11 +38,11 @@ export function SyncBar({ store, sync }: { store: BrainStore; sync: BrainSync })
           ·
         </span>
         <span class="last-synced">
-          {status.lastSyncedAt === null ? (
+          {lastSyncedAt === null ? (
             'Not synced yet'
           ) : (
             <>
-              Last synced <time dateTime={new Date(status.lastSyncedAt).toISOString()}>{ago(now - status.lastSyncedAt)}</time>
+              Last synced <time dateTime={new Date(lastSyncedAt).toISOString()}>{ago(now - lastSyncedAt)}</time>
             </>
           )}
         </span>
@@ -84,4 +86,15 @@ function useOnline(): boolean {
     };
   }, []);
   return online;
+}
+
+const LAST_SYNCED_KEY = 'brain-dashboard.last-synced';
+
+function useRememberedTime(current: number | null): number | null {
+  useEffect(() => {
+    if (current !== null) window.localStorage.setItem(LAST_SYNCED_KEY, String(current));
+  }, [current]);
+  if (current !== null) return current;
+  const kept = Number(window.localStorage.getItem(LAST_SYNCED_KEY));
+  return Number.isFinite(kept) && kept > 0 ? kept : null;
 }

@@ -70,7 +70,7 @@ export interface BrainSync {
   clearRejected(predicate?: (write: RejectedWrite) => boolean): void;
   /**
    * What the current token grants — `{ subject, role, workspaces, expiresAt }` as the server
-   * reads it — null until first known; updated after every token refresh (`getToken`).
+   * reads it — null until first known; asked again when `getToken` returns a token with another grant.
    */
   readonly session$: Observable<SyncSession | null>;
   /** Asks the server what the current token grants (GET /sync/session). */

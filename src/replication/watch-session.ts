@@ -47,6 +47,7 @@ export interface SessionWatch {
 export function watchSession(options: WatchSessionOptions): SessionWatch {
   const session$ = new BehaviorSubject<SyncSession | null>(null);
   let granted: ReadonlySet<string> | undefined;
+  /** The grant of the last token asked about (see grantKey). */
   let lastToken: string | undefined;
   let queue: Promise<unknown> = Promise.resolve();
   let stopped = false;
@@ -74,8 +75,9 @@ export function watchSession(options: WatchSessionOptions): SessionWatch {
     session$: session$.asObservable(),
     refresh,
     tokenSeen: (token) => {
-      if (stopped || token === lastToken) return;
-      lastToken = token;
+      const key = grantKey(token);
+      if (stopped || key === lastToken) return;
+      lastToken = key;
       void refresh().catch(() => undefined);
     },
     isRevoked: (doc) => {
@@ -126,4 +128,20 @@ export function outsideRanges(granted: ReadonlySet<string>): Record<string, stri
   for (let i = 0; i < sorted.length - 1; i++) ranges.push({ $gt: sorted[i]!, $lt: sorted[i + 1]! });
   ranges.push({ $gt: sorted.at(-1)! });
   return ranges;
+}
+
+/**
+ * What a token grants, for "is this refresh a new grant?": a JWT's payload without its
+ * times and id, so a getToken that mints a fresh token per request (same workspaces, role
+ * and subject) costs no extra request. Read without verifying — only the server decides;
+ * this merely skips asking it again. Anything else compares whole.
+ */
+export function grantKey(token: string): string {
+  try {
+    const payload = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>;
+    const { iat: _iat, exp: _exp, nbf: _nbf, jti: _jti, ...grant } = payload;
+    return JSON.stringify(Object.entries(grant).sort(([a], [b]) => (a < b ? -1 : 1)));
+  } catch {
+    return token;
+  }
 }
