@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fillWithDefaultSettings, normalizeMangoQuery, prepareQuery, type RxDocumentData, type RxJsonSchema } from 'rxdb';
+import { fillWithDefaultSettings, normalizeMangoQuery, prepareQuery, type RxJsonSchema } from 'rxdb';
 import { getRxStorageSQLite } from '../../src/node/index.ts';
 import { scratchDir } from '../helpers/storages.ts';
 import { TEST_SCHEMA, doc, openInstance, stored, type TestDoc } from './storage-fixtures.ts';
