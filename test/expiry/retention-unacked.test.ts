@@ -73,6 +73,10 @@ describe.each(await syncBackends())('retention never purges an unacknowledged ch
 
     // Acknowledged: now the purge may evict it locally — and the server keeps its copy.
     await until(store.database.brainActions.findOne(id).$, (doc) => doc === null);
+    // (The run reports after its purge wrote: wait for the report.)
+    for (let i = 0; i < 200 && !cleanup.reports.some((report) => report.purged.brainActions === 1); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     expect(cleanup.reports.some((report) => report.purged.brainActions === 1)).toBe(true);
     await syncing.awaitInSync();
     expect(await serverAction(server, token, id)).toMatchObject({ status: 'actioned', _deleted: false });
