@@ -66,7 +66,7 @@ describe('durability of the SQLite store under SIGKILL (real processes)', () => 
     await Promise.all(servers.map((server) => server.close()));
   });
 
-  it(`keeps every acknowledged write and never half a bulk, over ${KILLS} kills at random moments`, { timeout: 240_000 }, async () => {
+  it(`keeps every acknowledged write and never half a bulk, over ${KILLS} kills at random moments`, { timeout: 600_000 }, async () => {
     let totalActions = 0;
     for (let run = 0; run < KILLS; run++) {
       const acknowledged = await writeThenKill(path, run, 20 + Math.floor(Math.random() * 250));
