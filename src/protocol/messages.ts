@@ -73,8 +73,18 @@ export interface PushResponse {
   rejected: RejectedRow[];
 }
 
-/** Stream events: a data-free poke ("something changed, pull"), or RESYNC after a (re)connect. */
-export type StreamEvent = { type: 'RESYNC' } | { type: 'CHANGE' } | { type: 'HEARTBEAT' };
+/**
+ * Stream events: a data-free poke ("something changed, pull"), RESYNC after a (re)connect,
+ * or CHANGES — the documents themselves, for a client the server believes caught up: they
+ * hold every change between the snapshot `base` and `checkpoint`, so a client whose
+ * checkpoint's snapshot is exactly `base` may apply them as if pulled; any other client
+ * ignores them and pulls.
+ */
+export type StreamEvent =
+  | { type: 'RESYNC' }
+  | { type: 'CHANGE' }
+  | { type: 'HEARTBEAT' }
+  | { type: 'CHANGES'; base: string; documents: WireDocument[]; checkpoint: SyncCheckpoint };
 
 /** Whole-request error body, with the same codes as BrainStoreError. */
 export interface WireError {

@@ -6,7 +6,9 @@
  * - 2: snapshot checkpoints `{ server, snap, upto, tx, seq }` (a transaction left open
  *   elsewhere no longer holds back delivery; a checkpoint of another database restarts the
  *   pull from the beginning); the `brain-store-withheld` header is gone; pull and push
- *   responses are gzip/deflate-compressed when the request accepts it.
+ *   responses are gzip/deflate-compressed when the request accepts it; CHANGES stream
+ *   events carry the documents to clients that are caught up (sent to streams opened with
+ *   a client id whose last pull through the same instance ended at the feed's position).
  */
 export const PROTOCOL_VERSION = 2;
 export const PROTOCOL_HEADER = 'brain-store-protocol';

@@ -3,7 +3,7 @@ import type { RxCollection, RxConflictHandler, WithDeleted } from 'rxdb';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import type { CollectionName } from '../collections/declare-collection.ts';
 import { endpoints } from '../protocol/endpoints.ts';
-import type { PullResponse, PushResponse, PushRow, SyncCheckpoint, WireDocument } from '../protocol/messages.ts';
+import type { PullResponse, PushResponse, PushRow, StreamEvent, SyncCheckpoint, WireDocument } from '../protocol/messages.ts';
 import type { SyncHttpClient } from './sync-http-client.ts';
 import { syncEventStream } from './sync-event-stream.ts';
 import { PendingWrites } from './pending-writes.ts';
@@ -51,6 +51,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
   const pending = options.pending ?? new PendingWrites(key);
   const reverts = installForcedReverts(collection, key);
   const resync$ = new Subject<'RESYNC'>();
+  const fed = new FedChanges();
 
   const state = replicateRxCollection<SyncDoc, SyncCheckpoint>({
     collection,
@@ -64,6 +65,12 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
       handler: async (checkpoint, batchSize) => {
         // A newly granted workspace is pulled from the start (already held documents arrive unchanged).
         const from = options.fromStart?.() ? null : (checkpoint ?? null);
+        // Changes the server sent on the stream, if they continue exactly from this checkpoint.
+        const local = from ? fed.take(from) : undefined;
+        if (local) {
+          options.onSynced?.();
+          return local;
+        }
         const response = await client.postJson<PullResponse>(endpoints.pull(name), { checkpoint: from, batchSize });
         options.onSynced?.();
         return { documents: response.documents, checkpoint: response.checkpoint ?? checkpoint };
@@ -77,7 +84,14 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
                 path: endpoints.stream(name),
                 backoff: options.backoff,
                 onError: (error) => options.onStreamError?.(error),
-              }).pipe(map(() => 'RESYNC' as const)),
+              }).pipe(
+                // Every event leads to a pull; a CHANGES event is kept so that the pull can be
+                // answered from it when RxDB asks from the very checkpoint it continues.
+                map((event) => {
+                  fed.add(event);
+                  return 'RESYNC' as const;
+                }),
+              ),
             ),
           }
         : {}),
@@ -126,6 +140,41 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
   // A tracker made here is this replication's alone: it stops with it.
   if (!options.pending) state.onCancel.push(() => pending.stop());
   return Object.assign(state, { resync: () => resync$.next('RESYNC'), restore: reverts.restore });
+}
+
+/** Most CHANGES events kept while waiting for the pull that uses them. */
+const MAX_FED_EVENTS = 64;
+
+/**
+ * CHANGES events from the stream, applied only through the pull handler: RxDB asks for
+ * changes since its stored checkpoint, so an event is used only when its `base` is that
+ * very snapshot (and the same database) — checked at the moment of use, never at arrival,
+ * so a delayed or reordered event can never move the checkpoint past a row not received.
+ */
+class FedChanges {
+  readonly #events: Extract<StreamEvent, { type: 'CHANGES' }>[] = [];
+
+  add(event: StreamEvent): void {
+    if (event.type !== 'CHANGES') return;
+    this.#events.push(event);
+    if (this.#events.length > MAX_FED_EVENTS) this.#events.shift();
+  }
+
+  /** The documents of the events chained from `checkpoint`, with the checkpoint after them; undefined when none applies. */
+  take(checkpoint: SyncCheckpoint): { documents: WireDocument[]; checkpoint: SyncCheckpoint } | undefined {
+    if (checkpoint.upto !== null) return undefined;
+    let current = checkpoint;
+    const documents: WireDocument[] = [];
+    for (;;) {
+      const index = this.#events.findIndex((event) => event.base === current.snap && event.checkpoint.server === current.server);
+      if (index < 0) break;
+      const [event] = this.#events.splice(index, 1);
+      documents.push(...event!.documents);
+      current = event!.checkpoint;
+    }
+    if (documents.length === 0) return undefined;
+    return { documents, checkpoint: current };
+  }
 }
 
 function toWireRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }): PushRow {

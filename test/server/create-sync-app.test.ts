@@ -18,7 +18,11 @@ const brokenDb: SqlDatabase = {
   listen: () => Promise.resolve(async () => undefined),
   close: () => Promise.resolve(),
 };
-const hub: ChangeHub = { subscribe: () => () => undefined, close: () => Promise.resolve() };
+const hub: ChangeHub = {
+  subscribe: () => () => undefined,
+  beginPull: () => Promise.resolve({ target: undefined, end: () => undefined }),
+  close: () => Promise.resolve(),
+};
 
 function app() {
   const ctx: ServerContext = {

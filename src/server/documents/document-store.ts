@@ -18,6 +18,7 @@ export interface StoredDocument extends DocumentKey {
 }
 
 export interface PulledRow {
+  readonly ws: string;
   readonly doc: Record<string, unknown>;
   readonly deleted: boolean;
   readonly tx: string;
@@ -51,7 +52,7 @@ export const PULL_SQL = `WITH b AS MATERIALIZED (
      FROM (SELECT $3::pg_snapshot AS prev, COALESCE($4::pg_snapshot, pg_current_snapshot()) AS target) s
    ),
    page AS (
-     SELECT p.doc, p.deleted, p.xid, p.seq FROM b CROSS JOIN unnest($2::text[]) AS w(ws)
+     SELECT w.ws, p.doc, p.deleted, p.xid, p.seq FROM b CROSS JOIN unnest($2::text[]) AS w(ws)
      CROSS JOIN LATERAL (
        (SELECT q.doc, q.deleted, q.xid, q.seq FROM unnest(b.prev_xip) AS x(xid)
         CROSS JOIN LATERAL (
@@ -69,9 +70,9 @@ export const PULL_SQL = `WITH b AS MATERIALIZED (
      ) p
      ORDER BY p.xid, p.seq LIMIT $7
    )
-   SELECT doc, deleted, xid::text AS tx, seq::text AS seq, NULL AS target FROM page
+   SELECT ws, doc, deleted, xid::text AS tx, seq::text AS seq, NULL AS target FROM page
    UNION ALL
-   SELECT NULL, NULL, NULL, NULL, target::text FROM b`;
+   SELECT NULL, NULL, NULL, NULL, NULL, target::text FROM b`;
 
 /** A stable string for a (workspace, id) pair, for maps. */
 export function keyOf(key: DocumentKey): string {
@@ -90,15 +91,22 @@ export function keyOf(key: DocumentKey): string {
  */
 export async function pullPage(
   db: SqlExecutor,
-  args: { collection: string; workspaces: readonly string[]; from: PullPosition; limit: number },
+  args: {
+    collection: string;
+    workspaces: readonly string[];
+    from: PullPosition;
+    limit: number;
+    /** Deliver toward this snapshot instead of the current one (the change feed's position). */
+    target?: string | undefined;
+  },
 ): Promise<{ rows: PulledRow[]; next: PullPosition }> {
-  const { from, limit } = args;
-  const first = await pullBatch(db, args, from, limit);
+  const { from, limit, target } = args;
+  const first = await pullBatch(db, args, from.upto === null && target !== undefined ? { ...from, upto: target } : from, limit);
   if (first.rows.length > limit) return cut(first.rows, limit, from.prev, first.target);
   if (from.upto === null) return { rows: first.rows, next: { prev: first.target, upto: null, tx: '0', seq: '0' } };
   // The fixed batch is done: go on with the next one (toward the current snapshot).
   const remaining = limit - first.rows.length;
-  const second = await pullBatch(db, args, { prev: from.upto, upto: null, tx: '0', seq: '0' }, remaining);
+  const second = await pullBatch(db, args, { prev: from.upto, upto: target ?? null, tx: '0', seq: '0' }, remaining);
   if (second.rows.length > remaining) {
     const rest = cut(second.rows, remaining, from.upto, second.target);
     return { rows: [...first.rows, ...rest.rows], next: rest.next };
@@ -121,6 +129,7 @@ async function pullBatch(
   limit: number,
 ): Promise<{ rows: PulledRow[]; target: string }> {
   const result = await db.query<{
+    ws: string | null;
     doc: Record<string, unknown> | null;
     deleted: boolean | null;
     tx: string | null;
@@ -131,7 +140,7 @@ async function pullBatch(
   let target = from.upto ?? '';
   for (const row of result) {
     if (row.target !== null) target = row.target;
-    else rows.push({ doc: row.doc!, deleted: row.deleted!, tx: row.tx!, seq: row.seq! });
+    else rows.push({ ws: row.ws!, doc: row.doc!, deleted: row.deleted!, tx: row.tx!, seq: row.seq! });
   }
   // UNION ALL keeps no order by contract: sort by (tx, seq) numerically here.
   rows.sort((a, b) => compareDecimal(a.tx, b.tx) || compareDecimal(a.seq, b.seq));

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import { CHANGES_CHANNEL } from '../documents/document-store.ts';
+import { CHANGES_CHANNEL, type PullPosition } from '../documents/document-store.ts';
 import type { SqlDatabase } from '../sql/sql-database.ts';
+import { ChangeFeed, type FeedSink, type Notice } from './change-feed.ts';
 
-/** What a stream does when poked. */
-export interface StreamSink {
+/** What a stream does when poked or fed. */
+export interface StreamSink extends FeedSink {
   readonly collection: string;
-  readonly workspaces: ReadonlySet<string>;
   /** The client id the stream was opened with, if any: its own writes do not poke it. */
   readonly origin?: string | undefined;
   /** "Something changed, pull." Data-free, so it can never run ahead of what a pull returns. */
@@ -14,37 +14,68 @@ export interface StreamSink {
   resync(): void;
 }
 
+/** A pull by a client that has a stream here: where to deliver toward, and its outcome. */
+export interface FeedPull {
+  /** The feed's position (a snapshot) for the pull to end at, or undefined (the current snapshot). */
+  readonly target: string | undefined;
+  /**
+   * Reports where the pull left the client (undefined when it failed): `next`, and — since
+   * RxDB keeps no checkpoint from a pull without documents — what the client's checkpoint
+   * snapshot then still is (`kept`: the request's, or null when it had none or a foreign one).
+   */
+  end(next: PullPosition | undefined, delivered: number, kept: string | null): void;
+}
+
 export interface ChangeHub {
   subscribe(sink: StreamSink): () => void;
+  /**
+   * Brackets a pull by `clientId`: when that client has a stream on this instance, the feed
+   * steps first and the pull ends at the feed's position, after which the stream can be fed
+   * the next changes instead of being poked.
+   */
+  beginPull(collection: string, clientId: string | undefined): Promise<FeedPull>;
   close(): Promise<void>;
 }
 
+const NO_FEED: FeedPull = { target: undefined, end: () => undefined };
+
 /**
- * Fans change notices out to this instance's streams. Writers NOTIFY on commit (any
- * instance, one PostgreSQL); every instance LISTENs and pokes its own streams whose
- * workspaces match. When the LISTEN connection comes back after a loss, notices may have
- * been missed, so every stream gets RESYNC.
+ * Fans changes out to this instance's streams. Writers NOTIFY on commit (any instance, one
+ * PostgreSQL); every instance LISTENs, reads each burst of changes once per collection (the
+ * ChangeFeed) and sends the documents to streams whose client is caught up, a poke to the
+ * others whose workspaces match. When the LISTEN connection comes back after a loss, notices
+ * may have been missed, so every stream gets RESYNC.
  */
 export async function createChangeHub(db: SqlDatabase, logger: Logger): Promise<ChangeHub> {
   const sinks = new Set<StreamSink>();
-
-  const poke = (collection: string, workspaces: readonly string[] | undefined, origin: string | undefined): void => {
-    for (const sink of sinks) {
-      if (sink.collection !== collection) continue;
-      if (origin !== undefined && sink.origin === origin) continue;
-      if (workspaces && !workspaces.some((ws) => sink.workspaces.has(ws))) continue;
-      sink.change();
+  const feeds = new Map<string, ChangeFeed>();
+  const sinksOf = (collection: string): StreamSink[] => [...sinks].filter((sink) => sink.collection === collection);
+  const feedOf = (collection: string): ChangeFeed => {
+    let feed = feeds.get(collection);
+    if (!feed) {
+      feed = new ChangeFeed(
+        db,
+        collection,
+        () => sinksOf(collection),
+        (err) => {
+          logger.warn({ err, collection }, 'change feed step failed; poking every stream');
+          for (const sink of sinksOf(collection)) sink.change();
+        },
+      );
+      feeds.set(collection, feed);
     }
+    return feed;
   };
 
   const unlisten = await db.listen(CHANGES_CHANNEL, {
     onNotify(payload) {
       const notice = parseNotice(payload);
-      if (notice) poke(notice.c, notice.w, notice.o);
-      else logger.warn({ payload: payload.slice(0, 200) }, 'ignoring a malformed change notice');
+      if (!notice) logger.warn({ payload: payload.slice(0, 200) }, 'ignoring a malformed change notice');
+      else if (sinksOf(notice.c).length > 0) feedOf(notice.c).notify(notice);
     },
     onReconnect() {
       logger.info({ streams: sinks.size }, 'change listener reconnected; sending RESYNC to every stream');
+      for (const feed of feeds.values()) feed.reset();
       for (const sink of sinks) sink.resync();
     },
   });
@@ -54,14 +85,43 @@ export async function createChangeHub(db: SqlDatabase, logger: Logger): Promise<
       sinks.add(sink);
       return () => sinks.delete(sink);
     },
+    async beginPull(collection, clientId) {
+      const sink = clientId === undefined ? undefined : sinksOf(collection).find((candidate) => candidate.origin === clientId);
+      if (!sink) return NO_FEED;
+      sink.feed.pulling += 1;
+      const feed = feedOf(collection);
+      let ended = false;
+      try {
+        // A fresh position: the pull must not end before rows committed before it started.
+        await feed.step();
+      } catch (error) {
+        sink.feed.pulling -= 1;
+        throw error;
+      }
+      const target = feed.position ?? undefined;
+      return {
+        target,
+        end(next, delivered, kept) {
+          if (ended) return;
+          ended = true;
+          sink.feed.pulling -= 1;
+          const landed = target !== undefined && next !== undefined && next.upto === null && next.prev === target;
+          // The client holds everything up to the target either way; its checkpoint says so only if documents came.
+          sink.feed.base = !landed ? null : delivered > 0 ? target : kept;
+          // Fed from here on only if the feed has not moved meanwhile (else the step poked it).
+          sink.feed.covered = landed && feed.position === target ? target : null;
+        },
+      };
+    },
     async close() {
       sinks.clear();
+      feeds.clear();
       await unlisten();
     },
   };
 }
 
-function parseNotice(payload: string): { c: string; w: string[] | undefined; o: string | undefined } | null {
+function parseNotice(payload: string): Notice | null {
   try {
     const value = JSON.parse(payload) as { c?: unknown; w?: unknown; o?: unknown };
     if (typeof value.c !== 'string') return null;

@@ -8,6 +8,7 @@ import { pullPage, type PullPosition } from '../documents/document-store.ts';
 import type { HostedCollection } from '../documents/hosted-collections.ts';
 import { toWire } from '../documents/push-documents.ts';
 import type { ServerContext } from '../server-context.ts';
+import { clientIdOf } from './client-id.ts';
 import { EMPTY_SNAPSHOT, isValidSnapshot } from '../sql/pg-snapshot.ts';
 import { serverIdentity } from '../sql/server-identity.ts';
 
@@ -53,10 +54,18 @@ export async function handlePull(
       ? { prev: checkpoint.snap, upto: checkpoint.upto, tx: checkpoint.tx, seq: checkpoint.seq }
       : START;
   const workspaces = readableWorkspaces(collection, claims);
-  const page =
-    workspaces.length === 0
-      ? { rows: [], next: from }
-      : await pullPage(ctx.db, { collection: collection.name, workspaces, from, limit: batchSize });
+  // A client with a stream here pulls up to the change feed's position, so that the feed
+  // can send it the next changes instead of a poke (see ChangeFeed).
+  const feed = await ctx.hub.beginPull(collection.name, clientIdOf(c));
+  let page: Awaited<ReturnType<typeof pullPage>> | undefined;
+  try {
+    page =
+      workspaces.length === 0
+        ? { rows: [], next: from }
+        : await pullPage(ctx.db, { collection: collection.name, workspaces, from, limit: batchSize, target: feed.target });
+  } finally {
+    feed.end(page?.next, page?.rows.length ?? 0, from.upto === null && from !== START ? from.prev : null);
+  }
   const response: PullResponse = {
     documents: page.rows.map(toWire),
     checkpoint: { server, snap: page.next.prev, upto: page.next.upto, tx: page.next.tx, seq: page.next.seq },

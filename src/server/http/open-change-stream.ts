@@ -7,6 +7,8 @@ import type { ServerContext } from '../server-context.ts';
 const encoder = new TextEncoder();
 /** A client this far behind (bytes queued) is not reading: drop it, it will reconnect and RESYNC. */
 const MAX_QUEUED_BYTES = 64 * 1024;
+/** A change event larger than this goes as a poke instead (the client pulls it, in pages). */
+const MAX_EVENT_BYTES = 32 * 1024;
 
 /**
  * GET /sync/:collection/stream — a Server-Sent Events response. RESYNC first (the client
@@ -20,13 +22,20 @@ export function openChangeStream(ctx: ServerContext, collection: HostedCollectio
   let changeQueued = false;
   const timers: NodeJS.Timeout[] = [];
 
-  const send = (event: StreamEvent): void => {
-    if (closed) return;
-    if ((controller.desiredSize ?? 0) < -MAX_QUEUED_BYTES) return close();
+  const send = (event: StreamEvent, maxBytes = Infinity): boolean => {
+    if (closed) return false;
+    if ((controller.desiredSize ?? 0) < -MAX_QUEUED_BYTES) {
+      close();
+      return false;
+    }
+    const bytes = encoder.encode(`data: ${JSON.stringify(event)}\n\n`);
+    if (bytes.length > maxBytes) return false;
     try {
-      controller.enqueue(encoder.encode(`data: ${JSON.stringify(event)}\n\n`));
+      controller.enqueue(bytes);
+      return true;
     } catch {
       close();
+      return false;
     }
   };
 
@@ -49,6 +58,8 @@ export function openChangeStream(ctx: ServerContext, collection: HostedCollectio
     collection: collection.name,
     workspaces: new Set(readableWorkspaces(collection, claims)),
     origin,
+    feed: { base: null, covered: null, pulling: 0 },
+    deliver: (event) => send({ type: 'CHANGES', ...event }, MAX_EVENT_BYTES),
     change() {
       // Coalesce a burst of notices into one poke: the client pulls everything anyway.
       if (changeQueued || closed) return;
@@ -58,7 +69,9 @@ export function openChangeStream(ctx: ServerContext, collection: HostedCollectio
         send({ type: 'CHANGE' });
       });
     },
-    resync: () => send({ type: 'RESYNC' }),
+    resync: () => {
+      send({ type: 'RESYNC' });
+    },
   });
 
   const body = new ReadableStream<Uint8Array>({
