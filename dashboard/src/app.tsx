@@ -25,8 +25,8 @@ export function App({ store, sync, access }: AppProps) {
   });
   const [tab, setTab] = useState<TabId>('actions');
   const leader = useLeader(store);
-  // The store's clock is this device's corrected by the server's (tests read the offset).
-  const clockOffset = useObservable(sync.clockOffset$, null);
+  // The store's clock is this device's corrected by the server's: the offset applied (tests read it).
+  const clockOffset = useObservable<number | null>(store.clock.offset$, null);
   const chooseWorkspace = (next: string) => {
     window.localStorage.setItem(WORKSPACE_KEY, next);
     setWorkspace(next);

@@ -8,7 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { createAccessToken } from '../../src/server/auth/access-token.ts';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
 import { buildDashboard, describeInChromium, launchChromiumBrowser } from '../helpers/chromium.ts';
@@ -57,9 +57,16 @@ describeInChromium('the dashboard in Chromium (issue 8)', () => {
   }
 
   /** Opens the dashboard as a member; every console error and page error is collected. */
+  /** Sync API requests made by each page (only the tab that replicates makes them). */
+  const syncRequests = new Map<Page, number>();
+
   async function openDashboard(context: BrowserContext, token = memberToken): Promise<Page> {
     const page = await context.newPage();
     watchErrors(page);
+    syncRequests.set(page, 0);
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname.startsWith('/sync/')) syncRequests.set(page, (syncRequests.get(page) ?? 0) + 1);
+    });
     await page.goto(`${server.url}/#token=${token}`);
     await page.getByRole('heading', { name: 'Action queue' }).waitFor();
     return page;
@@ -73,7 +80,6 @@ describeInChromium('the dashboard in Chromium (issue 8)', () => {
     page.on('pageerror', (error) => errors.push(error.message));
   }
 
-  const queue = (page: Page) => page.getByTestId('action-queue').getByRole('listitem');
   const row = (page: Page, reason: string) => page.getByRole('listitem', { name: reason });
   const reasons = (page: Page) => page.locator('[data-testid=action-queue] > li h3').allTextContents();
 
@@ -144,6 +150,140 @@ describeInChromium('the dashboard in Chromium (issue 8)', () => {
     STEP * 2,
   );
 
+  const syncState = (target: Page) => target.getByTestId('sync-state').textContent();
+
+  it(
+    'offline: Done acts at once; an offline reload shows the page and both changes; online again, the server has them',
+    async () => {
+      // The service worker controls the page once it has installed the app shell.
+      await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+      await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: STEP });
+      const context = page.context();
+      await expect.poll(() => syncState(page), { timeout: STEP }).toMatch(/All changes synced/);
+      // Offline for the page and for anything its service worker fetches on its behalf.
+      const cut = (route: Route) => route.abort('internetdisconnected');
+      await context.route('**/sync/**', cut);
+      await context.setOffline(true);
+      const reason = SAMPLE_ACTIONS[2]!.reason;
+      await row(page, reason).getByRole('button', { name: 'Done' }).click();
+      await expect.poll(() => row(page, reason).count(), { timeout: 2_000 }).toBe(0);
+      await expect.poll(() => syncState(page), { timeout: STEP }).toMatch(/Offline.*1 change not yet synced/);
+
+      await page.reload();
+      await page.getByRole('heading', { name: 'Action queue' }).waitFor({ timeout: STEP });
+      await expect.poll(() => reasons(page), { timeout: STEP }).toEqual([SAMPLE_ACTIONS[0]!.reason, SAMPLE_ACTIONS[1]!.reason]);
+      await expect.poll(() => syncState(page), { timeout: STEP }).toMatch(/Offline.*1 change not yet synced/);
+      await page.getByRole('tab', { name: 'History' }).click();
+      await expect.poll(() => page.getByTestId('action-history').textContent(), { timeout: STEP }).toContain(reason);
+      await page.screenshot({ path: `${ARTIFACTS}/offline-history.png` });
+      expect(await serverStatus(ids[reason]!)).toBe('pending');
+
+      await context.unroute('**/sync/**', cut);
+      await context.setOffline(false);
+      await expect.poll(() => serverStatus(ids[reason]!), { timeout: STEP }).toBe('actioned');
+      const onServer = (await pullAll(server.url, botToken)).find((doc) => doc.id === ids[reason]);
+      expect(onServer?.actioned_by).toBe('dana');
+      expect(await serverStatus(ids[SAMPLE_ACTIONS[3]!.reason]!)).toBe('dismissed');
+      await expect.poll(() => syncState(page), { timeout: STEP }).toMatch(/Online.*All changes synced/);
+      await page.getByRole('tab', { name: 'Actions' }).click();
+    },
+    STEP * 3,
+  );
+
+  it(
+    'a second browser sees changes live, and the first sees its changes',
+    async () => {
+      const [top, second] = [SAMPLE_ACTIONS[0]!.reason, SAMPLE_ACTIONS[1]!.reason];
+      const other = await openDashboard(await newContext());
+      await expect.poll(() => reasons(other), { timeout: STEP }).toEqual([top, second]);
+      await row(other, second).getByRole('button', { name: 'Dismiss' }).click();
+      await expect.poll(() => reasons(page), { timeout: STEP }).toEqual([top]);
+      const fresh = { reason: 'Replied yes to the webinar invite', contact_id: 'Lena Fischer · Oakridge', priority: 70 };
+      ids[fresh.reason] = await bot.action(fresh);
+      await expect.poll(() => reasons(page), { timeout: STEP }).toEqual([top, fresh.reason]);
+      await expect.poll(() => reasons(other), { timeout: STEP }).toEqual([top, fresh.reason]);
+      await other.close();
+    },
+    STEP * 2,
+  );
+
+  it(
+    'an action leaves the list at its expiry instant (the page clock controlled)',
+    async () => {
+      const clockPage = await (await newContext()).newPage();
+      watchErrors(clockPage);
+      const start = Date.now();
+      await clockPage.clock.install({ time: start });
+      await clockPage.goto(`${server.url}/#token=${memberToken}`);
+      const expiresAt = start + 10 * 60_000;
+      const reason = 'Expires while you watch';
+      await bot.action({ reason, priority: 99, expires_at: expiresAt, contact_id: 'Omar Haddad · Cedar' });
+      await row(clockPage, reason).waitFor({ timeout: STEP });
+      await clockPage.evaluate((reason) => {
+        const w = window as unknown as { removedAt?: number };
+        const present = () => [...document.querySelectorAll('[data-testid=action-queue] h3')].some((h) => h.textContent === reason);
+        new MutationObserver(() => {
+          if (w.removedAt === undefined && !present()) w.removedAt = Date.now();
+        }).observe(document.body, { childList: true, subtree: true });
+      }, reason);
+      // The offset is known once the server has answered. With the page clock paused, every
+      // new sample would move it by the real time elapsed: cut the sync off to freeze it (an
+      // offline store keeps the last known offset).
+      await clockPage.locator('.shell[data-clock-offset]').waitFor({ timeout: STEP });
+      await clockPage.route('**/sync/**', (route) => route.abort());
+      const readOffset = async () =>
+        Number(await clockPage.locator('.shell[data-clock-offset]').getAttribute('data-clock-offset', { timeout: STEP }));
+      const offset = await readOffset();
+      // The instant, on the page's clock, at which the store's clock reaches expires_at.
+      const instant = expiresAt - offset;
+      const removedAt = () => clockPage.evaluate(() => (window as unknown as { removedAt?: number }).removedAt);
+      await clockPage.clock.pauseAt(instant - 1_000);
+      await clockPage.clock.runFor(999);
+      expect(await removedAt()).toBeUndefined();
+      expect(await row(clockPage, reason).count()).toBe(1);
+      // One more millisecond: the clock then stands still while the query re-runs, so the
+      // time recorded at the row's removal is the instant that removed it.
+      await clockPage.clock.runFor(1);
+      await expect.poll(removedAt, { timeout: STEP }).toBe(instant);
+      expect(await readOffset()).toBe(offset);
+      await clockPage.close();
+    },
+    STEP * 2,
+  );
+
+  it(
+    'two tabs of one browser: only one syncs, closing it hands over, the other keeps showing live data',
+    async () => {
+      const context = await newContext();
+      const first = await openDashboard(context);
+      await first.locator('[data-sync-leader=true]').waitFor({ timeout: STEP });
+      const second = await openDashboard(context);
+      const shared = { reason: 'Shown in both tabs', contact_id: 'Ines Duarte · Porto Labs', priority: 88 };
+      ids[shared.reason] = await bot.action(shared);
+      await row(first, shared.reason).waitFor({ timeout: STEP });
+      await row(second, shared.reason).waitFor({ timeout: STEP });
+      expect(await second.locator('.shell').getAttribute('data-sync-leader')).toBe('false');
+      expect(syncRequests.get(second)).toBe(0);
+
+      // Done in the tab that does not sync: it reaches the server, and that tab says so.
+      await row(second, shared.reason).getByRole('button', { name: 'Done' }).click();
+      await expect.poll(() => row(first, shared.reason).count(), { timeout: STEP }).toBe(0);
+      await expect.poll(() => serverStatus(ids[shared.reason]!), { timeout: STEP }).toBe('actioned');
+      await expect.poll(() => syncState(second), { timeout: STEP }).toMatch(/All changes synced/);
+      expect(syncRequests.get(second)).toBe(0);
+
+      await first.close({ runBeforeUnload: true });
+      await second.locator('[data-sync-leader=true]').waitFor({ timeout: STEP });
+      const later = { reason: 'Arrives after the hand-over', contact_id: 'Yuki Tanaka · Hoshi', priority: 77 };
+      ids[later.reason] = await bot.action(later);
+      await row(second, later.reason).waitFor({ timeout: STEP });
+      expect(syncRequests.get(second)).toBeGreaterThan(0);
+      await expect.poll(() => syncState(second), { timeout: STEP }).toMatch(/All changes synced/);
+      expect(errors).toEqual([]);
+    },
+    STEP * 3,
+  );
+
   async function axeViolations(target: Page) {
     await target.addScriptTag({ path: axePath });
     const results = await target.evaluate(async () => {
@@ -158,6 +298,4 @@ describeInChromium('the dashboard in Chromium (issue 8)', () => {
       .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
       .map((violation) => ({ id: violation.id, impact: violation.impact, targets: violation.nodes.map((node) => node.target) }));
   }
-
-  void queue;
 });
