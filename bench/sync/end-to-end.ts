@@ -73,7 +73,9 @@ class AnswerWaiter {
 function phasesOf(t0: number, at: number, a: readonly RequestRecord[], b: readonly RequestRecord[]): Phases | undefined {
   const push = a.find((record) => record.kind === 'push' && record.start >= t0);
   const pull = b.filter((record) => record.kind === 'pull' && record.start >= t0 && record.end <= at).at(-1);
-  if (!push || !pull) return undefined;
+  if (!push) return undefined;
+  // Delivered on B's stream (CHANGES, issue 10): no pull; the whole way after A's push start is one phase.
+  if (!pull) return { toPush: push.start - t0, push: push.end - push.start, pushStartToPull: at - push.start, pull: 0, applyEmit: 0 };
   return {
     toPush: push.start - t0,
     push: push.end - push.start,
@@ -162,7 +164,8 @@ export async function benchEndToEnd(context: BenchContext, server: BenchServer):
     const slowText = slow.length
       ? `; ${slow.length} samples above ${TARGET_P50_MS} ms: of their ${round(slowWall, 0)} ms, ${round(slowGc, 0)} ms GC pauses and ≈${round(slowOff, 0)} ms the process was off-CPU`
       : '';
-    const common = `${samples.length} sequential writes after ${WARMUPS} warm-ups, both clients on memory storage replicating brainActions live over SSE; ${phaseText}${slowText}${timeouts ? `; ${timeouts} writes timed out` : ''}${loadNote()}`;
+    const streamed = phases.filter((phase) => phase.pull === 0).length;
+    const common = `${samples.length} sequential writes after ${WARMUPS} warm-ups (${streamed} of them reached B as documents on its stream, without a pull), both clients on memory storage replicating brainActions live over SSE; ${phaseText}${slowText}${timeouts ? `; ${timeouts} writes timed out` : ''}${loadNote()}`;
     const details = { writes, ...stats, timeouts, phaseMedians, phases, serverSql: sql, samplesMs: samples.map((ms) => round(ms, 2)) };
     const p50 = round(percentile(samples, 50), 2);
     const p99 = round(percentile(samples, 99), 2);
