@@ -11,6 +11,7 @@ import './styles.css';
  * cleanup; every tab reads and writes locally), the sync server at this page's origin.
  */
 async function boot(root: HTMLElement): Promise<void> {
+  performance.mark('dashboard:boot');
   const access = readAccess(window.location, window.history, window.localStorage);
   if (!access) {
     render(<Welcome />, root);
@@ -19,6 +20,7 @@ async function boot(root: HTMLElement): Promise<void> {
   // A member's store refuses locally what the server would refuse, so no write shows and then bounces.
   const member = access.role === 'member' && access.subject !== undefined ? { role: 'member' as const, subject: access.subject } : {};
   const store = await createBrainStore({ name: 'brain-dashboard', multiInstance: true, ...member });
+  performance.mark('dashboard:store-open');
   const sync = replicateBrainStore(store, { url: window.location.origin, token: access.token });
   void store.database.waitForLeadership().then(() => {
     const cleanup = startExpiryCleanup(store);
@@ -28,7 +30,9 @@ async function boot(root: HTMLElement): Promise<void> {
   window.addEventListener('online', () => sync.resync());
   // Leaving the page hands leadership over promptly instead of after a timeout.
   window.addEventListener('pagehide', () => void store.close());
+  performance.mark('dashboard:sync-started');
   render(<App store={store} sync={sync} access={access} />, root);
+  performance.mark('dashboard:app-rendered');
 }
 
 const root = document.getElementById('app');
