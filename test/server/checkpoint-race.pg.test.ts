@@ -161,7 +161,7 @@ await describeOnPostgres('checkpoint race on PostgreSQL', () => {
       const target = docs[Math.floor(random() * docs.length)]!;
       const master = current.get(target.id)!;
       const next = { ...master, reason: `version ${step}`, priority: Math.floor(random() * 100), priority_rank: 0 };
-      next.priority_rank = 100 - (next.priority);
+      next.priority_rank = 100 - next.priority;
       const response = await writer.push('brainActions', [{ newDocumentState: next, assumedMasterState: master }]);
       expect(response.body.conflicts).toEqual([]);
       current.set(target.id, next);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { createBrainStore, BrainStoreError, brainSummaries } from '../../src/index.ts';
+import { createBrainStore, brainSummaries } from '../../src/index.ts';
 import { toRxJsonSchema } from '../../src/collections/declare-collection.ts';
 import { brainSummaryDocumentSchema, type BrainSummaryDocument } from '../../src/collections/brain-summaries.ts';
 import type { CollectionDeclaration } from '../../src/collections/declare-collection.ts';
