@@ -10,9 +10,10 @@ import { startTestServer } from '../../helpers/sync-server.ts';
  * whose responses fast-check's scheduler releases in the order it chooses — so a push's
  * answer can be held while the other client's write arrives on this client's live stream
  * (the stream's body flows unscheduled), or a pull answers in the middle of a push. Both
- * clients act on one action at once (actioned vs dismissed) and create new ones. Whatever the
- * order: every store and the server end identical, the earliest transition wins, every
- * create is stored once.
+ * clients act on one action at once (actioned vs dismissed) and create new ones; the token
+ * is re-minted before every request and its arrival scheduled too (a token refresh during a
+ * push). Whatever the order: every store and the server end identical, the earliest
+ * transition wins, every create is stored once.
  *
  *   CONVERGENCE_RUNS=100 CONVERGENCE_SEED=123 npx vitest run test/reliability/convergence/scheduled-interleavings.test.ts
  */
@@ -69,7 +70,14 @@ describe('scheduled interleavings (PGlite, in-process)', () => {
           const scheduledFetch = (input: string, init?: RequestInit) =>
             s.schedule(fetch(input, init), `${init?.method ?? 'GET'} ${input.replace(server.url, '')}`);
           const syncs = stores.map((store) =>
-            replicateBrainStore(store, { url: server.url, token, retryTime: 50, fetch: scheduledFetch, correctClock: false }),
+            replicateBrainStore(store, {
+              url: server.url,
+              // A token re-minted before every request, its arrival scheduled too: a refresh lands mid-push.
+              getToken: () => s.schedule(server.token([ws]), 'token refresh'),
+              retryTime: 50,
+              fetch: scheduledFetch,
+              correctClock: false,
+            }),
           );
           const created: string[] = [id];
           const accepted: { c: number; status: 'actioned' | 'dismissed' }[] = [];
@@ -129,7 +137,7 @@ describe('scheduled interleavings (PGlite, in-process)', () => {
         { numRuns: RUNS, seed: SEED, endOnFailure: true, interruptAfterTimeLimit: 240_000 },
       );
       console.info(
-        `[convergence] scheduler: ${RUNS} runs, ${released} fetch answers and operations released in scheduler-chosen order; all converged`,
+        `[convergence] scheduler: ${RUNS} runs, ${released} fetch answers, token refreshes and operations released in scheduler-chosen order; all converged`,
       );
     } finally {
       await server.close();
