@@ -117,27 +117,33 @@ export async function dashboardTimings(context: BenchContext): Promise<BenchRow[
       fromScript.push(timing.first - timing.scriptLoaded);
     }
     const clicks: number[] = [];
+    const saved: number[] = [];
     for (let i = 0; i < context.scale(100, 10); i++) {
-      clicks.push(
-        await page.evaluate(
-          () =>
-            new Promise<number>((resolve) => {
-              const row = document.querySelector<HTMLElement>('[data-testid=action-queue] li');
-              const id = row?.dataset['actionId'];
-              const button = row?.querySelector<HTMLButtonElement>('button.primary');
-              if (!row || !id || !button) throw new Error('no row to click');
-              const observer = new MutationObserver(() => {
-                if (!document.querySelector(`[data-action-id="${id}"]`)) {
-                  observer.disconnect();
-                  resolve(performance.now() - started);
-                }
-              });
-              observer.observe(document.body, { childList: true, subtree: true });
-              const started = performance.now();
-              button.click();
-            }),
-        ),
+      const timing = await page.evaluate(
+        () =>
+          new Promise<{ gone: number; saved: number }>((resolve) => {
+            const row = document.querySelector<HTMLElement>('[data-testid=action-queue] li');
+            const id = row?.dataset['actionId'];
+            const button = row?.querySelector<HTMLButtonElement>('button.primary');
+            const reason = row?.querySelector('.reason')?.textContent;
+            const status = document.querySelector('[aria-labelledby=queue-heading] [role=status]');
+            if (!row || !id || !button || !reason || !status) throw new Error('no row to click');
+            let gone: number | undefined;
+            // The row leaving the DOM, then the write stored (the status line names the action).
+            const observer = new MutationObserver(() => {
+              if (gone === undefined && !document.querySelector(`[data-action-id="${id}"]`)) gone = performance.now() - started;
+              if (gone !== undefined && status.textContent === `Marked done: ${reason}`) {
+                observer.disconnect();
+                resolve({ gone, saved: performance.now() - started });
+              }
+            });
+            observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+            const started = performance.now();
+            button.click();
+          }),
       );
+      clicks.push(timing.gone);
+      saved.push(timing.saved);
     }
     return [
       judged({
@@ -165,8 +171,17 @@ export async function dashboardTimings(context: BenchContext): Promise<BenchRow[
         value: round(percentile(clicks, 99), 1),
         unit: 'ms',
         target: { op: '<=', value: 16 },
-        note: `p50 ${round(percentile(clicks, 50), 1)} ms; the transition is written to IndexedDB, then the live query re-emits`,
+        note: `p50 ${round(percentile(clicks, 50), 1)} ms; the row leaves at the click, the write to IndexedDB follows (next row)`,
         details: { clicks },
+      }),
+      info({
+        id: 'dashboard.done-saved-p99',
+        name: `Done click → transition stored in IndexedDB (status line), p99 of ${saved.length}`,
+        subject: 'chromium-indexeddb',
+        value: round(percentile(saved, 99), 1),
+        unit: 'ms',
+        note: `p50 ${round(percentile(saved, 50), 1)} ms; validated, written, then announced`,
+        details: { saved },
       }),
     ];
   } finally {

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ACTION_URGENCIES, isBrainStoreError, type ActionUrgency, type BrainAction, type BrainStore } from './brain-store.ts';
 import { useNow, useObservable } from './use-observable.ts';
 import { ActionRow } from './action-row.tsx';
@@ -18,22 +18,41 @@ export function ActionQueue({ store, workspace, actor }: { store: BrainStore; wo
     () => store.brainActions.getActionsByPriority({ workspace_id: workspace, limit: QUEUE_LIMIT, ...(urgency ? { urgency } : {}) }),
     [store, workspace, urgency],
   );
-  const actions = useObservable<BrainAction[] | undefined>(query.$, undefined);
+  const queried = useObservable<BrainAction[] | undefined>(query.$, undefined);
+  // Rows handled in this tab leave at the click, within the frame: the IndexedDB write and the
+  // live query's re-emission take longer than one. A failed write brings the row back.
+  const [leaving, setLeaving] = useState<ReadonlySet<string>>(() => new Set());
+  useEffect(() => {
+    // Once the query no longer has a row, it is gone for real: forget it.
+    if (queried && [...leaving].some((id) => !queried.some((action) => action.id === id))) {
+      setLeaving((current) => new Set([...current].filter((id) => queried.some((action) => action.id === id))));
+    }
+  }, [queried, leaving]);
+  const actions = queried?.filter((action) => !leaving.has(action.id));
   const now = useNow(store.now);
 
   const act = (action: BrainAction, kind: 'done' | 'dismiss') => {
+    setLeaving((current) => new Set(current).add(action.id));
+    const comeBack = () =>
+      setLeaving((current) => {
+        const next = new Set(current);
+        next.delete(action.id);
+        return next;
+      });
     const write =
       kind === 'done'
         ? store.brainActions.markActionActioned({ action_id: action.id, actioned_by: actor })
         : store.brainActions.dismissAction({ action_id: action.id });
     write.then(
       () => setMessage(`${kind === 'done' ? 'Marked done' : 'Dismissed'}: ${action.reason}`),
-      (error: unknown) =>
+      (error: unknown) => {
+        comeBack();
         setMessage(
           isBrainStoreError(error) && error.code === 'INVALID_TRANSITION'
             ? 'That action had already changed (expired or handled elsewhere).'
             : `Could not save: ${error instanceof Error ? error.message : String(error)}`,
-        ),
+        );
+      },
     );
   };
 
