@@ -5,12 +5,14 @@ import { meterBulkWrite, meterIndexMaintenance, type WriteCost } from './storage
 const REPLICATION_META_PREFIX = 'rx-replication-meta-';
 
 /**
- * RxDB's memory storage with every instance it creates metered — including the ones RxDB's
+ * RxDB's memory storage (or `base`, e.g. the SQLite storage) with every instance it creates metered — including the ones RxDB's
  * replication creates for itself (its meta instance, which holds an assumed-master copy of
  * every replicated document), so a sync figure can say what those cost.
  */
-export function meteredMemoryStorage(): { storage: RxStorage<any, any>; replicationMetaCost(): WriteCost } {
-  const base = getRxStorageMemory();
+export function meteredMemoryStorage(base: RxStorage<any, any> = getRxStorageMemory()): {
+  storage: RxStorage<any, any>;
+  replicationMetaCost(): WriteCost;
+} {
   const costs = new Map<string, WriteCost>();
   const storage: RxStorage<any, any> = {
     name: base.name,

@@ -1,7 +1,9 @@
 /**
- * Initial pull of 100k actions into an empty client (memory storage), against, in the same
- * run, a raw SELECT of the same rows with the server's own pull statement (same pages) plus
- * a raw bulk insert of the same documents into the same kind of client storage.
+ * Initial pull of 100k actions into an empty client (memory storage for the sync group,
+ * brain-store's SQLite storage for the storage group), against, in the same run, a raw
+ * SELECT of the same rows with the server's own pull statement (same pages) plus a raw
+ * insert of the same documents: a bulkInsert into memory storage, or raw better-sqlite3
+ * inserts (one transaction per page) for SQLite.
  */
 import type { BenchContext, BenchRow } from '../lib/bench-module.ts';
 import { info, judged } from '../lib/bench-module.ts';
@@ -15,6 +17,14 @@ import { serverRouteTime, type BenchServer } from '../lib/sync-server.ts';
 import { replicateBrainStore } from '../../src/index.ts';
 import { insertRows, selectAllPages } from './server-rows.ts';
 import { loadNote } from '../lib/load-note.ts';
+import { rawInsertMs } from '../storage/insert-vs-raw.ts';
+import { sqliteFile } from '../storage/sqlite-store.ts';
+import { getRxStorageSQLite } from '../../src/node/index.ts';
+import type { BrainActionDocument } from '../../src/collections/brain-actions.ts';
+import type { BrainStore } from '../../src/index.ts';
+
+/** The client storage the pull writes into. */
+export type PullClient = 'memory' | 'sqlite';
 
 const WORKSPACE = 'w-pull';
 const COLLECTION = 'brainActions';
@@ -39,12 +49,14 @@ interface PullSample {
   readonly metaDocs: number;
 }
 
-export async function benchInitialPull(context: BenchContext, server: BenchServer): Promise<BenchRow[]> {
+export async function benchInitialPull(context: BenchContext, server: BenchServer, client: PullClient = 'memory'): Promise<BenchRow[]> {
   const size = context.scale(100_000, 5_000);
   // One run per backend: 100 batches make each figure an average already, and a run
   // (raw SELECT + raw insert + pull) takes about a minute on a loaded 2-core machine.
   const runs = Number(process.env['BENCH_SYNC_PULL_RUNS'] ?? 1);
-  const subject = server.backend;
+  // The memory-client rows keep their ids (reports merge on them); SQLite ones are `pull-sqlite.<backend>.…`.
+  const subject = client === 'memory' ? server.backend : `sqlite/${server.backend}`;
+  const prefix = client === 'memory' ? `pull.${server.backend}` : `pull-sqlite.${server.backend}`;
   const docs = pendingActions(size, { workspace_id: WORKSPACE, newest: Date.now() - 60_000, seed: 11 });
   const seedStart = performance.now();
   await insertRows(server.sql, COLLECTION, docs, 5_000);
@@ -64,26 +76,36 @@ export async function benchInitialPull(context: BenchContext, server: BenchServe
     selectMs.push(performance.now() - start);
     if (selected.rows.length !== size) throw new Error(`raw select read ${selected.rows.length} rows, expected ${size}`);
 
-    // Raw insert: the same documents into an empty memory-storage store (same validation wrapper), in pull-sized batches.
     const plain = selected.rows.map((row) => row.doc as never);
     selected.rows.length = 0;
-    const rawStore = await openStore(makeStorage('memory'), benchDatabaseName('pull-raw'));
-    const rawMeter = new StorageMeter(rawStore.database.brainActions);
-    await quiesce();
-    start = performance.now();
-    for (let offset = 0; offset < plain.length; offset += PULL_BATCH) {
-      const result = await rawStore.database.brainActions.bulkInsert(plain.slice(offset, offset + PULL_BATCH));
-      if (result.error.length > 0) throw new Error(`raw insert failed: ${JSON.stringify(result.error[0]).slice(0, 300)}`);
+    if (client === 'sqlite') {
+      // Raw insert: better-sqlite3 into a table with native indexes, one transaction per page.
+      const docs = plain as readonly BrainActionDocument[];
+      await quiesce();
+      insertMs.push(rawInsertMs(docs, PULL_BATCH));
+      insertIndexMs.push(0);
+      plain.length = 0;
+    } else {
+      // Raw insert: the same documents into an empty memory-storage store (same validation wrapper), in pull-sized batches.
+      const rawStore = await openStore(makeStorage('memory'), benchDatabaseName('pull-raw'));
+      const rawMeter = new StorageMeter(rawStore.database.brainActions);
+      await quiesce();
+      start = performance.now();
+      for (let offset = 0; offset < plain.length; offset += PULL_BATCH) {
+        const result = await rawStore.database.brainActions.bulkInsert(plain.slice(offset, offset + PULL_BATCH));
+        if (result.error.length > 0) throw new Error(`raw insert failed: ${JSON.stringify(result.error[0]).slice(0, 300)}`);
+      }
+      await rawStore.database.brainActions.count().exec(); // the deferred index maintenance finishes inside the timing
+      insertMs.push(performance.now() - start);
+      insertIndexMs.push(rawMeter.indexMs);
+      rawMeter.stop();
+      await disposeStore(rawStore);
+      plain.length = 0;
     }
-    await rawStore.database.brainActions.count().exec(); // the deferred index maintenance finishes inside the timing
-    insertMs.push(performance.now() - start);
-    insertIndexMs.push(rawMeter.indexMs);
-    rawMeter.stop();
-    await disposeStore(rawStore);
-    plain.length = 0;
 
     // The pull itself: replicateBrainStore into an empty store, once (live: false).
-    const metered = meteredMemoryStorage();
+    const file = client === 'sqlite' ? sqliteFile('pull') : undefined;
+    const metered = meteredMemoryStorage(file ? getRxStorageSQLite({ path: file.path }) : undefined);
     const store = await openStore({ name: 'memory', storage: metered.storage }, benchDatabaseName('pull'));
     const writes = new StorageMeter(store.database.brainActions);
     const fetcher = new MeteredFetch();
@@ -118,10 +140,10 @@ export async function benchInitialPull(context: BenchContext, server: BenchServe
     });
     writes.stop();
     await sync.cancel();
-    await disposeStore(store);
+    await closePullStore(store, file);
     if (count !== size) throw new Error(`the pull stored ${count} documents, expected ${size}`);
     context.log(
-      `pull ${subject} run ${run + 1}: pull ${round(ms, 0)} ms, raw select ${round(selectMs.at(-1)!, 0)} ms + raw insert ${round(insertMs.at(-1)!, 0)} ms`,
+      `pull ${subject} (${client} client) run ${run + 1}: pull ${round(ms, 0)} ms, raw select ${round(selectMs.at(-1)!, 0)} ms + raw insert ${round(insertMs.at(-1)!, 0)} ms`,
     );
   }
 
@@ -136,11 +158,16 @@ export async function benchInitialPull(context: BenchContext, server: BenchServe
   const breakdown =
     `pull ${round(typical.ms, 0)} ms (${typical.requests} requests) = server pull handlers ${round(typical.serverMs, 0)} ms ` +
     `(SQL ${round(typical.serverSqlMs, 0)} ms${server.backend === 'postgres' ? ', waiting on PostgreSQL' : ', PGlite on this thread'}; the rest token check, JSON.stringify of pages) ` +
-    `+ client storage bulkWrite ${round(typical.clientWriteMs, 0)} ms (ajv + invariants) + memory-storage index maintenance ${round(typical.clientIndexMs, 0)} ms ` +
+    `+ client storage bulkWrite ${round(typical.clientWriteMs, 0)} ms (ajv + invariants${client === 'sqlite' ? ' + index keys + the SQLite transactions' : ''})` +
+    (client === 'memory' ? ` + memory-storage index maintenance ${round(typical.clientIndexMs, 0)} ms ` : ' ') +
     `+ RxDB replication meta instance ${round(typical.metaMs, 0)} ms (${typical.metaDocs} assumed-master rows written, with their index maintenance) ` +
     `+ ${round(otherMs, 0)} ms other (loopback HTTP, undici JSON parse, RxDB replication bookkeeping, GC)`;
   const indexShare = median(insertIndexMs);
-  const baseline = `raw SELECT (server pull statement, ${Math.ceil(size / PULL_BATCH)} pages of ${PULL_BATCH}) ${round(select, 0)} ms + raw bulkInsert into memory storage ${round(insert, 0)} ms (of which index maintenance ${round(indexShare, 0)} ms)`;
+  const rawInsertLabel =
+    client === 'sqlite'
+      ? `raw better-sqlite3 inserts (native indexes, one transaction per page, WAL, synchronous FULL) ${round(insert, 0)} ms`
+      : `raw bulkInsert into memory storage ${round(insert, 0)} ms (of which index maintenance ${round(indexShare, 0)} ms)`;
+  const baseline = `raw SELECT (server pull statement, ${Math.ceil(size / PULL_BATCH)} pages of ${PULL_BATCH}) ${round(select, 0)} ms + ${rawInsertLabel}`;
   const details = {
     size,
     runs,
@@ -158,11 +185,13 @@ export async function benchInitialPull(context: BenchContext, server: BenchServe
     loadNote();
   const rateNote =
     `${size} documents in ${round(pullMs / 1000, 2)} s (median of ${runs}), batchSize ${PULL_BATCH}` +
-    (docsPerS < TARGET_DOCS_PER_S ? `; under target: ${rateReason(size, insert, indexShare, typical)}` : '') +
+    (docsPerS < TARGET_DOCS_PER_S
+      ? `; under target: ${client === 'sqlite' ? missReason(typical, select, insert) : rateReason(size, insert, indexShare, typical)}`
+      : '') +
     loadNote();
   return [
     judged({
-      id: `pull.${subject}.ratio`,
+      id: `${prefix}.ratio`,
       name: 'initial pull 100k / (raw SELECT + raw insert)',
       subject,
       value: ratio,
@@ -172,8 +201,8 @@ export async function benchInitialPull(context: BenchContext, server: BenchServe
       details,
     }),
     judged({
-      id: `pull.${subject}.docs-per-s`,
-      name: 'initial pull 100k into memory storage',
+      id: `${prefix}.docs-per-s`,
+      name: `initial pull 100k into ${client === 'sqlite' ? 'a SQLite store' : 'memory storage'}`,
       subject,
       value: docsPerS,
       unit: 'docs/s',
@@ -181,7 +210,7 @@ export async function benchInitialPull(context: BenchContext, server: BenchServe
       note: rateNote,
     }),
     info({
-      id: `pull.${subject}.ms`,
+      id: `${prefix}.ms`,
       name: 'initial pull 100k (replicateBrainStore, live: false)',
       subject,
       value: round(pullMs, 0),
@@ -189,7 +218,7 @@ export async function benchInitialPull(context: BenchContext, server: BenchServe
       note: breakdown,
     }),
     info({
-      id: `pull.${subject}.raw-select`,
+      id: `${prefix}.raw-select`,
       name: 'raw SELECT of the same 100k rows',
       subject,
       value: round(select, 0),
@@ -197,12 +226,18 @@ export async function benchInitialPull(context: BenchContext, server: BenchServe
       note: `the server's pull statement run directly, page by page (${PULL_BATCH} per page)`,
     }),
     info({
-      id: `pull.${subject}.raw-insert`,
-      name: 'raw bulkInsert of the same 100k docs into memory storage',
+      id: `${prefix}.raw-insert`,
+      name:
+        client === 'sqlite'
+          ? 'raw better-sqlite3 insert of the same 100k docs'
+          : 'raw bulkInsert of the same 100k docs into memory storage',
       subject,
       value: round(insert, 0),
       unit: 'ms',
-      note: `collection.bulkInsert in batches of ${PULL_BATCH} (same ajv + invariant validation as the pull's writes)`,
+      note:
+        client === 'sqlite'
+          ? `one column per field + the JSON, the store's indexes as native SQL indexes, one transaction per ${PULL_BATCH} rows`
+          : `collection.bulkInsert in batches of ${PULL_BATCH} (same ajv + invariant validation as the pull's writes)`,
     }),
   ];
 }
@@ -230,4 +265,11 @@ function rateReason(size: number, insert: number, indexMs: number, sample: PullS
     `(${round(indexMs, 0)} ms of index maintenance for ${Math.ceil(size / PULL_BATCH)} writes); the pull adds ${round(sample.ms - insert, 0)} ms on top ` +
     `(server ${round(sample.serverMs, 0)} ms, of which SQL ${round(sample.serverSqlMs, 0)} ms)`
   );
+}
+
+/** Memory stores are removed (their data lives in the process); a SQLite store is closed and its folder deleted. */
+async function closePullStore(store: BrainStore, file: { dispose(): void } | undefined): Promise<void> {
+  if (!file) return disposeStore(store);
+  await store.close();
+  file.dispose();
 }
