@@ -91,7 +91,7 @@ function statementLabel(text: string): string {
 }
 
 /** Wraps a database so every statement's time lands in `meter`. */
-function meteredDatabase(db: SqlDatabase, meter: SqlMeter): SqlDatabase {
+export function meteredDatabase(db: SqlDatabase, meter: SqlMeter): SqlDatabase {
   const metered = (executor: SqlExecutor): SqlExecutor => ({
     async query<Row extends object>(text: string, params?: readonly unknown[]) {
       const start = performance.now();
@@ -127,6 +127,8 @@ export interface BenchServer {
   /** What the server's own statements cost. */
   readonly meter: SqlMeter;
   token(workspaces: readonly string[]): Promise<string>;
+  /** An operator token: /metrics answers only to operators. */
+  operatorToken(): Promise<string>;
   /** Stops the server, closes the database and (PostgreSQL) drops it. */
   close(): Promise<void>;
 }
@@ -158,6 +160,7 @@ export async function startBenchServer(backend: ServerBackend): Promise<BenchSer
     sql: database.sql,
     meter,
     token: (workspaces) => createAccessToken({ secret, workspaces, ttlSeconds: 3_600, role: 'bot', subject: 'bench-bot' }),
+    operatorToken: () => createAccessToken({ secret, workspaces: [], ttlSeconds: 3_600, role: 'operator', subject: 'bench-operator' }),
     async close() {
       await server.close();
       await database.drop();
@@ -211,8 +214,10 @@ async function createPostgresDatabase() {
  * latency histogram's sum and count): from the first middleware to the response object,
  * so it covers token check, body parse, SQL and JSON.stringify, not the transport.
  */
-export async function serverRouteTime(url: string, route: string): Promise<{ ms: number; count: number }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+export async function serverRouteTime(server: BenchServer, route: string): Promise<{ ms: number; count: number }> {
+  const response = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${await server.operatorToken()}` } });
+  if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
+  const text = await response.text();
   let ms = 0;
   let count = 0;
   for (const line of text.split('\n')) {
