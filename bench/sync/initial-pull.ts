@@ -110,7 +110,7 @@ export async function benchInitialPull(context: BenchContext, server: BenchServe
     const writes = new StorageMeter(store.database.brainActions);
     const fetcher = new MeteredFetch();
     await quiesce();
-    const serverBefore = await serverRouteTime(server.url, ROUTE);
+    const serverBefore = await serverRouteTime(server, ROUTE);
     server.meter.reset();
     start = performance.now();
     const sync = replicateBrainStore(store, {
@@ -125,7 +125,7 @@ export async function benchInitialPull(context: BenchContext, server: BenchServe
     const count = await store.database.brainActions.count().exec();
     const ms = performance.now() - start;
     const http = fetcher.total('pull');
-    const serverAfter = await serverRouteTime(server.url, ROUTE);
+    const serverAfter = await serverRouteTime(server, ROUTE);
     const meta = metered.replicationMetaCost();
     pulls.push({
       ms,

@@ -46,7 +46,7 @@ async function pushOnce(server: BenchServer, token: string, docs: readonly Brain
     await seed(store.database.brainActions, docs);
     const fetcher = new MeteredFetch();
     await quiesce();
-    const before = await serverRouteTime(server.url, ROUTE);
+    const before = await serverRouteTime(server, ROUTE);
     server.meter.reset();
     const start = performance.now();
     const sync = replicateBrainStore(store, {
@@ -62,7 +62,7 @@ async function pushOnce(server: BenchServer, token: string, docs: readonly Brain
     await sync.cancel();
     const http = fetcher.total('push');
     const sql = server.meter.snapshot();
-    const after = await serverRouteTime(server.url, ROUTE);
+    const after = await serverRouteTime(server, ROUTE);
     const meta = metered.replicationMetaCost();
     return {
       metaMs: meta.writeMs + meta.indexMs,
