@@ -39,10 +39,13 @@ export function ActionQueue({ store, workspace, actor }: { store: BrainStore; wo
         next.delete(action.id);
         return next;
       });
-    const write =
+    // The write starts in the next task, after this frame: its first run (validation compiled
+    // then) must not hold the row's removal off the screen.
+    const write = new Promise((resolve) => setTimeout(resolve, 0)).then(() =>
       kind === 'done'
         ? store.brainActions.markActionActioned({ action_id: action.id, actioned_by: actor })
-        : store.brainActions.dismissAction({ action_id: action.id });
+        : store.brainActions.dismissAction({ action_id: action.id }),
+    );
     write.then(
       () => setMessage(`${kind === 'done' ? 'Marked done' : 'Dismissed'}: ${action.reason}`),
       (error: unknown) => {
