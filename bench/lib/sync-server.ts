@@ -160,7 +160,8 @@ export async function startBenchServer(backend: ServerBackend): Promise<BenchSer
     sql: database.sql,
     meter,
     token: (workspaces) => createAccessToken({ secret, workspaces, ttlSeconds: 3_600, role: 'bot', subject: 'bench-bot' }),
-    operatorToken: () => createAccessToken({ secret, workspaces: ['bench-operator'], ttlSeconds: 3_600, role: 'operator', subject: 'bench-operator' }),
+    operatorToken: () =>
+      createAccessToken({ secret, workspaces: ['bench-operator'], ttlSeconds: 3_600, role: 'operator', subject: 'bench-operator' }),
     async close() {
       await server.close();
       await database.drop();
