@@ -158,7 +158,16 @@ async function applyRound(tx: SqlExecutor, hosted: HostedCollection, rows: reado
   const refused: { index: number; row: RejectedRow }[] = [];
   const writes: WrittenRow[] = [];
   let unchanged = 0;
-  let pending = rows;
+  // A create (no assumed state) its writer may make is inserted straight away, without
+  // reading first: ON CONFLICT DO NOTHING leaves an existing row alone, and that row is then
+  // decided below against the stored version like any other. A bot's push of new documents
+  // is so one INSERT per batch, not a locking SELECT and an INSERT.
+  const creates = rows.filter((row) => row.assumed === null && decide(row, undefined, hosted, judge) === 'insert');
+  const created = await insertDocuments(tx, collection, creates, now);
+  for (const row of creates) {
+    if (created.has(keyOf(row))) writes.push({ id: row.id, workspace: row.ws, transition: transitionOf(row, undefined) });
+  }
+  let pending = created.size === rows.length ? [] : rows.filter((row) => !created.has(keyOf(row)));
   // Normally one pass; a row a concurrent push inserted first is decided again, now locked.
   for (let pass = 0; pending.length > 0; pass++) {
     const stored = await readDocuments(tx, collection, pending, true);
