@@ -45,9 +45,10 @@ const NOT_TIMINGS = new Set(['description', 'collectionsAmount', 'docsAmount']);
 export async function benchPerformanceTests(context: BenchContext): Promise<BenchRow[]> {
   // RxDB's defaults are 40 runs of 3000 docs with 100 ms pauses. Dexie on fake-indexeddb
   // needs about 90 s per such run here (its find-by-query alone 20 s: fake-indexeddb walks
-  // every record in JS), so the group runs 3 runs of 1000 docs, identical for all three.
+  // every record in JS), so the group runs 3 runs of 1200 docs (a multiple of its 6 insert batches, or it
+  // throws RangeError: Invalid array length), identical for all three.
   const runs = context.scale(Number(process.env['BENCH_STORAGE_PERF_RUNS'] ?? 3), 1);
-  const docsAmount = context.scale(Number(process.env['BENCH_STORAGE_PERF_DOCS'] ?? 1000), 300);
+  const docsAmount = context.scale(Number(process.env['BENCH_STORAGE_PERF_DOCS'] ?? 1200), 300);
   const config = { runs, docsAmount, waitBetweenTests: context.scale(50, 0), log: false };
   const results = new Map<Subject['name'], PerformanceTestResult>();
   for (const subject of SUBJECTS) {
