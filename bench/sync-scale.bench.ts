@@ -6,6 +6,7 @@
  * their own processes (bench/sync-scale/*), on loopback.
  */
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createAccessToken } from '../src/server/auth/access-token.ts';
 import { openPostgresDatabase } from '../src/server/sql/postgres-database.ts';
@@ -13,6 +14,7 @@ import { runMigrations } from '../src/server/sql/run-migrations.ts';
 import type { BenchContext, BenchModule, BenchRow } from './lib/bench-module.ts';
 import { info, judged } from './lib/bench-module.ts';
 import { loadNote } from './lib/load-note.ts';
+import { readReport } from './lib/report.ts';
 import { median, round } from './lib/stats.ts';
 import { postgresUnavailable, startBenchServer } from './lib/sync-server.ts';
 import { benchBigWorkspace, p } from './sync-scale/big-workspace.ts';
@@ -131,7 +133,7 @@ async function bigWorkspaceRows(context: BenchContext): Promise<BenchRow[]> {
   const sizes: [number, number] = context.quick ? [1_000, 20_000] : [10_000, 1_000_000];
   const server = await startBenchServer('postgres');
   try {
-    const [small, big] = await benchBigWorkspace({ server, sizes, samples: context.scale(40, 5), log: context.log });
+    const [small, big] = await benchBigWorkspace({ server, sizes, samples: context.scale(20, 5), log: context.log });
     const rows: BenchRow[] = [];
     const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1_000}k`);
     for (const [key, name] of [
@@ -164,6 +166,17 @@ async function bigWorkspaceRows(context: BenchContext): Promise<BenchRow[]> {
   }
 }
 
+/**
+ * The last written rows of a part left out by BENCH_SYNC_SCALE_PARTS: the runner replaces a
+ * group's rows as a whole, so a part run alone would otherwise erase the other's figures.
+ */
+function earlierRows(prefix: string): BenchRow[] {
+  const report = readReport(fileURLToPath(new URL('./results.json', import.meta.url)));
+  return (report?.results ?? [])
+    .filter((row) => row.group === 'sync-scale' && row.id.startsWith(prefix))
+    .map(({ group: _group, ...row }) => ({ ...row, note: row.note.includes('(earlier run)') ? row.note : `${row.note} (earlier run)` }));
+}
+
 const syncScale: BenchModule = {
   name: 'sync-scale',
   description:
@@ -174,7 +187,9 @@ const syncScale: BenchModule = {
     const only = process.env['BENCH_SYNC_SCALE_PARTS']?.split(',');
     const rows: BenchRow[] = [];
     if (!only || only.includes('fanout')) rows.push(...(await fanOutRows(context)));
+    else rows.push(...earlierRows('fanout.'));
     if (!only || only.includes('big')) rows.push(...(await bigWorkspaceRows(context)));
+    else rows.push(...earlierRows('big-workspace.'));
     return rows;
   },
 };

@@ -20,6 +20,7 @@ type Command = Setup | { type: 'expect'; id: string } | { type: 'stop' };
 
 const COLLECTION = 'brainActions';
 const MAX_PULL_PAGES = 50;
+const OPEN_WAVE = 25;
 const now = () => performance.timeOrigin + performance.now();
 
 const aborter = new AbortController();
@@ -46,7 +47,7 @@ function report(): void {
   pulls = 0;
 }
 
-async function runClient(url: string, token: string, clientId: string, onReady: () => void): Promise<void> {
+async function runClient(url: string, token: string, clientId: string, onOpen: () => void, onReady: () => void): Promise<void> {
   const headers = { authorization: `Bearer ${token}`, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION), [CLIENT_HEADER]: clientId };
   let checkpoint: SyncCheckpoint | null = null;
   let pulling: Promise<void> | undefined;
@@ -87,11 +88,21 @@ async function runClient(url: string, token: string, clientId: string, onReady: 
       if (!aborter.signal.aborted) console.error(`client ${clientId}: ${String(error)}`);
     });
   };
-  const response = await fetch(`${url}${endpoints.stream(COLLECTION)}`, {
-    headers: { ...headers, accept: 'text/event-stream' },
-    signal: aborter.signal,
-  });
+  // Bounded retries: under load a connect can fail while hundreds open at once.
+  let response: Response | undefined;
+  for (let attempt = 1; !response; attempt++) {
+    try {
+      response = await fetch(`${url}${endpoints.stream(COLLECTION)}`, {
+        headers: { ...headers, accept: 'text/event-stream' },
+        signal: aborter.signal,
+      });
+    } catch (error) {
+      if (attempt >= 5 || aborter.signal.aborted) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
   if (!response.ok || !response.body) throw new Error(`stream ${response.status}`);
+  onOpen();
   const parser = createParser({
     onEvent(message) {
       const event = JSON.parse(message.data) as StreamEvent;
@@ -118,15 +129,25 @@ process.on('message', (command: Command) => {
   if (command.type === 'setup') {
     clientCount = command.count;
     let ready = 0;
-    for (let i = 0; i < command.count; i++) {
-      const url = command.urls[i % command.urls.length]!;
-      runClient(url, command.token, `${command.prefix}-${i}`, () => {
-        ready += 1;
-        if (ready === command.count) process.send?.({ type: 'ready' });
-      }).catch((error: unknown) => {
-        if (!aborter.signal.aborted) process.send?.({ type: 'error', message: String(error) });
+    const start = (i: number): Promise<void> =>
+      new Promise((opened) => {
+        const url = command.urls[i % command.urls.length]!;
+        runClient(url, command.token, `${command.prefix}-${i}`, opened, () => {
+          ready += 1;
+          if (ready === command.count) process.send?.({ type: 'ready' });
+        }).catch((error: unknown) => {
+          opened();
+          if (!aborter.signal.aborted) process.send?.({ type: 'error', message: String(error) });
+        });
       });
-    }
+    // Opened in waves of OPEN_WAVE, each after the previous wave's streams answered.
+    void (async () => {
+      for (let i = 0; i < command.count; i += OPEN_WAVE) {
+        const wave: Promise<void>[] = [];
+        for (let j = i; j < Math.min(command.count, i + OPEN_WAVE); j++) wave.push(start(j));
+        await Promise.all(wave);
+      }
+    })();
   } else if (command.type === 'expect') {
     expected = command.id;
     pulls = 0;
