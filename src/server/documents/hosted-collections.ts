@@ -1,5 +1,3 @@
-import { fillWithDefaultSettings, type RxJsonSchema } from 'rxdb';
-import { getValidator } from 'rxdb/plugins/validate-ajv';
 import { COLLECTIONS } from '../../collections/all-collections.ts';
 import { checkDocument, type CollectionDeclaration, type MergeRule } from '../../collections/declare-collection.ts';
 import type { WriteRules } from '../../collections/write-rules.ts';
@@ -48,37 +46,9 @@ function fromDeclaration<Doc extends { id: string; workspace_id: string }, Publi
     primaryKey: 'id',
     workspaceField: 'workspace_id',
     fixedWorkspace: FIXED_WORKSPACE,
-    validate: compiledCheck(declaration),
+    validate: (doc) => checkDocument(declaration, doc),
     merge: declaration.merge as unknown as MergeRule<Record<string, unknown>>,
     writeRules: declaration.writeRules as unknown as WriteRules<Record<string, unknown>>,
-  };
-}
-
-/** RxDB's bookkeeping fields, which the filled JSON schema requires and a pushed document does not carry. */
-const RX_BOOKKEEPING = { _deleted: false, _rev: '1-a', _meta: { lwt: 1 }, _attachments: {} };
-const BOOKKEEPING_KEYS = [...Object.keys(RX_BOOKKEEPING), '__proto__'];
-
-/**
- * The declaration's check, fast: the compiled ajv validator of the derived JSON schema (the
- * one every store validates with; test/collections/schema-agreement.test.ts proves it
- * accepts exactly what zod accepts) plus the cross-field invariants. zod parsing a push of
- * 1,000 rows copied every document and was the largest server cost outside SQL (bench/sync
- * push). A document ajv refuses goes through zod, the source of truth, so the issues name
- * the field exactly as before.
- */
-function compiledCheck<Doc extends { id: string; workspace_id: string }, Public>(
-  declaration: CollectionDeclaration<Doc, Public>,
-): (doc: Record<string, unknown>) => readonly BrainStoreIssue[] {
-  // Compiled at the first push, not at server start (a compile costs tens of milliseconds).
-  let compiled: ((row: unknown) => readonly unknown[]) | undefined;
-  return (doc) => {
-    compiled ??= getValidator(fillWithDefaultSettings(declaration.jsonSchema as RxJsonSchema<unknown>));
-    // A document carrying a bookkeeping field itself (or `__proto__`) is left to zod, so the
-    // added fields never mask a field of its own.
-    if (BOOKKEEPING_KEYS.some((key) => Object.hasOwn(doc, key)) || compiled({ ...doc, ...RX_BOOKKEEPING }).length > 0) {
-      return checkDocument(declaration, doc);
-    }
-    return declaration.invariants(doc as unknown as Doc);
   };
 }
 
