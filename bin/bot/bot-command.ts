@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { faker } from '@faker-js/faker/locale/en';
+import { filter, firstValueFrom } from 'rxjs';
 import { replicateBrainStore, startExpiryCleanup, type SyncStatus } from '../../src/index.ts';
 import { CliError } from '../cli-error.ts';
 import { authSecretFromEnv, durationOption, numberOption, serverOption, wholeNumberOption } from '../cli-options.ts';
@@ -91,11 +92,19 @@ export async function runBotCommand(argv: readonly string[]): Promise<void> {
   await waitForSignal();
   await bot.stop();
   cleanup.unsubscribe();
+  // A clean stop hands over what it can: pending writes get a bounded chance to reach the
+  // server (they are durable either way, and the next start pushes whatever is left).
+  // Offline or failing, it stops at once.
+  const unreachable = firstValueFrom(sync.status$.pipe(filter((status) => status.state === 'offline' || status.state === 'error')));
+  await Promise.race([sync.awaitInSync().catch(() => undefined), unreachable, delay(STOP_FLUSH_MS)]);
   await sync.cancel();
   for (const subscription of subscriptions) subscription.unsubscribe();
   printer.stop();
   await store.close();
 }
+
+/** How long a clean stop waits for pending writes to reach the server. */
+const STOP_FLUSH_MS = 10_000;
 
 /** --token as given, or a bot token minted from AUTH_SECRET and renewed well before it expires. */
 function tokenSource(token: string | undefined, workspace: string): () => Promise<string> {

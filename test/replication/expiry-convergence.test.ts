@@ -9,7 +9,7 @@ let counter = 0;
  * result is one `expired` state with identical fields everywhere, and no conflict loop.
  */
 describe.each(await syncBackends())('expiry convergence on %s', (backend) => {
-  it('two instances and three clients expiring one action agree on identical fields', async () => {
+  it('two instances and three clients expiring one action agree on identical fields', { timeout: 90_000 }, async () => {
     const ws = `converge-${backend}-${++counter}`;
     let t = Date.now();
     const clock = () => t;

@@ -14,13 +14,18 @@ interface Acknowledged {
   bulks: { pattern: string; ids: string[] }[];
 }
 
-/** Runs the writer until it has written for `afterMs` (counted from READY), then SIGKILLs it. */
+/**
+ * Runs the writer until it has written for `afterMs`, counted from its first acknowledged write
+ * (not from start-up: on a loaded machine a kill timed from READY can land before any write), then
+ * SIGKILLs it.
+ */
 function writeThenKill(path: string, run: number, afterMs: number): Promise<Acknowledged> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, path, String(run)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const acknowledged: Acknowledged = { actions: [], bulks: [] };
     let buffer = '';
     let stderr = '';
+    let killScheduled = false;
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
@@ -28,9 +33,11 @@ function writeThenKill(path: string, run: number, afterMs: number): Promise<Ackn
       buffer = lines.pop() ?? '';
       for (const line of lines) {
         const [kind, first, second] = line.split(' ');
-        if (kind === 'READY') setTimeout(() => child.kill('SIGKILL'), afterMs);
-        else if (kind === 'A') acknowledged.actions.push(first!);
+        if (kind === 'A') acknowledged.actions.push(first!);
         else if (kind === 'B') acknowledged.bulks.push({ pattern: first!, ids: second!.split(',') });
+        else continue;
+        if (!killScheduled) setTimeout(() => child.kill('SIGKILL'), afterMs);
+        killScheduled = true;
       }
     });
     child.on('error', reject);
