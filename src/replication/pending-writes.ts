@@ -47,6 +47,11 @@ export class PendingWrites {
   readonly #subscriptions = new Subscription();
   readonly #channel: BroadcastChannel | undefined;
   readonly #isLeader: () => boolean;
+  /**
+   * A follower's "nothing pending" means in sync only once a replicating tab has spoken: a
+   * fresh tab that is not leader yet has pulled nothing and must not report in sync.
+   */
+  #heardFromLeader = false;
 
   readonly count$: Observable<number> = this.#count.asObservable();
   /** When this tab or the replicating tab last heard from the server. */
@@ -145,7 +150,9 @@ export class PendingWrites {
    * is acknowledged by the server through the leader.
    */
   settledAsFollower(id?: string): Promise<void> {
-    return this.#until(() => !this.#isLeader() && (id === undefined ? this.#byId.size === 0 : !this.#byId.has(id)));
+    return this.#until(
+      () => !this.#isLeader() && this.#heardFromLeader && (id === undefined ? this.#byId.size === 0 : !this.#byId.has(id)),
+    );
   }
 
   get size(): number {
@@ -179,6 +186,7 @@ export class PendingWrites {
   #receive(message: TabMessage): void {
     switch (message.type) {
       case 'ack':
+        this.#leaderSpoke();
         return this.#acknowledge(message.docs);
       case 'sending':
         for (const [id, content] of message.docs) if (!this.#byId.has(id)) this.#byId.set(id, content);
@@ -192,14 +200,22 @@ export class PendingWrites {
         this.#conflictMasters.set(message.id, message.master);
         return;
       case 'synced':
+        this.#leaderSpoke();
         return this.#synced.next(message.at);
       case 'hello':
         if (this.#isLeader()) this.#post({ type: 'snapshot', entries: [...this.#byId] });
         return;
       case 'snapshot':
+        this.#heardFromLeader = true;
         for (const [id, content] of message.entries) if (!this.#byId.has(id)) this.#byId.set(id, content);
         return this.#count.next(this.#byId.size);
     }
+  }
+
+  #leaderSpoke(): void {
+    if (this.#heardFromLeader) return;
+    this.#heardFromLeader = true;
+    this.#count.next(this.#byId.size);
   }
 
   #post(message: TabMessage): void {
