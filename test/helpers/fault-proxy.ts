@@ -5,11 +5,14 @@ import type { AddressInfo } from 'node:net';
  * A TCP proxy in front of a server, for network faults on real sockets:
  * - `pass`: bytes flow both ways;
  * - `dropResponses`: requests reach the server, but the connection is cut the moment the
- *   server's answer starts (the server has done the work; the client never learns of it).
+ *   server's answer starts (the server has done the work; the client never learns of it);
+ * - `offline`: an outage — every open connection (live streams included) is cut and new ones
+ *   are refused until the mode changes. The proxy's URL survives a restart of the target on
+ *   the same port.
  */
 export interface FaultProxy {
   readonly url: string;
-  mode: 'pass' | 'dropResponses';
+  mode: 'pass' | 'dropResponses' | 'offline';
   /** Connections cut so far in `dropResponses` mode. */
   readonly cut: number;
   close(): Promise<void>;
@@ -20,6 +23,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const sockets = new Set<Socket>();
   const state = { mode: 'pass' as FaultProxy['mode'], cut: 0 };
   const server: Server = createServer((downstream) => {
+    if (state.mode === 'offline') {
+      downstream.destroy();
+      return;
+    }
     const upstream = connect({ host: hostname, port: Number(port) });
     for (const socket of [downstream, upstream]) {
       sockets.add(socket);
@@ -48,11 +55,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     },
     set mode(mode) {
       state.mode = mode;
+      if (mode === 'offline') for (const socket of sockets) socket.destroy();
     },
     get cut() {
       return state.cut;
     },
     close() {
+      state.mode = 'offline';
       for (const socket of sockets) socket.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
     },

@@ -1,9 +1,8 @@
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { startFaultProxy } from './fault-proxy.ts';
 
 /**
- * A TCP proxy in front of one server for network outages on real sockets. Going offline
- * cuts every open connection (live streams included) and refuses new ones until it comes
- * back; the target keeps its port across a server restart, so the proxy's URL never changes.
+ * The fault proxy seen as a network that is up or down: going offline cuts every open
+ * connection (live streams included) and refuses new ones until it comes back.
  */
 export interface OutageProxy {
   readonly url: string;
@@ -12,40 +11,15 @@ export interface OutageProxy {
 }
 
 export async function startOutageProxy(target: string): Promise<OutageProxy> {
-  const { hostname, port } = new URL(target);
-  const sockets = new Set<Socket>();
-  let online = true;
-  const server: Server = createServer((downstream) => {
-    if (!online) {
-      downstream.destroy();
-      return;
-    }
-    const upstream = connect({ host: hostname, port: Number(port) });
-    for (const socket of [downstream, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => undefined);
-    }
-    downstream.pipe(upstream);
-    upstream.pipe(downstream);
-    downstream.on('close', () => upstream.destroy());
-    upstream.on('close', () => downstream.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as AddressInfo;
+  const proxy = await startFaultProxy(target);
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: proxy.url,
     get online() {
-      return online;
+      return proxy.mode !== 'offline';
     },
     set online(value) {
-      online = value;
-      if (!value) for (const socket of sockets) socket.destroy();
+      proxy.mode = value ? 'pass' : 'offline';
     },
-    close() {
-      online = false;
-      for (const socket of sockets) socket.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
+    close: () => proxy.close(),
   };
 }
