@@ -3,6 +3,7 @@ import type { ActionStatus, BrainAction, BrainStore } from './brain-store.ts';
 import { useObservable } from './use-observable.ts';
 import { ActionRow } from './action-row.tsx';
 import { plural, words } from './format.ts';
+import { FilterSelect } from './filter-select.tsx';
 
 const DONE_STATUSES = ['actioned', 'dismissed', 'expired'] as const satisfies readonly ActionStatus[];
 type DoneStatus = (typeof DONE_STATUSES)[number];
@@ -19,16 +20,13 @@ export function ActionHistory({ store, workspace }: { store: BrainStore; workspa
     <section aria-labelledby="history-heading">
       <div class="section-head">
         <h2 id="history-heading">History</h2>
-        <label class="filter">
-          <span>Status</span>
-          <select value={status} onChange={(event) => setStatus(event.currentTarget.value as DoneStatus)}>
-            {DONE_STATUSES.map((value) => (
-              <option key={value} value={value}>
-                {words(value)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="Status"
+          value={status}
+          values={DONE_STATUSES}
+          name={words}
+          onChange={(value) => value !== '' && setStatus(value)}
+        />
       </div>
       {actions === undefined ? (
         <p class="empty">Loading…</p>

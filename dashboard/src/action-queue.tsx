@@ -3,6 +3,7 @@ import { ACTION_URGENCIES, isBrainStoreError, type ActionUrgency, type BrainActi
 import { useNow, useObservable } from './use-observable.ts';
 import { ActionRow } from './action-row.tsx';
 import { plural, words } from './format.ts';
+import { FilterSelect } from './filter-select.tsx';
 
 /** How many actions the queue shows (the query's ceiling is 100). */
 const QUEUE_LIMIT = 50;
@@ -63,17 +64,7 @@ export function ActionQueue({ store, workspace, actor }: { store: BrainStore; wo
     <section aria-labelledby="queue-heading">
       <div class="section-head">
         <h2 id="queue-heading">Action queue</h2>
-        <label class="filter">
-          <span>Urgency</span>
-          <select value={urgency} onChange={(event) => setUrgency(event.currentTarget.value as ActionUrgency | '')}>
-            <option value="">All</option>
-            {ACTION_URGENCIES.map((value) => (
-              <option key={value} value={value}>
-                {words(value)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Urgency" value={urgency} values={ACTION_URGENCIES} name={words} any="All" onChange={setUrgency} />
       </div>
       <p class="visually-hidden" role="status">
         {message}

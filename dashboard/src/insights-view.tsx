@@ -2,6 +2,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { INSIGHT_TIME_RANGES, INSIGHT_TYPES, type BrainInsight, type BrainStore, type InsightTimeRange } from './brain-store.ts';
 import { useObservable } from './use-observable.ts';
 import { dateTime, words } from './format.ts';
+import { FilterSelect } from './filter-select.tsx';
 
 /** Insights grouped by type: pattern, how often, how sure, examples; filtered by time range. */
 export function InsightsView({ store, workspace }: { store: BrainStore; workspace: string }) {
@@ -22,17 +23,14 @@ export function InsightsView({ store, workspace }: { store: BrainStore; workspac
     <section aria-labelledby="insights-heading">
       <div class="section-head">
         <h2 id="insights-heading">Insights</h2>
-        <label class="filter">
-          <span>Time range</span>
-          <select value={range} onChange={(event) => setRange(event.currentTarget.value as InsightTimeRange | '')}>
-            <option value="">Any</option>
-            {INSIGHT_TIME_RANGES.map((value) => (
-              <option key={value} value={value}>
-                {value === 'today' ? 'Today' : `This ${value}`}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="Time range"
+          value={range}
+          values={INSIGHT_TIME_RANGES}
+          name={(value) => (value === 'today' ? 'Today' : `This ${value}`)}
+          any="Any"
+          onChange={setRange}
+        />
       </div>
       {insights === undefined ? (
         <p class="empty">Loading…</p>
