@@ -12,6 +12,7 @@ import { brainSummaryDocumentSchema, type BrainSummaryDocument } from '../../src
 import type { CollectionDeclaration } from '../../src/collections/declare-collection.ts';
 import { scratchDir } from '../helpers/storages.ts';
 import { summaryArgs } from '../queries/fixtures.ts';
+import { makeCheckoutReachableByNobody } from '../helpers/reachable-by-nobody.ts';
 
 const CHILD = fileURLToPath(new URL('./open-store-child.ts', import.meta.url));
 
@@ -82,6 +83,7 @@ describe('SQLite store: bad files and paths are a STORAGE_FILE error naming the 
     chmodSync(join(folder, '..'), 0o755);
     const path = join(folder, 'store.sqlite');
     const asRoot = process.getuid?.() === 0;
+    makeCheckoutReachableByNobody();
     const outcome = await openInChild(path, asRoot ? { uid: 65534 } : {}).outcome;
     expect(outcome).toMatchObject({ opened: false, code: 'STORAGE_FILE', parameters: { path, reason: 'not-writable' } });
     expect(outcome.message).toContain(folder);

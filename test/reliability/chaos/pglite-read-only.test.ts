@@ -6,6 +6,7 @@ import { expect, it } from 'vitest';
 import { createAccessToken } from '../../../src/server/auth/access-token.ts';
 import { startServerProcess, urlOf } from '../../helpers/server-process.ts';
 import { action, client } from '../../server/fixtures.ts';
+import { makeCheckoutReachableByNobody } from '../../helpers/reachable-by-nobody.ts';
 
 /**
  * Issue 11 §2: the PGlite data directory read-only. The server refuses to start with a
@@ -39,6 +40,7 @@ async function setWritable(dir: string, writable: boolean): Promise<void> {
 it('a read-only PGlite data directory: a clear STORAGE_FILE error, nothing changed, data intact after', async () => {
   const root = await mkdtemp(join(tmpdir(), 'brain-store-readonly-'));
   if ('uid' in asUser) await chown(root, NOBODY, NOBODY);
+  makeCheckoutReachableByNobody();
   const dataDir = join(root, 'pglite');
   const env = { AUTH_SECRET: secret, DATA_DIR: dataDir, HOME: tmpdir() };
   try {
