@@ -89,7 +89,7 @@ describe.each(STORAGES)('expiry at scale on $name', ({ name, make }) => {
 describe.each(STORAGES)('expiry order (property) on $name', ({ make }) => {
   const { stores } = cleanupSuite(make);
 
-  it('after the timers run to T, exactly the actions with expires_at ≤ T are expired', async () => {
+  it('after the timers run to T, exactly the actions with expires_at ≤ T are expired', { timeout: 180_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.record({ createdAfter: fc.integer({ min: 0, max: 2 * HOUR }), ttl: fc.integer({ min: 0, max: 3 * HOUR }) }), {
