@@ -48,7 +48,13 @@ export const CHANGES_CHANNEL = 'brain_store_changes';
  */
 export const PULL_SQL = `WITH b AS MATERIALIZED (
      SELECT s.target, pg_snapshot_xmax(s.prev) AS prev_xmax, ARRAY(SELECT pg_snapshot_xip(s.prev)) AS prev_xip,
-       pg_snapshot_xmax(s.target) AS target_xmax
+       pg_snapshot_xmax(s.target) AS target_xmax,
+       -- Where the range scan starts: after the cursor, and never before prev's xmax (every
+       -- transaction below it that prev did not list as running was delivered already). One
+       -- lower bound, so the index scan starts there; two (xmax and the cursor) made
+       -- PostgreSQL start at the looser one and read the whole workspace on every pull.
+       CASE WHEN $5::xid8 >= pg_snapshot_xmax(s.prev) THEN $5::xid8 ELSE pg_snapshot_xmax(s.prev) END AS start_xid,
+       CASE WHEN $5::xid8 >= pg_snapshot_xmax(s.prev) THEN $6::bigint ELSE -1 END AS start_seq
      FROM (SELECT $3::pg_snapshot AS prev, COALESCE($4::pg_snapshot, pg_current_snapshot()) AS target) s
    ),
    page AS (
@@ -57,15 +63,16 @@ export const PULL_SQL = `WITH b AS MATERIALIZED (
        (SELECT q.doc, q.deleted, q.xid, q.seq FROM unnest(b.prev_xip) AS x(xid)
         CROSS JOIN LATERAL (
           SELECT d.doc, d.deleted, d.xid, d.seq FROM brain_store_documents d
-          WHERE d.collection = $1 AND d.workspace_id = w.ws AND d.xid = x.xid AND (d.xid, d.seq) > ($5::xid8, $6::bigint)
+          WHERE d.collection = $1 AND d.workspace_id = w.ws AND d.xid = x.xid
+           AND d.seq > CASE WHEN x.xid = $5::xid8 THEN $6::bigint ELSE -1 END
           ORDER BY d.seq LIMIT $7
         ) q
         WHERE x.xid >= $5::xid8 AND pg_visible_in_snapshot(x.xid, b.target)
         ORDER BY q.xid, q.seq LIMIT $7)
        UNION ALL
        (SELECT d.doc, d.deleted, d.xid, d.seq FROM brain_store_documents d
-        WHERE d.collection = $1 AND d.workspace_id = w.ws AND d.xid >= b.prev_xmax AND d.xid < b.target_xmax
-          AND (d.xid, d.seq) > ($5::xid8, $6::bigint) AND pg_visible_in_snapshot(d.xid, b.target)
+        WHERE d.collection = $1 AND d.workspace_id = w.ws AND (d.xid, d.seq) > (b.start_xid, b.start_seq)
+          AND d.xid < b.target_xmax AND pg_visible_in_snapshot(d.xid, b.target)
         ORDER BY d.xid, d.seq LIMIT $7)
      ) p
      ORDER BY p.xid, p.seq LIMIT $7
