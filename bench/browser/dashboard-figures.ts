@@ -21,25 +21,36 @@ function fakeToken(): string {
   return `${part({ alg: 'none' })}.${part({ workspaces: [WORKSPACE], sub: 'bench', role: 'member' })}.x`;
 }
 
+/**
+ * The JavaScript a first visit loads: the scripts index.html names (entry, modulepreloads,
+ * the service-worker registration). Chunks loaded later (the Summaries chart with uPlot) are
+ * reported beside it; the service worker itself is fetched apart.
+ */
 export async function shippedJavaScript(dir: string): Promise<BenchRow[]> {
-  const assets = (await readdir(join(dir, 'assets'))).filter((file) => file.endsWith('.js')).map((file) => join(dir, 'assets', file));
-  const pageFiles = [...assets, join(dir, 'registerSW.js')];
-  let raw = 0;
-  let gzip = 0;
-  for (const file of pageFiles) {
-    const body = await readFile(file);
-    raw += body.length;
-    gzip += gzipSync(body, { level: 9 }).length;
-  }
+  const html = await readFile(join(dir, 'index.html'), 'utf8');
+  const named = new Set([...html.matchAll(/(?:src|href)="\/([^"]+\.js)"/g)].map((match) => match[1]!));
+  const chunks = (await readdir(join(dir, 'assets'))).filter((file) => file.endsWith('.js')).map((file) => `assets/${file}`);
+  const size = async (files: readonly string[]) => {
+    let raw = 0;
+    let gzip = 0;
+    for (const file of files) {
+      const body = await readFile(join(dir, file));
+      raw += body.length;
+      gzip += gzipSync(body, { level: 9 }).length;
+    }
+    return { raw: round(raw / 1024, 1), gzip: round(gzip / 1024, 1) };
+  };
+  const first = await size([...named]);
+  const later = await size(chunks.filter((file) => !named.has(file)));
   return [
     judged({
       id: 'dashboard.js-gzip',
-      name: 'Dashboard JavaScript shipped to the page, gzipped',
+      name: 'Dashboard JavaScript loaded by the first visit, gzipped',
       subject: 'vite build',
-      value: round(gzip / 1024, 1),
+      value: first.gzip,
       unit: 'KB',
       target: { op: '<=', value: 200 },
-      note: `${round(raw / 1024, 1)} KB before gzip (app, Preact, uPlot, brain-store with RxDB, Dexie, zod, ajv); the service worker is fetched apart`,
+      note: `${first.raw} KB before gzip (app, Preact, brain-store with RxDB, Dexie, zod, ajv; ${[...named].join(', ')}); loaded when the Summaries tab opens: ${later.gzip} KB gzipped (${later.raw} KB, the chart with uPlot); the service worker is fetched apart`,
     }),
   ];
 }

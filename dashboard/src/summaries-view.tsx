@@ -1,8 +1,8 @@
-import { useMemo } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { BrainStore, BrainSummary } from './brain-store.ts';
 import { useObservable } from './use-observable.ts';
 import { dateTime, words } from './format.ts';
-import { LeadChart } from './lead-chart.tsx';
+import type { LeadChart } from './lead-chart.tsx';
 
 /** The latest summary's text and metrics, and hot/warm/cold over the last 14 summaries. */
 export function SummariesView({ store, workspace }: { store: BrainStore; workspace: string }) {
@@ -35,9 +35,26 @@ export function SummariesView({ store, workspace }: { store: BrainStore; workspa
         {m.rejectionReasons?.length ? <TextList title="Rejection reasons" items={m.rejectionReasons} /> : null}
       </div>
       <h3>Lead temperature, last {series.length} summaries</h3>
-      <LeadChart summaries={series} />
+      <LazyLeadChart summaries={series} />
     </section>
   );
+}
+
+/**
+ * The chart and uPlot load when the Summaries tab first shows, not with the page: the action
+ * queue, the first thing a user sees, renders without them (the service worker precaches the
+ * chunk, so it loads offline too).
+ */
+function LazyLeadChart({ summaries }: { summaries: readonly BrainSummary[] }) {
+  const [Chart, setChart] = useState<typeof LeadChart | null>(null);
+  useEffect(() => {
+    let mounted = true;
+    void import('./lead-chart.tsx').then((module) => mounted && setChart(() => module.LeadChart));
+    return () => {
+      mounted = false;
+    };
+  }, []);
+  return Chart ? <Chart summaries={summaries} /> : <figure class="chart chart-loading" aria-busy="true" />;
 }
 
 function Metric({ label, value, tone }: { label: string; value: number | string; tone?: string }) {

@@ -116,7 +116,14 @@ describeInChromium('the dashboard in Chromium (issue 8)', () => {
     async () => {
       for (const tab of ['Actions', 'History', 'Insights', 'Summaries']) {
         await page.getByRole('tab', { name: tab }).click();
-        if (tab === 'Summaries') await page.getByRole('heading', { name: 'Latest summary' }).waitFor({ timeout: STEP });
+        if (tab === 'Summaries') {
+          await page.getByRole('heading', { name: 'Latest summary' }).waitFor({ timeout: STEP });
+          // The chart (uPlot) is a chunk loaded with this tab, not with the page: it must arrive and draw.
+          await page
+            .getByRole('img', { name: /Line chart of hot, warm and cold leads/ })
+            .locator('canvas')
+            .waitFor({ timeout: STEP });
+        }
         if (tab === 'Insights') await page.getByText('Price compared with a cheaper competitor').waitFor({ timeout: STEP });
         await page.screenshot({ path: `${ARTIFACTS}/desktop-${tab.toLowerCase()}.png`, fullPage: true });
         const violations = await axeViolations(page);
