@@ -1,9 +1,10 @@
-import type { SyncCheckpoint, WireDocument } from '../../protocol/messages.ts';
+import type { WireDocument } from '../../protocol/messages.ts';
 import { pullPage, type PulledRow } from '../documents/document-store.ts';
 import { toWire } from '../documents/push-documents.ts';
 import type { SqlExecutor } from '../sql/sql-database.ts';
 import { EMPTY_SNAPSHOT } from '../sql/pg-snapshot.ts';
 import { serverIdentity } from '../sql/server-identity.ts';
+import { encodeFrame } from './stream-frame.ts';
 
 /** Most rows one feed step reads; a bigger burst is announced by pokes and pulled. */
 const FEED_LIMIT = 1_000;
@@ -30,8 +31,11 @@ export interface FeedSink {
   readonly origin?: string | undefined;
   readonly feed: FeedState;
   change(): void;
-  /** Sends the documents; false when they cannot go (too large, stream closing). */
-  deliver(event: { base: string; documents: WireDocument[]; checkpoint: SyncCheckpoint }): boolean;
+  /**
+   * Sends an encoded CHANGES frame (shared with every stream of the same workspaces and base:
+   * not to be modified); false when it cannot go (too large, stream closing).
+   */
+  deliver(frame: Uint8Array): boolean;
 }
 
 /**
@@ -111,13 +115,34 @@ export class ChangeFeed {
     const to = page.next.prev;
     this.#position = to;
     const server = from === null ? '' : await serverIdentity(this.db);
+    const checkpoint = { server, snap: to, upto: null, tx: '0', seq: '0' };
+    // Streams with the same workspaces share their rows, and with the same base their frame:
+    // each is filtered, converted and encoded once per step, however many streams it goes to.
+    const rowsOf = new Map<string, PulledRow[]>();
+    const documentsOf = new Map<string, WireDocument[]>();
+    const frames = new Map<string, Uint8Array>();
     for (const sink of sinks) {
-      const rows = from === null ? [] : page.rows.filter((row) => sink.workspaces.has(row.ws));
+      const key = workspaceKey(sink.workspaces);
+      let rows = rowsOf.get(key);
+      if (!rows) {
+        rows = from === null ? [] : page.rows.filter((row) => sink.workspaces.has(row.ws));
+        rowsOf.set(key, rows);
+      }
       const state = sink.feed;
       if (from !== null && state.covered === from && state.base !== null && state.pulling === 0) {
         if (rows.length > 0) {
-          const checkpoint = { server, snap: to, upto: null, tx: '0', seq: '0' };
-          if (!sink.deliver({ base: state.base, documents: rows.map(toWire), checkpoint })) {
+          const frameKey = `${key}\u0001${state.base}`;
+          let frame = frames.get(frameKey);
+          if (!frame) {
+            let documents = documentsOf.get(key);
+            if (!documents) {
+              documents = rows.map(toWire);
+              documentsOf.set(key, documents);
+            }
+            frame = encodeFrame({ type: 'CHANGES', base: state.base, documents, checkpoint });
+            frames.set(frameKey, frame);
+          }
+          if (!sink.deliver(frame)) {
             state.covered = null;
             sink.change();
             continue;
@@ -130,6 +155,18 @@ export class ChangeFeed {
       }
     }
   }
+}
+
+const workspaceKeys = new WeakMap<ReadonlySet<string>, string>();
+
+/** The same string for equal workspace sets (cached per set: a stream's set never changes). */
+function workspaceKey(workspaces: ReadonlySet<string>): string {
+  let key = workspaceKeys.get(workspaces);
+  if (key === undefined) {
+    key = JSON.stringify([...workspaces].sort());
+    workspaceKeys.set(workspaces, key);
+  }
+  return key;
 }
 
 /** Whether a stream must be poked: a notice for its workspaces from someone else, or rows nobody announced. */

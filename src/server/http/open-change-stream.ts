@@ -1,10 +1,9 @@
-import type { StreamEvent } from '../../protocol/messages.ts';
 import type { AccessClaims } from '../auth/access-token.ts';
 import type { HostedCollection } from '../documents/hosted-collections.ts';
 import { readableWorkspaces } from './handle-pull.ts';
 import type { ServerContext } from '../server-context.ts';
+import { CHANGE_FRAME, HEARTBEAT_FRAME, RESYNC_FRAME } from '../fanout/stream-frame.ts';
 
-const encoder = new TextEncoder();
 /** A client this far behind (bytes queued) is not reading: drop it, it will reconnect and RESYNC. */
 const MAX_QUEUED_BYTES = 64 * 1024;
 /** A change event larger than this goes as a poke instead (the client pulls it, in pages). */
@@ -22,13 +21,13 @@ export function openChangeStream(ctx: ServerContext, collection: HostedCollectio
   let changeQueued = false;
   const timers: NodeJS.Timeout[] = [];
 
-  const send = (event: StreamEvent, maxBytes = Infinity): boolean => {
+  /** Queues an encoded frame (shared bytes, see stream-frame.ts). */
+  const send = (bytes: Uint8Array, maxBytes = Infinity): boolean => {
     if (closed) return false;
     if ((controller.desiredSize ?? 0) < -MAX_QUEUED_BYTES) {
       close();
       return false;
     }
-    const bytes = encoder.encode(`data: ${JSON.stringify(event)}\n\n`);
     if (bytes.length > maxBytes) return false;
     try {
       controller.enqueue(bytes);
@@ -59,18 +58,18 @@ export function openChangeStream(ctx: ServerContext, collection: HostedCollectio
     workspaces: new Set(readableWorkspaces(collection, claims)),
     origin,
     feed: { base: null, covered: null, pulling: 0 },
-    deliver: (event) => send({ type: 'CHANGES', ...event }, MAX_EVENT_BYTES),
+    deliver: (frame) => send(frame, MAX_EVENT_BYTES),
     change() {
       // Coalesce a burst of notices into one poke: the client pulls everything anyway.
       if (changeQueued || closed) return;
       changeQueued = true;
       setImmediate(() => {
         changeQueued = false;
-        send({ type: 'CHANGE' });
+        send(CHANGE_FRAME);
       });
     },
     resync: () => {
-      send({ type: 'RESYNC' });
+      send(RESYNC_FRAME);
     },
   });
 
@@ -82,11 +81,11 @@ export function openChangeStream(ctx: ServerContext, collection: HostedCollectio
   });
   ctx.streams.add(close);
   ctx.metrics.streamClients.inc();
-  send({ type: 'RESYNC' });
+  send(RESYNC_FRAME);
 
   const heartbeat = setInterval(() => {
     if (expired()) close();
-    else send({ type: 'HEARTBEAT' });
+    else send(HEARTBEAT_FRAME);
   }, ctx.heartbeatMs);
   heartbeat.unref();
   timers.push(heartbeat);
