@@ -7,15 +7,23 @@ const CHILD = fileURLToPath(new URL('./client-child.ts', import.meta.url));
 
 export type Answer = { ok: true; result: unknown } | { ok: false; code: string; message: string };
 
+/** A line the child writes on its own, not an answer: pushed states the server answered with a tombstone. */
+export interface TombstonedEvent {
+  readonly event: 'tombstoned';
+  readonly docs: readonly Record<string, unknown>[];
+}
+
 /** The parent's handle on one client-child.ts process: `call` sends a command and awaits its answer. */
 export interface ClientProcess {
   call(cmd: string, args?: Record<string, unknown>): Promise<Answer>;
   /** Like call, but a refused command throws. */
   must<T = unknown>(cmd: string, args?: Record<string, unknown>): Promise<T>;
   stop(): Promise<void>;
+  /** SIGKILL: no clean close, no flush; resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
-export function startClientProcess(): ClientProcess {
+export function startClientProcess(onEvent: (event: TombstonedEvent) => void = () => undefined): ClientProcess {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CHILD], {
     cwd: ROOT,
     env: { ...process.env, VITEST: '' },
@@ -32,7 +40,9 @@ export function startClientProcess(): ClientProcess {
     }),
   );
   createInterface({ input: child.stdout! }).on('line', (line) => {
-    const answer = JSON.parse(line) as Answer & { n: number };
+    const message = JSON.parse(line) as (Answer & { n: number }) | TombstonedEvent;
+    if ('event' in message) return onEvent(message);
+    const answer = message;
     waiting.get(answer.n)?.resolve(answer);
     waiting.delete(answer.n);
   });
@@ -55,6 +65,10 @@ export function startClientProcess(): ClientProcess {
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
       clearTimeout(timer);
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }
