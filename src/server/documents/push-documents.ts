@@ -1,7 +1,16 @@
 import type { PushResponse, RejectedRow, WireDocument } from '../../protocol/messages.ts';
 import { judgeWrite, type JudgeContext, type WriteRefusal } from '../../collections/write-rules.ts';
 import { checkPushRow, isRefused, type AcceptedRow, type RawPushRow, type RefusedRow } from './check-push-row.ts';
-import { insertDocuments, keyOf, notifyChange, readDocuments, updateDocuments, type StoredDocument } from './document-store.ts';
+import {
+  changeNotice,
+  insertDocuments,
+  insertNewDocuments,
+  keyOf,
+  notifyChange,
+  readDocuments,
+  updateDocuments,
+  type StoredDocument,
+} from './document-store.ts';
 import type { HostedCollection } from './hosted-collections.ts';
 import { sameContent } from './same-content.ts';
 import { withRetriedTransaction, type SqlDatabase, type SqlExecutor } from '../sql/sql-database.ts';
@@ -90,7 +99,8 @@ export function toWire(stored: Pick<StoredDocument, 'doc' | 'deleted'>): WireDoc
 }
 
 /**
- * Applies a push in one transaction and answers only after it committed. Refused rows are
+ * Applies a push in one transaction (one statement when every row is a create) and answers
+ * only after it committed. Refused rows are
  * not written; the rest are. A document that appears twice in one batch is applied in
  * order, each occurrence seeing the previous one's result.
  */
@@ -115,6 +125,18 @@ export async function pushDocuments(
   if (checked.length === 0) return { conflicts: [], rejected: [], written: 0, unchanged: 0, writes: [] };
   const judge: JudgeContext = { ...args.judge, now: args.now };
 
+  // A batch of creates (a bot's new documents) is one statement: inserted with its change
+  // notice, no BEGIN/COMMIT round trips. Should any of them exist already (a resend, a
+  // racing push), that statement wrote nothing and the batch goes the general way below.
+  const creates = refused.length === 0 ? onlyCreates(accepted, args.collection, judge) : null;
+  if (creates) {
+    const workspaces = new Set(creates.map((row) => row.ws));
+    if (await insertNewDocuments(db, name, creates, args.now, changeNotice(name, workspaces, args.origin))) {
+      const writes = creates.map((row) => ({ id: row.id, workspace: row.ws, transition: transitionOf(row, undefined) }));
+      return { conflicts: [], rejected: [], written: writes.length, unchanged: 0, writes };
+    }
+  }
+
   return withRetriedTransaction(db, async (tx) => {
     const conflicts: WireDocument[] = [];
     const judged: { index: number; row: RejectedRow }[] = [];
@@ -137,6 +159,21 @@ export async function pushDocuments(
     if (changedWorkspaces.size > 0) await notifyChange(tx, name, changedWorkspaces, args.origin);
     return { conflicts, rejected, written: writes.length, unchanged, writes };
   });
+}
+
+/**
+ * The rows, when every one is a create the writer may make (no assumed state, allowed for
+ * a document that does not exist) and no document appears twice; otherwise null.
+ */
+function onlyCreates(rows: readonly AcceptedRow[], hosted: HostedCollection, judge: JudgeContext): AcceptedRow[] | null {
+  const keys = new Set<string>();
+  for (const row of rows) {
+    if (row.assumed !== null || decide(row, undefined, hosted, judge) !== 'insert') return null;
+    const key = keyOf(row);
+    if (keys.has(key)) return null;
+    keys.add(key);
+  }
+  return rows as AcceptedRow[];
 }
 
 /** Splits rows so that each round names every document at most once, keeping batch order. */
