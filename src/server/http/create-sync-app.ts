@@ -10,7 +10,7 @@ import { verifyAccessToken, type AccessClaims } from '../auth/access-token.ts';
 import { handlePull } from './handle-pull.ts';
 import { handlePush } from './handle-push.ts';
 import type { HostedCollection } from '../documents/hosted-collections.ts';
-import { openChangeStream } from './open-change-stream.ts';
+import { nodeResponseOf, openChangeStream } from './open-change-stream.ts';
 import { createBodyBudget, parseJsonBody, readBodyText } from './read-body-text.ts';
 import type { ServerContext } from '../server-context.ts';
 import { requestError, wireErrorResponse } from './wire-error-response.ts';
@@ -120,7 +120,7 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
     sync((c, context, collection, claims) =>
       c.req.method === 'HEAD'
         ? c.body(null, 200, { 'content-type': 'text/event-stream; charset=utf-8' })
-        : openChangeStream(context, collection, claims, clientIdOf(c)),
+        : openChangeStream(context, collection, claims, clientIdOf(c), nodeResponseOf(c)),
     ),
   );
 

@@ -1,3 +1,5 @@
+import { ServerResponse } from 'node:http';
+import type { Context } from 'hono';
 import type { AccessClaims } from '../auth/access-token.ts';
 import type { HostedCollection } from '../documents/hosted-collections.ts';
 import { readableWorkspaces } from './handle-pull.ts';
@@ -8,27 +10,58 @@ import { CHANGE_FRAME, HEARTBEAT_FRAME, RESYNC_FRAME } from '../fanout/stream-fr
 const MAX_QUEUED_BYTES = 64 * 1024;
 /** A change event larger than this goes as a poke instead (the client pulls it, in pages). */
 const MAX_EVENT_BYTES = 32 * 1024;
+/** `desiredSize` of a body stream with nothing queued (the default strategy: one chunk). */
+const QUEUE_EMPTY = 1;
+
+/** The Node response under a request served by @hono/node-server (undefined under `app.request()`). */
+export function nodeResponseOf(c: Context): ServerResponse | undefined {
+  const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
+  return outgoing instanceof ServerResponse ? outgoing : undefined;
+}
 
 /**
  * GET /sync/:collection/stream — a Server-Sent Events response. RESYNC first (the client
  * pulls from its checkpoint, covering anything missed while disconnected), then a CHANGE poke
  * per burst of changes, HEARTBEAT every `heartbeatMs`. Closed when the token expires: the
  * client reconnects with a fresh token.
+ *
+ * With the Node response at hand (`outgoing`), frames go straight to it once the framework
+ * has sent the headers (its middleware adds CORS and clock headers) and has written what
+ * the body stream held: one synchronous write per stream and event, instead of a web-stream
+ * enqueue, read and promise hop per stream — a third of the server's CPU per change with
+ * 1,000 streams. The body stream still carries the first frames and the end.
  */
-export function openChangeStream(ctx: ServerContext, collection: HostedCollection, claims: AccessClaims, origin?: string): Response {
+export function openChangeStream(
+  ctx: ServerContext,
+  collection: HostedCollection,
+  claims: AccessClaims,
+  origin?: string,
+  outgoing?: ServerResponse,
+): Response {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let closed = false;
   let changeQueued = false;
+  let direct = false;
   const timers: NodeJS.Timeout[] = [];
 
-  /** Queues an encoded frame (shared bytes, see stream-frame.ts). */
+  /** Writes or queues an encoded frame (shared bytes, see stream-frame.ts; never modified). */
   const send = (bytes: Uint8Array, maxBytes = Infinity): boolean => {
     if (closed) return false;
+    if (bytes.length > maxBytes) return false;
+    // Direct only after every queued frame was handed on, so frames keep their order.
+    if (!direct && outgoing?.headersSent === true && controller.desiredSize === QUEUE_EMPTY) direct = true;
+    if (direct) {
+      if (outgoing!.destroyed || outgoing!.writableLength > MAX_QUEUED_BYTES) {
+        close();
+        return false;
+      }
+      outgoing!.write(bytes);
+      return true;
+    }
     if ((controller.desiredSize ?? 0) < -MAX_QUEUED_BYTES) {
       close();
       return false;
     }
-    if (bytes.length > maxBytes) return false;
     try {
       controller.enqueue(bytes);
       return true;
@@ -79,6 +112,8 @@ export function openChangeStream(ctx: ServerContext, collection: HostedCollectio
     },
     cancel: () => close(),
   });
+  // A write to a connection that failed emits 'error' on the response: the stream just ends.
+  outgoing?.on('error', close);
   ctx.streams.add(close);
   ctx.metrics.streamClients.inc();
   send(RESYNC_FRAME);
