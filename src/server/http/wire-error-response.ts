@@ -17,10 +17,11 @@ const STATUS: Partial<Record<BrainStoreErrorCode, 400 | 401 | 403 | 404 | 413 | 
  * 500 STORAGE: their message, stack and cause stay in the server log, never in the response.
  */
 export function wireErrorResponse(error: unknown): {
-  status: 400 | 401 | 403 | 404 | 413 | 429 | 500;
+  status: 400 | 401 | 403 | 404 | 413 | 429 | 500 | 507;
   body: WireError;
   retryAfterSeconds?: number;
 } {
+  if (isDiskFull(error)) return DISK_FULL;
   if (error instanceof BrainStoreError) {
     const status = STATUS[error.code];
     if (status !== undefined) {
@@ -31,6 +32,30 @@ export function wireErrorResponse(error: unknown): {
     }
   }
   return { status: 500, body: { error: { code: 'STORAGE', message: 'STORAGE: The server failed to handle the request.' } } };
+}
+
+/**
+ * The server's disk is full (PostgreSQL's disk_full, 53100, or PGlite's guard): 507 with a
+ * message a client can show, not the bare 500. The path and the figures stay in the log.
+ */
+const DISK_FULL = {
+  status: 507,
+  body: {
+    error: {
+      code: 'STORAGE',
+      message: "STORAGE: The server's disk is full: nothing of this request was written. Retry later; reads still work.",
+    },
+  },
+  retryAfterSeconds: 30,
+} as const satisfies ReturnType<typeof wireErrorResponse>;
+
+function isDiskFull(error: unknown): boolean {
+  for (let current = error, depth = 0; current !== null && typeof current === 'object' && depth < 5; depth++) {
+    if ((current as { code?: unknown }).code === '53100') return true;
+    if (current instanceof BrainStoreError && current.parameters['reason'] === 'disk-full') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /** Shorthand for the whole-request errors the handlers throw. */

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { BrainStoreError } from '../../errors/brain-store-error.ts';
@@ -13,7 +13,7 @@ import type { SqlDatabase, SqlExecutor, SqlListener } from './sql-database.ts';
  * @example
  * const db = await openPgliteDatabase({ dataDir: './data' }); // in memory without dataDir
  */
-export async function openPgliteDatabase(options: { dataDir?: string } = {}): Promise<SqlDatabase> {
+export async function openPgliteDatabase(options: { dataDir?: string; minFreeBytes?: number } = {}): Promise<SqlDatabase> {
   if (options.dataDir === undefined) return wrapPglite(await PGlite.create());
   const dataDir = options.dataDir;
   // PGlite creates the data directory itself but not its parents (e.g. `.data/pglite`).
@@ -31,7 +31,8 @@ export async function openPgliteDatabase(options: { dataDir?: string } = {}): Pr
     if (error && error.code !== 'ENOENT') throw unusable(dataDir, 'not-writable', `${folder} is not writable by this user`, error);
   }
   try {
-    return wrapPglite(await PGlite.create(dataDir));
+    const pg = await PGlite.create(dataDir);
+    return wrapPglite(pg, diskGuard(dataDir, options.minFreeBytes ?? MIN_FREE_BYTES));
   } catch (cause) {
     throw unusable(dataDir, 'not-a-database', 'PGlite could not open it (not a PGlite data directory, or the disk is full)', cause);
   }
@@ -46,18 +47,47 @@ function unusable(path: string, reason: string, why: string, cause: unknown): Br
   });
 }
 
-/** Wraps an existing PGlite instance; `close()` closes it. */
-export function wrapPglite(pg: PGlite): SqlDatabase {
-  const executor = (target: Pick<PGlite, 'query'>): SqlExecutor => ({
+/**
+ * Free space kept on the data directory's disk. PGlite does not survive PostgreSQL failing
+ * to create a write-ahead-log segment (16 MiB each) for lack of space: the server process
+ * spun at full CPU and answered nothing, health checks included (issue 11, chaos: disk
+ * full). Below this, writes are refused with a clear error before they reach PGlite; reads
+ * go on. Room for a new segment plus the largest push (8 MiB of JSON, several times that in
+ * rows, indexes and log).
+ */
+const MIN_FREE_BYTES = 64 * 1024 * 1024;
+/** Statements outside a transaction that may write (the others are reads and go on when the disk is full). */
+const WRITING = /\b(INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|TRUNCATE|COPY|VACUUM)\b/i;
+
+/** Throws a disk-full STORAGE error when the disk of `dataDir` has less than `minFreeBytes` free. */
+function diskGuard(dataDir: string, minFreeBytes: number): () => Promise<void> {
+  return async () => {
+    const disk = await statfs(dataDir);
+    const freeBytes = disk.bavail * disk.bsize;
+    if (freeBytes >= minFreeBytes) return;
+    throw new BrainStoreError('STORAGE', {
+      parameters: { path: dataDir, reason: 'disk-full', freeBytes, minFreeBytes },
+      message: `The disk of the PGlite data directory ${dataDir} is full (${(freeBytes / 2 ** 20).toFixed(1)} MiB free; writes need ${(minFreeBytes / 2 ** 20).toFixed(0)} MiB). Nothing of this write was stored; reads go on. Free disk space: writes resume by themselves.`,
+    });
+  };
+}
+
+/** Wraps an existing PGlite instance; `close()` closes it. `beforeWrite` may refuse a write (the disk guard). */
+export function wrapPglite(pg: PGlite, beforeWrite: () => Promise<void> = async () => undefined): SqlDatabase {
+  const executor = (target: Pick<PGlite, 'query'>, guarded: boolean): SqlExecutor => ({
     async query<Row extends object>(text: string, params: readonly unknown[] = []) {
+      if (guarded && WRITING.test(text)) await beforeWrite();
       const result = await target.query<Row>(text, [...params]);
       return result.rows;
     },
   });
   return {
     kind: 'pglite',
-    ...executor(pg),
-    transaction: (work) => pg.transaction((tx) => work(executor(tx))),
+    ...executor(pg, true),
+    async transaction(work) {
+      await beforeWrite();
+      return pg.transaction((tx) => work(executor(tx, false)));
+    },
     async listen(channel: string, listener: SqlListener) {
       // PGlite never loses its "connection", so onReconnect is never called.
       return pg.listen(channel, listener.onNotify);
