@@ -147,6 +147,11 @@ async function run(command: Command): Promise<unknown> {
       if (!sync) startSync();
       sync!.resync();
       return null;
+    case 'awaitInSync':
+      // A pull now, then until pushed and pulled — bounded: offline, it answers after the cap instead of hanging.
+      sync?.resync();
+      await Promise.race([sync?.awaitInSync(), new Promise((resolve) => setTimeout(resolve, command['capMs'] as number))]);
+      return null;
     case 'dump': {
       const workspace_id = command['workspace_id'] as string;
       const [actions, insights] = await Promise.all([

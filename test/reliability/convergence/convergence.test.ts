@@ -60,7 +60,8 @@ type Op =
   | { t: 'server-expiry'; s: number }
   | { t: 'offline' | 'online' | 'pause' | 'resume'; c: number }
   | { t: 'restart'; s: number }
-  | { t: 'settle'; ms: number };
+  | { t: 'settle'; ms: number }
+  | { t: 'in-sync'; c: number };
 
 const client = fc.integer({ min: 0, max: CLIENTS - 1 });
 const writer = fc.integer({ min: 0, max: MEMBER - 1 });
@@ -114,7 +115,8 @@ const EXAMPLE: Run = {
   sqlite: [1],
   ops: [
     { t: 'create', c: 0, priority: 5, ttl: 6 },
-    { t: 'settle', ms: 1_000 },
+    { t: 'in-sync', c: 0 },
+    { t: 'in-sync', c: 1 },
     { t: 'offline', c: 1 },
     { t: 'actioned', c: 1, pick: 0 },
     { t: 'bulk', c: 1, count: 2 },
@@ -123,7 +125,7 @@ const EXAMPLE: Run = {
     { t: 'purge', c: 1 },
     { t: 'server-expiry', s: 0 },
     { t: 'online', c: 1 },
-    { t: 'settle', ms: 1_000 },
+    { t: 'in-sync', c: 1 },
     { t: 'purge', c: 1 },
     { t: 'advance', minutes: LONG_ADVANCE },
     { t: 'server-expiry', s: 1 },
@@ -344,6 +346,10 @@ describe.each(await syncBackends())('model-based convergence on %s', (backend: T
                 break;
               case 'settle':
                 await new Promise((resolve) => setTimeout(resolve, op.ms));
+                break;
+              case 'in-sync':
+                // Only in the example: wait (at most 5 s) until this client has pushed and pulled.
+                await clients[op.c]!.must('awaitInSync', { capMs: 5_000 });
                 break;
             }
           }
