@@ -244,20 +244,24 @@ export async function insertNewDocuments(
 /** unique_violation, deadlock_detected, serialization_failure: nothing was written, decide row by row. */
 const RETRY_GENERALLY = new Set(['23505', '40P01', '40001']);
 
-/** Overwrites rows the caller has locked. */
+/**
+ * Overwrites rows the caller has locked. With `notice`, the change notice goes in the same
+ * statement (one round trip less for the common push of one edit).
+ */
 export async function updateDocuments(
   db: SqlExecutor,
   collection: string,
   rows: readonly StoredDocument[],
   receivedAt: number,
+  notice?: string,
 ): Promise<void> {
   if (rows.length === 0) return;
-  await db.query(
-    `UPDATE brain_store_documents d SET doc = r.doc, deleted = r.deleted, received_at = $3
+  const update = `UPDATE brain_store_documents d SET doc = r.doc, deleted = r.deleted, received_at = $3
      FROM jsonb_to_recordset($2::jsonb) AS r(ws text, id text, doc jsonb, deleted boolean)
-     WHERE d.collection = $1 AND d.workspace_id = r.ws AND d.id = r.id`,
-    [collection, serializeRows(rows), receivedAt],
-  );
+     WHERE d.collection = $1 AND d.workspace_id = r.ws AND d.id = r.id`;
+  const params = [collection, serializeRows(rows), receivedAt];
+  if (notice === undefined) await db.query(update, params);
+  else await db.query(`WITH written AS (${update} RETURNING 1) SELECT pg_notify($4, $5)`, [...params, CHANGES_CHANNEL, notice]);
 }
 
 function serializeRows(rows: readonly StoredDocument[]): string {

@@ -100,9 +100,9 @@ export function toWire(stored: Pick<StoredDocument, 'doc' | 'deleted'>): WireDoc
 
 /**
  * Applies a push in one transaction (one statement when every row is a create) and answers
- * only after it committed. Refused rows are
- * not written; the rest are. A document that appears twice in one batch is applied in
- * order, each occurrence seeing the previous one's result.
+ * only after it committed. Refused rows are not written; the rest are. A document that
+ * appears twice in one batch is applied in order, each occurrence seeing the previous one's
+ * result.
  */
 export async function pushDocuments(
   db: SqlDatabase,
@@ -143,20 +143,25 @@ export async function pushDocuments(
     const writes: WrittenRow[] = [];
     const changedWorkspaces = new Set<string>();
     let unchanged = 0;
-    for (const round of rounds(accepted)) {
-      const result = await applyRound(tx, args.collection, round, args.now, judge);
+    let notified = false;
+    const all = rounds(accepted);
+    for (const [at, round] of all.entries()) {
+      // The last round may send the change notice with its last write (the updates).
+      const notice = at === all.length - 1 ? { workspaces: changedWorkspaces, origin: args.origin } : undefined;
+      const result = await applyRound(tx, args.collection, round, args.now, judge, notice);
       conflicts.push(...result.conflicts);
       judged.push(...result.refused);
       unchanged += result.unchanged;
       writes.push(...result.writes);
       for (const write of result.writes) changedWorkspaces.add(write.workspace);
+      notified = result.notified;
     }
     const early = await withMasters(tx, name, refused);
     // Rejected rows in batch order, whichever check refused them.
     const rejected = [...refused.map((row, at) => ({ index: row.index, row: early[at]! })), ...judged]
       .sort((a, b) => a.index - b.index)
       .map(({ row }) => row);
-    if (changedWorkspaces.size > 0) await notifyChange(tx, name, changedWorkspaces, args.origin);
+    if (changedWorkspaces.size > 0 && !notified) await notifyChange(tx, name, changedWorkspaces, args.origin);
     return { conflicts, rejected, written: writes.length, unchanged, writes };
   });
 }
@@ -189,12 +194,21 @@ function rounds(rows: readonly AcceptedRow[]): AcceptedRow[][] {
   return result;
 }
 
-async function applyRound(tx: SqlExecutor, hosted: HostedCollection, rows: readonly AcceptedRow[], now: number, judge: JudgeContext) {
+async function applyRound(
+  tx: SqlExecutor,
+  hosted: HostedCollection,
+  rows: readonly AcceptedRow[],
+  now: number,
+  judge: JudgeContext,
+  /** Set on the push's last round: the workspaces written by the earlier ones, and who pushes. */
+  last?: { workspaces: ReadonlySet<string>; origin: string | undefined },
+) {
   const collection = hosted.name;
   const conflicts: WireDocument[] = [];
   const refused: { index: number; row: RejectedRow }[] = [];
   const writes: WrittenRow[] = [];
   let unchanged = 0;
+  let notified = false;
   // A create (no assumed state) its writer may make is inserted straight away, without
   // reading first: ON CONFLICT DO NOTHING leaves an existing row alone, and that row is then
   // decided below against the stored version like any other. A bot's push of new documents
@@ -226,14 +240,20 @@ async function applyRound(tx: SqlExecutor, hosted: HostedCollection, rows: reado
       }
       if (decision === 'insert' || decision === 'update') transitions.set(row, transitionOf(row, current));
     }
-    await updateDocuments(tx, collection, updates, now);
+    // Updates and nothing left to insert: this is the push's last write, so it carries the
+    // change notice for every workspace the push wrote (one round trip less).
+    if (last && inserts.length === 0 && updates.length > 0) {
+      const workspaces = new Set([...last.workspaces, ...writes.map((write) => write.workspace), ...updates.map((row) => row.ws)]);
+      await updateDocuments(tx, collection, updates, now, changeNotice(collection, workspaces, last.origin));
+      notified = true;
+    } else await updateDocuments(tx, collection, updates, now);
     const inserted = await insertDocuments(tx, collection, inserts, now);
     const done = [...updates, ...inserts.filter((row) => inserted.has(keyOf(row)))];
     writes.push(...done.map((row) => ({ id: row.id, workspace: row.ws, transition: transitions.get(row)! })));
     pending = inserts.filter((row) => !inserted.has(keyOf(row)));
     if (pass > 3 && pending.length > 0) throw new Error('push did not settle after concurrent inserts');
   }
-  return { conflicts, refused, writes, unchanged };
+  return { conflicts, refused, writes, unchanged, notified };
 }
 
 /** Attaches the server's current version to each refused row the caller may see. */
