@@ -17,6 +17,7 @@ import { replicateBrainStore } from '../../src/index.ts';
 import type { BrainActionDocument } from '../../src/collections/brain-actions.ts';
 import { clearWorkspace, countRows, insertRows } from './server-rows.ts';
 import { loadNote } from '../lib/load-note.ts';
+import { cpuSince, databaseCpu } from './database-cpu.ts';
 
 const WORKSPACE = 'w-push';
 const COLLECTION = 'brainActions';
@@ -37,6 +38,35 @@ interface PushSample {
   readonly byStatement: Record<string, { count: number; ms: number }>;
   /** RxDB replication's meta instance on the client (assumed-master rows for every pushed document). */
   readonly metaMs: number;
+  /** CPU of this process (client, server and, on PGlite, the database) and of PostgreSQL's backends (null on PGlite). */
+  readonly cpu: CpuSample;
+}
+
+interface CpuSample {
+  readonly processMs: number;
+  readonly databaseMs: number | null;
+}
+
+/** Runs `work`, measuring this process's CPU and the database backends' CPU. */
+async function withCpu<T>(server: BenchServer, work: () => Promise<T>): Promise<{ result: T; cpu: CpuSample }> {
+  const database = await databaseCpu(server.sql);
+  const start = process.cpuUsage();
+  const result = await work();
+  const used = process.cpuUsage(start);
+  const databaseMs = cpuSince(database, await databaseCpu(server.sql));
+  return { result, cpu: { processMs: (used.user + used.system) / 1000, databaseMs } };
+}
+
+function medianCpu(samples: readonly CpuSample[]): CpuSample {
+  const database = samples.map((sample) => sample.databaseMs);
+  return {
+    processMs: median(samples.map((sample) => sample.processMs)),
+    databaseMs: database.every((ms) => ms !== null) ? median(database) : null,
+  };
+}
+
+function cpuTotal(cpu: CpuSample): number {
+  return cpu.processMs + (cpu.databaseMs ?? 0);
 }
 
 async function pushOnce(server: BenchServer, token: string, docs: readonly BrainActionDocument[], batchSize: number): Promise<PushSample> {
@@ -48,23 +78,27 @@ async function pushOnce(server: BenchServer, token: string, docs: readonly Brain
     await quiesce();
     const before = await serverRouteTime(server, ROUTE);
     server.meter.reset();
-    const start = performance.now();
-    const sync = replicateBrainStore(store, {
-      url: server.url,
-      token,
-      live: false,
-      batchSize,
-      collections: [COLLECTION],
-      fetch: fetcher.fetch,
+    const { result: ms, cpu } = await withCpu(server, async () => {
+      const start = performance.now();
+      const sync = replicateBrainStore(store, {
+        url: server.url,
+        token,
+        live: false,
+        batchSize,
+        collections: [COLLECTION],
+        fetch: fetcher.fetch,
+      });
+      await sync.awaitInSync();
+      const ms = performance.now() - start;
+      await sync.cancel();
+      return ms;
     });
-    await sync.awaitInSync();
-    const ms = performance.now() - start;
-    await sync.cancel();
     const http = fetcher.total('push');
     const sql = server.meter.snapshot();
     const after = await serverRouteTime(server, ROUTE);
     const meta = metered.replicationMetaCost();
     return {
+      cpu,
       metaMs: meta.writeMs + meta.indexMs,
       ms,
       httpMs: http.ms,
@@ -92,12 +126,17 @@ export async function benchPush(context: BenchContext, server: BenchServer): Pro
   };
 
   const rawMs: number[] = [];
+  const rawCpu: CpuSample[] = [];
   const pushes: PushSample[] = [];
   for (let run = 0; run < runs; run++) {
     await quiesce();
-    const start = performance.now();
-    await insertRows(server.sql, COLLECTION, docs, PUSH_BATCH);
-    rawMs.push(performance.now() - start);
+    const raw = await withCpu(server, async () => {
+      const start = performance.now();
+      await insertRows(server.sql, COLLECTION, docs, PUSH_BATCH);
+      return performance.now() - start;
+    });
+    rawMs.push(raw.result);
+    rawCpu.push(raw.cpu);
     await expectAll('the raw INSERT');
 
     pushes.push(await pushOnce(server, token, docs, PUSH_BATCH));
@@ -116,19 +155,31 @@ export async function benchPush(context: BenchContext, server: BenchServer): Pro
     .sort((a, b) => b[1].ms - a[1].ms)
     .map(([label, { count, ms }]) => `${label} ${round(ms, 0)} ms/${count}`)
     .join(', ');
-  const serverOutsideSql = typical.serverMs - typical.serverTransactionMs;
+  // A batch of creates is one statement outside any transaction: SQL time is the larger of
+  // the transactions' time and the statements' (which also counts the change feed's pulls).
+  const sqlMs = (sample: PushSample) => Math.max(sample.serverTransactionMs, sample.serverSqlMs);
+  const serverOutsideSql = typical.serverMs - sqlMs(typical);
   const clientMs = typical.ms - typical.serverMs;
   const breakdown =
     `push ${round(typical.ms, 0)} ms (${typical.requests} requests) = server push handlers ${round(typical.serverMs, 0)} ms ` +
-    `[transactions ${round(typical.serverTransactionMs, 0)} ms: ${statements}; outside SQL ${round(serverOutsideSql, 0)} ms: body parse, zod shape check, per-row schema validation, token check] ` +
+    `[SQL ${round(sqlMs(typical), 0)} ms: ${statements}; outside SQL ${round(serverOutsideSql, 0)} ms: body parse, shape check, unsafe-text scan, per-row schema validation (zod), token check] ` +
     `+ ${round(clientMs, 0)} ms client and transport, of which RxDB's meta instance writes ${round(typical.metaMs, 0)} ms (assumed-master rows for each pushed document); ` +
     `the rest RxDB upstream reading the fork, request JSON, loopback HTTP, GC`;
+  // CPU, less sensitive to other processes than wall time: this process (RxDB client,
+  // server, and PGlite) plus PostgreSQL's backends for this database.
+  const pushCpu = median(pushes.map((p) => cpuTotal(p.cpu)));
+  const rawCpuMs = median(rawCpu.map(cpuTotal));
+  const cpuParts = (cpu: CpuSample) =>
+    cpu.databaseMs === null
+      ? `${round(cpu.processMs, 0)} ms`
+      : `${round(cpu.processMs, 0)} ms process + ${round(cpu.databaseMs, 0)} ms PostgreSQL`;
   const details = {
     size,
     runs,
     batchSize: PUSH_BATCH,
     pushMs: pushes.map((p) => round(p.ms, 1)),
     rawMs: rawMs.map((v) => round(v, 1)),
+    rawCpu,
     samples: pushes,
     atDefaultBatch: atDefault,
   };
@@ -137,7 +188,7 @@ export async function benchPush(context: BenchContext, server: BenchServer): Pro
     const parts = [
       { label: 'client-side RxDB upstream', ms: clientMs },
       { label: 'server outside SQL', ms: serverOutsideSql },
-      { label: 'server SQL beyond the raw INSERT', ms: typical.serverTransactionMs - raw },
+      { label: 'server SQL beyond the raw INSERT', ms: sqlMs(typical) - raw },
     ].sort((a, b) => b.ms - a.ms);
     note += `; over target, largest extra costs: ${parts.map((part) => `${part.label} +${round(part.ms, 0)} ms`).join(', ')}`;
   }
@@ -162,6 +213,16 @@ export async function benchPush(context: BenchContext, server: BenchServer): Pro
       note: `${round(size / (pushMs / 1000), 0)} docs/s; ${breakdown}`,
     }),
     info({
+      id: `push.${subject}.cpu-ratio`,
+      name: 'push 10k bot writes / raw batched INSERT, CPU time',
+      subject,
+      value: round(pushCpu / rawCpuMs, 2),
+      unit: 'x',
+      note:
+        `median of ${runs}; push ${cpuParts(typical.cpu)} (client, server${subject === 'pglite' ? ' and PGlite' : ''} share this process), ` +
+        `raw INSERT ${cpuParts(medianCpu(rawCpu))}; CPU is what the push costs when the machine is shared`,
+    }),
+    info({
       id: `push.${subject}.raw-insert`,
       name: 'raw batched INSERT of the same 10k rows',
       subject,
@@ -175,7 +236,7 @@ export async function benchPush(context: BenchContext, server: BenchServer): Pro
       subject,
       value: round(atDefault.ms, 0),
       unit: 'ms',
-      note: `one run; ${atDefault.requests} requests, HTTP ${round(atDefault.httpMs, 0)} ms, server transactions ${round(atDefault.serverTransactionMs, 0)} ms; ratio to the raw INSERT at ${PUSH_BATCH} ${round(atDefault.ms / raw, 2)}×`,
+      note: `one run; ${atDefault.requests} requests, HTTP ${round(atDefault.httpMs, 0)} ms, server SQL ${round(sqlMs(atDefault), 0)} ms; ratio to the raw INSERT at ${PUSH_BATCH} ${round(atDefault.ms / raw, 2)}×`,
     }),
   ];
 }

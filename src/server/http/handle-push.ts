@@ -30,7 +30,7 @@ function isWireDocument(value: unknown, primaryKey: string): boolean {
 }
 
 /** The push shape checked without copying; true only where `pushShape` also succeeds. */
-function isPushBody(body: unknown, primaryKey: string): boolean {
+export function isPushBody(body: unknown, primaryKey: string): boolean {
   if (!isRecord(body) || !Array.isArray(body['rows'])) return false;
   for (const key in body) if (key !== 'rows' || !Object.hasOwn(body, key)) return false;
   for (const row of body['rows'] as unknown[]) {
