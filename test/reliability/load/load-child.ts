@@ -5,8 +5,8 @@
  *
  * IPC commands, each answered by one message of the same type (or `error`):
  * - `open`: open the stores, start their replications, wait for the first sync.
- * - `write`: from `startAt` (epoch ms), each store creates `writes` actions one after the
- *   other (`intervalMs` apart when > 0); answers once the server acknowledged all of them,
+ * - `write`: from `startAt` (epoch ms) plus its offset, each store creates `writes` actions
+ *   one after the other (`intervalMs` apart when > 0); answers once the server acknowledged all of them,
  *   with each write's time and acknowledgement time.
  * - `progress`: how many actions of the workspace each store has seen so far.
  * - `report`: per store, when it first saw each action (its `$`), and a digest of its data.
@@ -54,13 +54,14 @@ async function open(command: Extract<ChildCommand, { type: 'open' }>): Promise<v
 
 async function write(command: Extract<ChildCommand, { type: 'write' }>): Promise<StoreWrites[]> {
   return Promise.all(
-    clients.map(async ({ name, store, sync }) => {
+    clients.map(async ({ name, store, sync }, k) => {
+      const startAt = command.startAt + (command.offsets[k] ?? 0);
       const ids: string[] = [];
       const writtenAt: number[] = [];
       const acknowledgedAt: number[] = [];
       const acknowledgements: Promise<void>[] = [];
       for (let n = 0; n < command.writes; n++) {
-        await sleepUntil(command.startAt + n * command.intervalMs);
+        await sleepUntil(startAt + n * command.intervalMs);
         const at = now();
         const id = await store.brainActions.createActionRecommendation({
           workspace_id: workspace,

@@ -7,7 +7,8 @@
  * (test/reliability/chaos/server-child.ts), and `clients` brain-store clients spread over
  * processes of at most CLIENTS_PER_PROCESS stores (load-child.ts), client i replicating live
  * to server i mod `servers`. From one shared start time every client writes `writes` actions
- * one after the other (`intervalMs` apart when > 0, else as fast as its store takes them);
+ * one after the other (`intervalMs` apart when > 0, the clients spread over the interval;
+ * else as fast as its store takes them);
  * then the driver waits until every store has seen every action, or `convergeTimeoutMs`.
  * Nothing here asserts: the result carries what the test checks and the figures the bench
  * reports. Everything is torn down (processes killed, database dropped) even on failure.
@@ -165,6 +166,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const workspace = 'load';
   const total = options.clients * options.writes;
   const processCount = Math.ceil(options.clients / CLIENTS_PER_PROCESS);
+  /** The indexes of the clients process p runs. */
+  const clientsOf = (p: number) =>
+    Array.from({ length: options.clients }, (_, i) => i).filter((i) => Math.floor(i / CLIENTS_PER_PROCESS) === p);
   const secret = randomBytes(24).toString('hex');
   const databaseName = `brain_store_load_${randomBytes(6).toString('hex')}`;
   const databaseUrl = `${options.pgUrl}/${databaseName}`;
@@ -197,8 +201,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     await Promise.all(children.map((child) => nextMessage(child, 'ready', 60_000)));
     await Promise.all(
       children.map((child, p) => {
-        const indexes = Array.from({ length: options.clients }, (_, i) => i).filter((i) => Math.floor(i / CLIENTS_PER_PROCESS) === p);
-        const clients = indexes.map((i) => ({ name: `load-client-${i}`, url: urls[i % serverCount]! }));
+        const clients = clientsOf(p).map((i) => ({ name: `load-client-${i}`, url: urls[i % serverCount]! }));
         return answer(child, { type: 'open', clients, token, workspace, retryTime: 500 }, 60_000);
       }),
     );
@@ -208,12 +211,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
     const cpuBefore = { servers: servers.map((server) => cpuMsOf(server.child.pid)), clients: children.map((child) => cpuMsOf(child.pid)) };
     const startAt = now() + 500;
+    // Paced writers spread evenly over one interval (client i at i/clients of it), not all at once.
+    const offsetsOf = (p: number) => clientsOf(p).map((i) => (options.intervalMs > 0 ? (options.intervalMs * i) / options.clients : 0));
     const written = (
       await Promise.all(
-        children.map((child) =>
+        children.map((child, p) =>
           answer<{ stores: StoreWrites[] }>(
             child,
-            { type: 'write', writes: options.writes, startAt, intervalMs: options.intervalMs },
+            { type: 'write', writes: options.writes, startAt, intervalMs: options.intervalMs, offsets: offsetsOf(p) },
             options.convergeTimeoutMs,
           ),
         ),

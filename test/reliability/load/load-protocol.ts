@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 
 export type ChildCommand =
   | { type: 'open'; clients: { name: string; url: string }[]; token: string; workspace: string; retryTime: number }
-  | { type: 'write'; writes: number; startAt: number; intervalMs: number }
+  /** Store k of the process starts at startAt + offsets[k] (paced writers spread over the interval). */
+  | { type: 'write'; writes: number; startAt: number; intervalMs: number; offsets: number[] }
   | { type: 'progress' }
   | { type: 'report' }
   | { type: 'stop' };
