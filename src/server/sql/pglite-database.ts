@@ -30,9 +30,19 @@ export async function openPgliteDatabase(options: { dataDir?: string; minFreeByt
     const error = await access(folder, constants.W_OK).catch((cause: NodeJS.ErrnoException) => cause);
     if (error && error.code !== 'ENOENT') throw unusable(dataDir, 'not-writable', `${folder} is not writable by this user`, error);
   }
+  // Opening writes too (recovery, a checkpoint): on a full disk PGlite could hang, so refuse first.
+  const guard = diskGuard(dataDir, options.minFreeBytes ?? MIN_FREE_BYTES);
+  await guard(exists ? dataDir : dirname(dataDir)).catch((cause: unknown) => {
+    if (!(cause instanceof BrainStoreError)) throw cause;
+    throw unusable(
+      dataDir,
+      'disk-full',
+      `its disk is full (${String(cause.parameters['freeBytes'])} bytes free, ${String(cause.parameters['minFreeBytes'])} needed)`,
+      cause,
+    );
+  });
   try {
-    const pg = await PGlite.create(dataDir);
-    return wrapPglite(pg, diskGuard(dataDir, options.minFreeBytes ?? MIN_FREE_BYTES));
+    return wrapPglite(await PGlite.create(dataDir), () => guard(dataDir));
   } catch (cause) {
     throw unusable(dataDir, 'not-a-database', 'PGlite could not open it (not a PGlite data directory, or the disk is full)', cause);
   }
@@ -59,10 +69,10 @@ const MIN_FREE_BYTES = 64 * 1024 * 1024;
 /** Statements outside a transaction that may write (the others are reads and go on when the disk is full). */
 const WRITING = /\b(INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|TRUNCATE|COPY|VACUUM)\b/i;
 
-/** Throws a disk-full STORAGE error when the disk of `dataDir` has less than `minFreeBytes` free. */
-function diskGuard(dataDir: string, minFreeBytes: number): () => Promise<void> {
-  return async () => {
-    const disk = await statfs(dataDir);
+/** Throws a disk-full STORAGE error when the disk of `path` (the data directory or, before it exists, its folder) has less than `minFreeBytes` free. */
+function diskGuard(dataDir: string, minFreeBytes: number): (path: string) => Promise<void> {
+  return async (path) => {
+    const disk = await statfs(path);
     const freeBytes = disk.bavail * disk.bsize;
     if (freeBytes >= minFreeBytes) return;
     throw new BrainStoreError('STORAGE', {
