@@ -35,7 +35,9 @@ const MEMBER_CHANGES: Partial<Record<ActionStatus, readonly string[]>> = {
  *   suggested message and expiry, and makes every transition — never touching the fields
  *   that identify the recommendation (contact, type, creation);
  * - a member only moves a pending action to actioned (as itself: `actioned_by` = its
- *   subject, `actioned_at` = `status_at`), to dismissed, or to expired once due; a
+ *   subject, `actioned_at` = `status_at`), to dismissed, or to expired once due (or an
+ *   expired one to actioned or dismissed at an instant before its expiry, which the merge
+ *   rule prefers: the re-push of a transition made offline after the expiry arrived); a
  *   transition's instant lies between the action's creation and its expiry (an action past
  *   its expiry was no longer pending then), and, with the other times, not in the future.
  */
@@ -50,7 +52,11 @@ function mayWrite(write: ProposedWrite<ActionFields>, { writer, now, allowance }
   }
   if (deleted) return forbidden('a member may not delete documents', []);
   if (previous === undefined) return forbidden('a member may not create documents', []);
-  if (previous.status !== 'pending') return forbidden('a member may only change a pending action', ['status']);
+  // A transition made before the expiry beats it (the merge rule): after a conflict with the
+  // expired version its store re-pushes it against that version, so it must pass here too.
+  // Its instant is checked below to lie before the expiry.
+  const overExpiry = previous.status === 'expired' && next.status !== 'expired';
+  if (previous.status !== 'pending' && !overExpiry) return forbidden('a member may only change a pending action', ['status']);
   const allowed = MEMBER_CHANGES[next.status];
   if (!allowed) return forbidden('a member may only action, dismiss or expire an action', ['status']);
   const field = changedFields(previous, next).find((name) => !allowed.includes(name));
