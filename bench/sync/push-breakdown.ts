@@ -19,6 +19,7 @@ import { isPushBody } from '../../src/server/http/handle-push.ts';
 import { pendingActions } from '../lib/fixtures.ts';
 import { meteredDatabase, SqlMeter, startBenchServer, type ServerBackend } from '../lib/sync-server.ts';
 import { clearWorkspace, countRows } from './server-rows.ts';
+import { cpuSince, databaseCpu } from './database-cpu.ts';
 
 const WORKSPACE = 'w-push';
 const SIZE = 10_000;
@@ -58,6 +59,7 @@ async function run(backend: ServerBackend, runs: number): Promise<void> {
       const db = meteredDatabase(server.sql, meter);
       const totals = new Map<Phase, { wall: number; cpu: number }>();
       const cpuStart = process.cpuUsage();
+      const databaseStart = await databaseCpu(server.sql);
       const start = performance.now();
       for (const text of bodies) {
         const body = await timed(totals, 'parse', () => JSON.parse(text) as { rows: never[] });
@@ -90,6 +92,7 @@ async function run(backend: ServerBackend, runs: number): Promise<void> {
       }
       const wall = performance.now() - start;
       const cpu = process.cpuUsage(cpuStart);
+      const databaseMs = cpuSince(databaseStart, await databaseCpu(server.sql));
       const count = await countRows(server.sql, 'brainActions', WORKSPACE);
       if (count !== SIZE) throw new Error(`pushed ${count} rows, expected ${SIZE}`);
       await clearWorkspace(server.sql, 'brainActions', WORKSPACE);
@@ -106,6 +109,7 @@ async function run(backend: ServerBackend, runs: number): Promise<void> {
         .join('; ');
       console.log(
         `${backend} run ${round}: ${SIZE} rows in ${batches} batches: wall ${wall.toFixed(0)} ms, cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms` +
+          (databaseMs === null ? '' : `, PostgreSQL backends ${databaseMs.toFixed(0)} ms`) +
           ` (unsafe + validate are also inside checkRows; the totals count them twice)\n${lines.join('\n')}\n` +
           `  statements ${(snapshot.statements / batches).toFixed(1)}/batch, in SQL ${per(snapshot.queryMs)} ms/batch, transaction ${per(snapshot.transactionMs)} ms/batch: ${statements}`,
       );
