@@ -33,6 +33,10 @@ export interface PrivatePostgres {
   restart(mode: 'fast' | 'immediate'): Promise<void>;
   stop(mode: 'fast' | 'immediate'): Promise<void>;
   start(): Promise<void>;
+  /** Whether the postmaster is alive (PostgreSQL shuts itself down when crash recovery fails, e.g. on a full disk). */
+  alive(): boolean;
+  /** The server log so far. */
+  log(): string;
   /** Stops the cluster (immediate) and removes its folder. Never leaves a postgres running. */
   destroy(): Promise<void>;
 }
@@ -72,6 +76,13 @@ export function describeOnPrivatePostgres(name: string, body: () => void): void 
   describe.skipIf(!state.available)(state.available ? name : `${name} (SKIPPED: ${state.reason})`, body);
 }
 
+function postgresIds(): [number, number] {
+  return [
+    Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+    Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+  ];
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -93,19 +104,23 @@ function run(bin: string, args: readonly string[], options: ExecFileOptions = {}
   });
 }
 
-/** initdb + start. Set `extraConfig` for postgresql.conf lines (e.g. `max_connections = 20`). */
-export async function startPrivatePostgres(extraConfig: readonly string[] = []): Promise<PrivatePostgres> {
+/**
+ * initdb + start. `config`: extra postgresql.conf lines (e.g. `max_connections = 20`);
+ * `dataIn`: a folder for the data directory (e.g. a small filesystem of the test's own),
+ * by default the cluster's temp folder.
+ */
+export async function startPrivatePostgres(options: { config?: readonly string[]; dataIn?: string } = {}): Promise<PrivatePostgres> {
   const bin = postgresBinaries();
   if (!bin) throw new Error('no PostgreSQL server binaries under /usr/lib/postgresql/<version>/bin');
   const root = await mkdtemp(join(tmpdir(), 'brain-store-pg-'));
   // The postgres user must reach the folder: search permission on its ancestors, ownership of it.
   makeCheckoutReachableByNobody(root);
-  if (AS_ROOT) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-    await chown(root, uid, gid);
+  if (AS_ROOT) await chown(root, ...postgresIds());
+  if (options.dataIn !== undefined) {
+    makeCheckoutReachableByNobody(options.dataIn);
+    if (AS_ROOT) await chown(options.dataIn, ...postgresIds());
   }
-  const data = join(root, 'data');
+  const data = join(options.dataIn ?? root, 'data');
   const log = join(root, 'postgres.log');
   const port = await freePort();
   const pgCtl = join(bin, 'pg_ctl');
@@ -140,7 +155,7 @@ export async function startPrivatePostgres(extraConfig: readonly string[] = []):
     'full_page_writes = off',
     'shared_buffers = 16MB',
     'max_connections = 50',
-    ...extraConfig,
+    ...(options.config ?? []),
   ];
   try {
     await run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
@@ -167,6 +182,17 @@ export async function startPrivatePostgres(extraConfig: readonly string[] = []):
       }
       return cluster.urlOf(name);
     },
+    alive() {
+      const pid = postmasterPid();
+      if (pid === undefined) return false;
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    log: () => (existsSync(log) ? readFileSync(log, 'utf8') : ''),
     async start() {
       await run(pgCtl, ['start', '-D', data, '-l', log, '-w', '-t', '30']);
       running = true;
@@ -183,6 +209,7 @@ export async function startPrivatePostgres(extraConfig: readonly string[] = []):
       if (running || postmasterPid()) await cluster.stop('immediate').catch(() => killOnExit());
       process.removeListener('exit', killOnExit);
       await rm(root, { recursive: true, force: true });
+      if (options.dataIn !== undefined) await rm(data, { recursive: true, force: true });
     },
   };
   try {

@@ -1,6 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, statfs, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpoints } from '../../../src/protocol/endpoints.ts';
@@ -9,6 +6,7 @@ import { wireErrorResponse } from '../../../src/server/http/wire-error-response.
 import { openPgliteDatabase } from '../../../src/server/sql/pglite-database.ts';
 import { databaseChecksum } from '../../helpers/database-checksum.ts';
 import { startServerProcess, urlOf, type ServerProcess } from '../../helpers/server-process.ts';
+import { mountSmallDisk, refusedOrThrow } from '../../helpers/small-disk.ts';
 import { action, client } from '../../server/fixtures.ts';
 
 /**
@@ -32,33 +30,13 @@ const secret = 'a-test-secret-long-enough';
 const GUARD = 64 * 2 ** 20;
 const ROOM = 6 * 2 ** 20;
 
-function mountTmpfs(dir: string, size: string): string | undefined {
-  if (process.getuid?.() !== 0) return 'not root: mounting a tmpfs needs root';
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
-    return undefined;
-  } catch (error) {
-    return `mount -t tmpfs refused: ${String((error as { stderr?: unknown }).stderr ?? error)}`;
-  }
-}
-
-const root = await mkdtemp(join(tmpdir(), 'brain-store-disk-full-'));
-const disk = join(root, 'disk');
-await mkdir(disk);
-const refusedMount = mountTmpfs(disk, '160m');
-// Never leave the mount behind, even when the file fails before afterAll.
-if (!refusedMount) process.once('exit', () => void execFileSync('umount', ['-l', disk], { stdio: 'ignore' }));
-if (refusedMount) {
-  await rm(root, { recursive: true, force: true });
-  if (process.env['CI'] === 'true') throw new Error(`${refusedMount}; CI=true, so the disk-full test fails instead of skipping`);
-  console.warn(`\n*** SKIPPING the disk-full test: ${refusedMount} ***\n`);
-}
+const disk = await mountSmallDisk('160m');
+const refusedMount = refusedOrThrow(disk, 'the PGlite disk-full test');
 
 describe.skipIf(refusedMount !== undefined)(
   `PGlite data directory on a full disk${refusedMount ? ` (SKIPPED: ${refusedMount})` : ''}`,
   () => {
-    const dataDir = join(disk, 'pglite');
-    const ballast = join(disk, 'ballast');
+    const dataDir = join(disk.path, 'pglite');
     const env = { AUTH_SECRET: secret, DATA_DIR: dataDir };
     let server: ServerProcess | undefined;
     beforeAll(async () => {
@@ -66,12 +44,7 @@ describe.skipIf(refusedMount !== undefined)(
     }, 120_000);
     afterAll(async () => {
       await server?.kill();
-      try {
-        execFileSync('umount', [disk], { stdio: 'pipe' });
-      } catch {
-        execFileSync('umount', ['-l', disk], { stdio: 'pipe' });
-      }
-      await rm(root, { recursive: true, force: true });
+      await disk.unmount();
     });
 
     const stop = async () => {
@@ -97,8 +70,7 @@ describe.skipIf(refusedMount !== undefined)(
       expect((await api.push('brainActions', first)).status).toBe(200);
       acknowledged.push(...first.map((row) => String(row.newDocumentState['id'])));
 
-      const { bavail, bsize } = await statfs(disk);
-      await writeFile(ballast, Buffer.alloc(bavail * bsize - GUARD - ROOM));
+      await disk.fillLeaving(GUARD + ROOM);
 
       const refused: ReturnType<typeof batch>[] = [];
       const answers: { status: number; body: unknown }[] = [];
@@ -130,15 +102,14 @@ describe.skipIf(refusedMount !== undefined)(
       expect(whileFull.documents.map((doc) => doc.id).sort()).toEqual([...acknowledged].sort());
 
       // Space freed: the refused batches go through, no restart needed.
-      await unlink(ballast);
+      await disk.free();
       for (const rows of refused.slice(0, 2)) {
         expect((await api.push('brainActions', rows)).body).toEqual({ conflicts: [], rejected: [] });
         acknowledged.push(...rows.map((row) => String(row.newDocumentState['id'])));
       }
 
       // Full again: the server stops cleanly and refuses to start, saying why, before PGlite opens anything.
-      const left = await statfs(disk);
-      await writeFile(ballast, Buffer.alloc(Math.max(0, left.bavail * left.bsize - GUARD + 2 ** 20)));
+      await disk.fillLeaving(GUARD - 2 ** 20);
       await stop();
       const onFullDisk = await startServerProcess(env);
       expect(onFullDisk.started).toEqual({
@@ -148,7 +119,7 @@ describe.skipIf(refusedMount !== undefined)(
         },
       });
       expect(await onFullDisk.exited).toBe(1);
-      await unlink(ballast);
+      await disk.free();
       server = await startServerProcess(env);
       const last = refused[2]!;
       expect((await client(urlOf(server), token).push('brainActions', last)).body).toEqual({ conflicts: [], rejected: [] });
