@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { PULL_SQL } from '../../src/server/documents/document-store.ts';
+import { PULL_SQL, pullParameters, type PullPosition } from '../../src/server/documents/document-store.ts';
 import { DUE_ACTIONS_SQL } from '../../src/server/maintenance/run-server-maintenance.ts';
 import { describeOnPostgres, startTestServer, type TestServer } from '../helpers/sync-server.ts';
 
@@ -20,6 +20,8 @@ await describeOnPostgres('query plans on PostgreSQL', () => {
   });
   afterAll(() => server.close());
 
+  const pull = (workspaces: string[], from: PullPosition) => pullParameters({ collection: 'brainActions', workspaces }, from, 100);
+
   async function plan(sql: string, params: unknown[]): Promise<string> {
     return server.sql.transaction(async (tx) => {
       // Small tables make a sequential scan cheapest; what matters is that an index *can* serve the query.
@@ -32,7 +34,7 @@ await describeOnPostgres('query plans on PostgreSQL', () => {
   it('pull: ordered range scans of the pull index per workspace, tenant filter and snapshot range inside them', async () => {
     // Between batches (target: the current snapshot) and inside one (a fixed target snapshot).
     for (const target of [null, '5:10:7']) {
-      const text = await plan(PULL_SQL, ['brainActions', ['w1', 'w2'], '3:8:4,6', target, '0', '0', 100]);
+      const text = await plan(PULL_SQL, pull(['w1', 'w2'], { prev: '3:8:4,6', upto: target, tx: '0', seq: '0' }));
       expect(text).toContain('brain_store_documents_pull');
       expect(text).not.toMatch(/Seq Scan on brain_store_documents/);
       // transactions running in the previous snapshot: an index scan each, tenant filter inside
@@ -42,7 +44,7 @@ await describeOnPostgres('query plans on PostgreSQL', () => {
       );
       // transactions after it: one range from the later of its xmax and the cursor up to the target's
       expect(text).toMatch(
-        /Index Cond: \(\(collection = 'brainActions'::text\) AND \(workspace_id = w\.ws\) AND \(ROW\(xid, seq\) > ROW\(b_1\.start_xid, b_1\.start_seq\)\) AND \(xid < .*\)\)/,
+        /Index Cond: \(\(collection = 'brainActions'::text\) AND \(workspace_id = w\.ws\) AND \(ROW\(xid, seq\) > ROW\('8'::xid8, '-1'::bigint\)\) AND \(xid < .*\)\)/,
       );
     }
   });
@@ -73,11 +75,21 @@ await describeOnPostgres('query plans on PostgreSQL', () => {
     const [{ xid, seq }] = (await server.sql.query<{ xid: string; seq: string }>(
       `SELECT xid::text AS xid, seq::text AS seq FROM brain_store_documents WHERE workspace_id = 'big' ORDER BY brain_store_documents.seq DESC OFFSET 10 LIMIT 1`,
     )) as [{ xid: string; seq: string }];
+    const [middle] = (await server.sql.query<{ xid: string; seq: string }>(
+      `SELECT xid::text AS xid, seq::text AS seq FROM brain_store_documents WHERE workspace_id = 'big' ORDER BY brain_store_documents.seq OFFSET 15000 LIMIT 1`,
+    )) as [{ xid: string; seq: string }];
     // Caught up: nothing after the snapshot. The scan must start at the snapshot's xmax, not at
     // the start of the workspace (before the fix it walked every entry: 387 blocks).
-    expect(await blocksRead(PULL_SQL, ['brainActions', ['big'], snapshot, null, '0', '0', 100])).toBeLessThan(40);
-    // The last page of the big transaction's batch: the cursor bounds the start inside it.
-    expect(await blocksRead(PULL_SQL, ['brainActions', ['big'], '1:1:', snapshot, xid, seq, 100])).toBeLessThan(40);
+    expect(await blocksRead(PULL_SQL, pull(['big'], { prev: snapshot, upto: null, tx: '0', seq: '0' }))).toBeLessThan(40);
+    // Pages of a first sync, deep in the history and at its end: the cursor bounds the start,
+    // and the scan is an ordered index walk that stops after the page (a start computed
+    // inside the statement made it a bitmap scan and sort of every row after the cursor).
+    for (const [cursorXid, cursorSeq] of [
+      [middle.xid, middle.seq],
+      [xid, seq],
+    ]) {
+      expect(await blocksRead(PULL_SQL, pull(['big'], { prev: '1:1:', upto: snapshot, tx: cursorXid!, seq: cursorSeq! }))).toBeLessThan(40);
+    }
   });
 
   it('expiry: the due-actions partial index', async () => {

@@ -43,18 +43,12 @@ export const CHANGES_CHANNEL = 'brain_store_changes';
  * the statement's own snapshot when null) but was not in the previous one ($3), after the
  * cursor ($5, $6), at most $7. "Not visible in prev" is index ranges per workspace: one per
  * transaction prev listed as running (if it has ended by the target), and one from prev's
- * xmax up to the target's. The last row names
- * the target snapshot, so a page cut short can continue toward the same one.
+ * xmax up to the target's, starting after ($8, $9) (see rangeStart). The last row names the
+ * target snapshot, so a page cut short can continue toward the same one.
  */
 export const PULL_SQL = `WITH b AS MATERIALIZED (
      SELECT s.target, pg_snapshot_xmax(s.prev) AS prev_xmax, ARRAY(SELECT pg_snapshot_xip(s.prev)) AS prev_xip,
-       pg_snapshot_xmax(s.target) AS target_xmax,
-       -- Where the range scan starts: after the cursor, and never before prev's xmax (every
-       -- transaction below it that prev did not list as running was delivered already). One
-       -- lower bound, so the index scan starts there; two (xmax and the cursor) made
-       -- PostgreSQL start at the looser one and read the whole workspace on every pull.
-       CASE WHEN $5::xid8 >= pg_snapshot_xmax(s.prev) THEN $5::xid8 ELSE pg_snapshot_xmax(s.prev) END AS start_xid,
-       CASE WHEN $5::xid8 >= pg_snapshot_xmax(s.prev) THEN $6::bigint ELSE -1 END AS start_seq
+       pg_snapshot_xmax(s.target) AS target_xmax
      FROM (SELECT $3::pg_snapshot AS prev, COALESCE($4::pg_snapshot, pg_current_snapshot()) AS target) s
    ),
    page AS (
@@ -71,7 +65,7 @@ export const PULL_SQL = `WITH b AS MATERIALIZED (
         ORDER BY q.xid, q.seq LIMIT $7)
        UNION ALL
        (SELECT d.doc, d.deleted, d.xid, d.seq FROM brain_store_documents d
-        WHERE d.collection = $1 AND d.workspace_id = w.ws AND (d.xid, d.seq) > (b.start_xid, b.start_seq)
+        WHERE d.collection = $1 AND d.workspace_id = w.ws AND (d.xid, d.seq) > ($8::xid8, $9::bigint)
           AND d.xid < b.target_xmax AND pg_visible_in_snapshot(d.xid, b.target)
         ORDER BY d.xid, d.seq LIMIT $7)
      ) p
@@ -142,7 +136,7 @@ async function pullBatch(
     tx: string | null;
     seq: string | null;
     target: string | null;
-  }>(PULL_SQL, [args.collection, args.workspaces, from.prev, from.upto, from.tx, from.seq, limit + 1]);
+  }>(PULL_SQL, pullParameters(args, from, limit + 1));
   const rows: PulledRow[] = [];
   let target = from.upto ?? '';
   for (const row of result) {
@@ -152,6 +146,24 @@ async function pullBatch(
   // UNION ALL keeps no order by contract: sort by (tx, seq) numerically here.
   rows.sort((a, b) => compareDecimal(a.tx, b.tx) || compareDecimal(a.seq, b.seq));
   return { rows, target };
+}
+
+/** The parameters of PULL_SQL for one batch page of at most `limit` rows. */
+export function pullParameters(args: { collection: string; workspaces: readonly string[] }, from: PullPosition, limit: number): unknown[] {
+  return [args.collection, args.workspaces, from.prev, from.upto, from.tx, from.seq, limit, ...rangeStart(from)];
+}
+
+/**
+ * Where the range scan after prev's xmax starts: after the cursor, and never before that
+ * xmax (every transaction below it that prev did not list as running was delivered). One
+ * lower bound, given as values so the planner sees them: two bounds (xmax and the cursor)
+ * made PostgreSQL start at the looser one and read the whole workspace on every caught-up
+ * pull, and a bound computed inside the statement hid its selectivity, so pages of a big
+ * first sync became a bitmap scan and sort of everything after the cursor.
+ */
+function rangeStart(from: PullPosition): [string, string] {
+  const prevXmax = from.prev.split(':')[1]!;
+  return BigInt(from.tx) >= BigInt(prevXmax) ? [from.tx, from.seq] : [prevXmax, '-1'];
 }
 
 function compareDecimal(a: string, b: string): number {

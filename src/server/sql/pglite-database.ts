@@ -3,7 +3,7 @@ import { access, mkdir, statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { BrainStoreError } from '../../errors/brain-store-error.ts';
-import type { SqlDatabase, SqlExecutor, SqlListener } from './sql-database.ts';
+import { SESSION_SETTINGS, type SqlDatabase, type SqlExecutor, type SqlListener } from './sql-database.ts';
 
 /**
  * The embedded adapter. PGlite runs one connection, so statements and transactions are
@@ -84,8 +84,17 @@ function diskGuard(dataDir: string, minFreeBytes: number): (path: string) => Pro
 
 /** Wraps an existing PGlite instance; `close()` closes it. `beforeWrite` may refuse a write (the disk guard). */
 export function wrapPglite(pg: PGlite, beforeWrite: () => Promise<void> = async () => undefined): SqlDatabase {
+  // PGlite is one session: the server's planner settings are made once, before its first statement.
+  let configured: Promise<unknown> | undefined;
+  const configure = () =>
+    (configured ??= pg.exec(
+      Object.entries(SESSION_SETTINGS)
+        .map(([name, value]) => `SET ${name} = ${value};`)
+        .join(' '),
+    ));
   const executor = (target: Pick<PGlite, 'query'>, guarded: boolean): SqlExecutor => ({
     async query<Row extends object>(text: string, params: readonly unknown[] = []) {
+      if (guarded) await configure();
       if (guarded && WRITING.test(text)) await beforeWrite();
       const result = await target.query<Row>(text, [...params]);
       return result.rows;
@@ -95,6 +104,7 @@ export function wrapPglite(pg: PGlite, beforeWrite: () => Promise<void> = async 
     kind: 'pglite',
     ...executor(pg, true),
     async transaction(work) {
+      await configure();
       await beforeWrite();
       return pg.transaction((tx) => work(executor(tx, false)));
     },

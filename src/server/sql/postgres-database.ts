@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { SqlDatabase, SqlExecutor, SqlListener } from './sql-database.ts';
+import { SESSION_SETTINGS, type SqlDatabase, type SqlExecutor, type SqlListener } from './sql-database.ts';
 
 export interface PostgresDatabaseOptions {
   readonly connectionString: string;
@@ -26,6 +26,9 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
     connectionString: options.connectionString,
     max: options.maxConnections ?? 10,
     application_name: 'brain-store',
+    options: Object.entries(SESSION_SETTINGS)
+      .map(([name, value]) => `-c ${name}=${value}`)
+      .join(' '),
   });
   // An idle client that dies (server restart) must not crash the process; the pool replaces it.
   pool.on('error', (error) => options.onError?.(error));

@@ -27,6 +27,18 @@ export interface SqlDatabase extends SqlExecutor {
   close(): Promise<void>;
 }
 
+/**
+ * Planner settings of every session the server opens. Every statement of the server is
+ * designed as an index walk (pull pages, key lookups, due actions, retention), and a pull
+ * page must be an ordered walk of the pull index that stops after the page. The planner
+ * cannot know how many rows of a workspace lie after a cursor (the workspace comes from an
+ * array, the target snapshot from the statement itself), so on estimates a few times too
+ * small it chose a bitmap or sequential scan and a sort of every row after the cursor: a
+ * 100k first sync in pages of 5,000 took 2–3× the ordered walk, more the bigger the
+ * workspace (test/server/query-plans.pg.test.ts counts the pages read).
+ */
+export const SESSION_SETTINGS: Readonly<Record<string, string>> = { enable_bitmapscan: 'off', enable_seqscan: 'off' };
+
 /** PostgreSQL error codes worth retrying a whole transaction for. */
 const RETRYABLE = new Set(['40001', '40P01']);
 
