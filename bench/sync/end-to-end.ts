@@ -16,8 +16,11 @@ import { replicateBrainStore, type BrainAction, type BrainStore, type BrainSync 
 import { loadNote } from '../lib/load-note.ts';
 
 const WORKSPACE = 'w-e2e';
-const TARGET_P50_MS = 10;
-const TARGET_P99_MS = 50;
+/**
+ * Issue 10's targets on PostgreSQL (p50 ≤ 5 ms, p99 ≤ 20 ms; Electric reports about 6 ms);
+ * on PGlite, where the database shares this one thread, issue 3's (10 / 50 ms).
+ */
+const TARGETS = { postgres: { p50: 5, p99: 20 }, pglite: { p50: 10, p99: 50 } } as const;
 const TIMEOUT_MS = 10_000;
 const WARMUPS = 10;
 
@@ -26,7 +29,10 @@ interface Phases {
   readonly toPush: number;
   /** A's push round trip (server transaction + NOTIFY inside). */
   readonly push: number;
-  /** A's push request start → B's pull request start (server handler, NOTIFY/LISTEN, SSE poke, B's stream → RxDB resync). */
+  /**
+   * A's push request start → B's pull request start; when B's stream carried the documents
+   * (no pull), → the emission: push, NOTIFY/LISTEN, the change feed's read, the CHANGES event.
+   */
   readonly pushStartToPull: number;
   /** B's pull round trip. */
   readonly pull: number;
@@ -88,6 +94,7 @@ function phasesOf(t0: number, at: number, a: readonly RequestRecord[], b: readon
 export async function benchEndToEnd(context: BenchContext, server: BenchServer): Promise<BenchRow[]> {
   const writes = context.scale(200, 30);
   const subject = server.backend;
+  const { p50: TARGET_P50_MS, p99: TARGET_P99_MS } = TARGETS[subject];
   const token = await server.token([WORKSPACE]);
   const a = await openStore(makeStorage('memory'), benchDatabaseName('e2e-a'));
   const b = await openStore(makeStorage('memory'), benchDatabaseName('e2e-b'));
@@ -156,8 +163,8 @@ export async function benchEndToEnd(context: BenchContext, server: BenchServer):
       .join(', ');
     const phaseText =
       `median phases: write → A's push request ${phaseMedians.toPush} ms, A's push round trip ${phaseMedians.push} ms, ` +
-      `A's push start → B's pull start (server, NOTIFY/LISTEN, SSE poke, RxDB resync) ${phaseMedians.pushStartToPull} ms, ` +
-      `B's pull round trip ${phaseMedians.pull} ms, B's pull response → \`$\` ${phaseMedians.applyEmit} ms; server SQL per statement: ${perStatement}`;
+      `A's push start → \`$\` on B when the stream carried the documents, else → B's pull start (push, NOTIFY/LISTEN, change-feed read, CHANGES event, apply) ${phaseMedians.pushStartToPull} ms, ` +
+      `B's pull round trip (0 when the event carried the documents) ${phaseMedians.pull} ms, B's pull response → \`$\` ${phaseMedians.applyEmit} ms; server SQL per statement: ${perStatement}`;
     const slowGc = slow.reduce((sum, s) => sum + s.gcMs, 0);
     const slowOff = slow.reduce((sum, s) => sum + s.offCpuMs, 0);
     const slowWall = slow.reduce((sum, s) => sum + s.ms, 0);
@@ -225,7 +232,7 @@ function largest(phases: Record<keyof Phases, number>): string {
   const labels: Record<keyof Phases, string> = {
     toPush: "local write → A's push request (RxDB upstream pickup)",
     push: "A's push round trip",
-    pushStartToPull: 'server → NOTIFY → SSE poke → B starts pulling',
+    pushStartToPull: "A's push → NOTIFY → change feed → CHANGES on B's stream → `$`",
     pull: "B's pull round trip",
     applyEmit: "B's apply + query emission",
   };
