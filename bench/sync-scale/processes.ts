@@ -5,39 +5,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nextMessage } from '../../test/helpers/next-message.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const EXEC_ARGV = ['--import', 'tsx'];
-
-/** The next IPC message of `type` from `child`, or an error after `timeoutMs`. */
-export function nextMessage<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: { type: string; message?: string }) => {
-      if (message.type === 'error') {
-        cleanup();
-        reject(new Error(`child ${child.pid}: ${message.message}`));
-      } else if (message.type === type) {
-        cleanup();
-        resolve(message as T);
-      }
-    };
-    const onExit = (code: number | null) => {
-      cleanup();
-      reject(new Error(`child ${child.pid} exited (${code}) while waiting for ${type}`));
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`child ${child.pid}: no ${type} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const cleanup = () => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
-}
 
 export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -3,20 +3,8 @@
  * /proc/<pid>/stat (the server runs on this machine in the bench setup). Less sensitive to
  * a loaded machine than wall time. PGlite runs in this process, so process.cpuUsage covers it.
  */
-import { readFileSync } from 'node:fs';
+import { processCpuMs } from '../../test/helpers/process-cpu.ts';
 import type { SqlDatabase } from '../../src/server/sql/sql-database.ts';
-
-/** Clock ticks per second of /proc's utime/stime (USER_HZ, 100 on Linux). */
-const TICKS_PER_SECOND = 100;
-
-function processCpuMs(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
-}
 
 /** CPU ms by backend pid of the current database, or undefined when /proc does not show them. */
 export async function databaseCpu(sql: SqlDatabase): Promise<Map<number, number> | undefined> {

@@ -10,14 +10,11 @@ import { pendingActions } from '../lib/fixtures.ts';
 import { startBenchServer, type ServerBackend } from '../lib/sync-server.ts';
 import { clearWorkspace } from './server-rows.ts';
 import type { SqlExecutor } from '../../src/server/sql/sql-database.ts';
-import { readFileSync } from 'node:fs';
+import { processCpuMs } from '../../test/helpers/process-cpu.ts';
 import pg from 'pg';
 
-/** CPU (user + system, ms) a PostgreSQL backend has used so far, from /proc (the server runs on this machine). */
-function backendCpu(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
+/** CPU (user + system, ms) a PostgreSQL backend has used so far (the server runs on this machine). */
+const backendCpu = (pid: number): number => processCpuMs(pid) ?? Number.NaN;
 
 const WS = 'w-var';
 const COLS = `(collection, workspace_id, id, doc, deleted, received_at)`;

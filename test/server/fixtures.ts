@@ -91,14 +91,28 @@ export function client(url: string, token: string | undefined) {
 }
 
 /** Opens an SSE stream and queues its events. */
-export async function openStream(url: string, collection: string, token: string | undefined, viaQuery = false) {
+/**
+ * Opens a change stream and collects its events. `headers` add to the request (a client id,
+ * an origin); `viaQuery` passes the token in the query string instead of the header.
+ * `frames` keeps each frame's raw text, for tests of the wire format.
+ */
+export async function openStream(
+  url: string,
+  collection: string,
+  token: string | undefined,
+  options: { viaQuery?: boolean; headers?: Record<string, string> } = {},
+) {
+  const { viaQuery = false, headers = {} } = options;
   const controller = new AbortController();
   const target = url + endpoints.stream(collection) + (viaQuery && token ? `?token=${encodeURIComponent(token)}` : '');
   const response = await fetch(target, {
-    headers: token && !viaQuery ? { authorization: `Bearer ${token}` } : {},
+    headers: { ...(token && !viaQuery ? { authorization: `Bearer ${token}` } : {}), ...headers },
     signal: controller.signal,
   });
+  const frames: string[] = [];
   const events: StreamEvent[] = [];
+  /** Every event in arrival order (`events` loses those `next` consumed). */
+  const seen: StreamEvent[] = [];
   let ended = false;
   let wake: (() => void) | undefined;
   const pump = (async () => {
@@ -115,12 +129,17 @@ export async function openStream(url: string, collection: string, token: string 
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
+          frames.push(block);
           const data = block
             .split('\n')
             .filter((line) => line.startsWith('data: '))
             .map((line) => line.slice(6))
             .join('\n');
-          if (data) events.push(JSON.parse(data) as StreamEvent);
+          if (data) {
+            const event = JSON.parse(data) as StreamEvent;
+            events.push(event);
+            seen.push(event);
+          }
           wake?.();
         }
       }
@@ -134,6 +153,7 @@ export async function openStream(url: string, collection: string, token: string 
   return {
     response,
     events,
+    frames,
     get ended() {
       return ended;
     },
@@ -148,6 +168,20 @@ export async function openStream(url: string, collection: string, token: string 
         }
         if (ended) throw new Error(`stream ended while waiting for ${type}`);
         if (Date.now() > deadline) throw new Error(`no ${type} within ${timeoutMs} ms; got ${JSON.stringify(events)}`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 50);
+        });
+      }
+    },
+    /** The first event (consumed or not) that passes `test`, waiting up to 10 s for it. */
+    async until(test: (event: StreamEvent) => boolean, timeoutMs = 10_000): Promise<StreamEvent> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = seen.find(test);
+        if (found) return found;
+        if (ended) throw new Error(`stream ended; got ${JSON.stringify(seen).slice(0, 500)}`);
+        if (Date.now() > deadline) throw new Error(`no such event within ${timeoutMs} ms; got ${JSON.stringify(seen).slice(0, 500)}`);
         await new Promise<void>((resolve) => {
           wake = resolve;
           setTimeout(resolve, 50);

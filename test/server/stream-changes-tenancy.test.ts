@@ -1,53 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { endpoints } from '../../src/protocol/endpoints.ts';
-import type { PullResponse, StreamEvent } from '../../src/protocol/messages.ts';
+import type { PullResponse } from '../../src/protocol/messages.ts';
 import { CLIENT_HEADER } from '../../src/protocol/protocol-version.ts';
 import { startTestServer, syncBackends } from '../helpers/sync-server.ts';
-import { action, client } from './fixtures.ts';
+import { action, client, openStream } from './fixtures.ts';
 
 /** A stream opened with a client id, its events collected. */
-async function streamOf(url: string, token: string, clientId: string) {
-  const controller = new AbortController();
-  const response = await fetch(url + endpoints.stream('brainActions'), {
-    headers: { authorization: `Bearer ${token}`, [CLIENT_HEADER]: clientId },
-    signal: controller.signal,
-  });
-  const events: StreamEvent[] = [];
-  const pump = (async () => {
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        buffer += value;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const line = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          if (line.startsWith('data: ')) events.push(JSON.parse(line.slice(6)) as StreamEvent);
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  return {
-    events,
-    async until(test: (event: StreamEvent) => boolean): Promise<StreamEvent> {
-      for (let waited = 0; waited < 10_000; waited += 20) {
-        const found = events.find(test);
-        if (found) return found;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      throw new Error(`no such event; got ${JSON.stringify(events).slice(0, 500)}`);
-    },
-    async close() {
-      controller.abort();
-      await pump;
-    },
-  };
-}
+const streamOf = (url: string, token: string, clientId: string) =>
+  openStream(url, 'brainActions', token, { headers: { [CLIENT_HEADER]: clientId } });
 
 /** Issue 10 item 2: documents on a stream follow the same tenancy as pulls, and chain from the pull. */
 describe.each(await syncBackends())('CHANGES events on %s', (backend) => {

@@ -4,7 +4,7 @@ import type { PullResponse, StreamEvent } from '../../src/protocol/messages.ts';
 import { CLIENT_HEADER, PROTOCOL_HEADER } from '../../src/protocol/protocol-version.ts';
 import { SERVER_TIME_HEADER } from '../../src/protocol/server-time.ts';
 import { startTestServer } from '../helpers/sync-server.ts';
-import { action, client } from './fixtures.ts';
+import { action, client, openStream } from './fixtures.ts';
 
 const decoder = new TextDecoder();
 let probe!: ReadableStreamDefaultController<Uint8Array>;
@@ -30,45 +30,16 @@ describe('stream frames on a Node server', () => {
     closers.push(() => server.close());
     const token = await server.token(['d1']);
     const writer = client(server.url, token);
-    const controller = new AbortController();
-    closers.push(async () => controller.abort());
-    const response = await fetch(server.url + endpoints.stream('brainActions'), {
-      headers: { authorization: `Bearer ${token}`, [CLIENT_HEADER]: 'direct-client', origin: 'http://app.example' },
-      signal: controller.signal,
+    const stream = await openStream(server.url, 'brainActions', token, {
+      headers: { [CLIENT_HEADER]: 'direct-client', origin: 'http://app.example' },
     });
+    closers.push(() => stream.close());
+    const { response, events } = stream;
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     expect(response.headers.get(SERVER_TIME_HEADER)).not.toBeNull();
     expect(response.headers.get(PROTOCOL_HEADER)).not.toBeNull();
     expect(response.headers.get('access-control-allow-origin')).not.toBeNull();
-    const events: StreamEvent[] = [];
-    void (async () => {
-      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = '';
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) return;
-          buffer += value;
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const frame = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            expect(frame.startsWith('data: ')).toBe(true);
-            events.push(JSON.parse(frame.slice(6)) as StreamEvent);
-          }
-        }
-      } catch {
-        // aborted
-      }
-    })();
-    const until = async (test: (event: StreamEvent) => boolean) => {
-      for (let waited = 0; waited < 10_000; waited += 20) {
-        const found = events.find(test);
-        if (found) return found;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      throw new Error(`no such event; got ${JSON.stringify(events).slice(0, 300)}`);
-    };
+    const until = (test: (event: StreamEvent) => boolean) => stream.until(test);
     await until((event) => event.type === 'RESYNC');
     expect(events[0]!.type).toBe('RESYNC');
     // Caught up by a pull through this instance (RxDB keeps a checkpoint only from a pull with
@@ -92,5 +63,7 @@ describe('stream frames on a Node server', () => {
     expect(queued('CHANGES')).toBe(0);
     expect(queued('HEARTBEAT')).toBe(0);
     expect(queued('RESYNC')).toBeGreaterThanOrEqual(1);
+    // Each frame arrived whole: one `data:` line of JSON per blank-line-separated frame.
+    expect(stream.frames.every((frame) => frame.startsWith('data: ') && !frame.slice(6).includes('\n'))).toBe(true);
   }, 60_000);
 });

@@ -15,7 +15,6 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createAccessToken } from '../../../src/server/auth/access-token.ts';
@@ -23,6 +22,8 @@ import { openPostgresDatabase } from '../../../src/server/sql/postgres-database.
 import { runMigrations } from '../../../src/server/sql/run-migrations.ts';
 import { startServerProcess, urlOf, type ServerProcess } from '../../helpers/server-process.ts';
 import { dataDigest, type ChildCommand, type ClientReport, type StoreWrites } from './load-protocol.ts';
+import { nextMessage } from '../../helpers/next-message.ts';
+import { processCpuMs } from '../../helpers/process-cpu.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const CHILD = fileURLToPath(new URL('./load-child.ts', import.meta.url));
@@ -95,15 +96,8 @@ function summarize(samples: number[]): Summary {
   return { n: sorted.length, p50: round(at(50)), p90: round(at(90)), p99: round(at(99)), max: round(at(100)) };
 }
 
-/** CPU time (user + system, ms) a process has used so far, from /proc; NaN where there is no /proc. */
 function cpuMsOf(pid: number | undefined): number {
-  try {
-    // Fields after the command name (which may hold spaces): state is the 1st, utime the 12th, stime the 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return Number.NaN;
-  }
+  return processCpuMs(pid) ?? Number.NaN;
 }
 
 /** The child's next message of `type`, or an error (its `error` message, its exit, or the timeout). */
@@ -111,32 +105,6 @@ function answer<T>(child: ChildProcess, command: ChildCommand, timeoutMs: number
   const reply = nextMessage<T>(child, command.type, timeoutMs);
   child.send(command);
   return reply;
-}
-
-function nextMessage<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: { type: string; message?: string }) => {
-      if (message.type !== type && message.type !== 'error') return;
-      cleanup();
-      if (message.type === 'error') reject(new Error(`load client process ${child.pid}: ${message.message}`));
-      else resolve(message as T);
-    };
-    const onExit = (code: number | null, signal: string | null) => {
-      cleanup();
-      reject(new Error(`load client process ${child.pid} exited (${code ?? signal}) while waiting for ${type}`));
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`load client process ${child.pid}: no ${type} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const cleanup = () => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
 }
 
 async function admin(pgUrl: string, statement: string): Promise<void> {

@@ -43,7 +43,7 @@ export function streamContract(backend: TestBackend): void {
     });
 
     it('accepts the token as ?token= and refuses a stream without one', async () => {
-      const viaQuery = await openStream(a.url, 'brainActions', await a.token(['w1']), true);
+      const viaQuery = await openStream(a.url, 'brainActions', await a.token(['w1']), { viaQuery: true });
       await viaQuery.next('RESYNC');
       await viaQuery.close();
       const refused = await openStream(a.url, 'brainActions', undefined);
