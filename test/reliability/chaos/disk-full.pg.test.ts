@@ -67,12 +67,22 @@ describe.skipIf(refused !== undefined)(`PostgreSQL data directory on a full disk
     // A PANIC for a WAL segment ends in crash recovery, which needs the same room: PostgreSQL
     // shuts down ("startup process exited with exit code 1"). The operator (systemd) starts
     // it again once space is freed; the server process is not restarted.
-    const shutDown = !cluster.alive();
-    if (shutDown) await cluster.start();
+    // Its shutdown can still be under way when space is freed (crash recovery fails a moment
+    // later), so whenever the postmaster is found gone it is started again; bounded.
+    let shutDown = false;
     const last = batch();
+    const deadline = Date.now() + 60_000;
     for (;;) {
-      const answer = await api.call<unknown>(endpoints.push('brainActions'), { rows: last }, { signal: AbortSignal.timeout(30_000) });
+      if (!cluster.alive()) {
+        shutDown = true;
+        await cluster.start();
+      }
+      const answer = await api.call<unknown>(endpoints.push('brainActions'), { rows: last }, { signal: AbortSignal.timeout(10_000) });
       if (answer.status === 200) break;
+      if (Date.now() > deadline)
+        throw new Error(
+          `no push stored within 60 s of freeing the disk (last answer ${answer.status}); PostgreSQL log:\n${cluster.log().slice(-2_000)}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     acknowledged.push(...idsOf(last));
