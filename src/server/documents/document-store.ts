@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../sql/sql-database.ts';
+import { isRetryableSqlError, type SqlExecutor } from '../sql/sql-database.ts';
 import { findUnsafeText } from './find-unsafe-text.ts';
 
 /**
@@ -248,13 +248,14 @@ export async function insertNewDocuments(
     );
     return true;
   } catch (error) {
-    if (RETRY_GENERALLY.has((error as { code?: unknown } | null)?.code as string)) return false;
+    // A unique violation (a row exists), or a deadlock or serialization failure: nothing was
+    // written, decide row by row.
+    if (isRetryableSqlError(error) || (error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION) return false;
     throw error;
   }
 }
 
-/** unique_violation, deadlock_detected, serialization_failure: nothing was written, decide row by row. */
-const RETRY_GENERALLY = new Set(['23505', '40P01', '40001']);
+const UNIQUE_VIOLATION = '23505';
 
 /**
  * Overwrites rows the caller has locked. With `notice`, the change notice goes in the same
