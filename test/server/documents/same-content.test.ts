@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findUnsafeText, MAX_DEPTH } from '../../src/server/documents/find-unsafe-text.ts';
-import { sameContent } from '../../src/server/documents/same-content.ts';
+import { findUnsafeText, MAX_DEPTH } from '../../../src/server/documents/find-unsafe-text.ts';
+import { sameContent } from '../../../src/server/documents/same-content.ts';
 
 describe('sameContent', () => {
   it('ignores key order, not array order', () => {

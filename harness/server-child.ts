@@ -5,8 +5,8 @@
  * exits 1 when it cannot start.
  */
 import { inspect } from 'node:util';
-import { BrainStoreError } from '../../../src/errors/brain-store-error.ts';
-import { startSyncServer } from '../../../src/server/start-sync-server.ts';
+import { BrainStoreError } from '../src/errors/brain-store-error.ts';
+import { startSyncServer } from '../src/server/start-sync-server.ts';
 
 const databaseUrl = process.env['DATABASE_URL'];
 const dataDir = process.env['DATA_DIR'];

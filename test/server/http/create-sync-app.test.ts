@@ -1,12 +1,12 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createAccessToken, secretKey } from '../../src/server/auth/access-token.ts';
-import type { ChangeHub } from '../../src/server/fanout/create-change-hub.ts';
-import { createServerMetrics } from '../../src/server/create-server-metrics.ts';
-import { createSyncApp } from '../../src/server/http/create-sync-app.ts';
-import { hostedCollections } from '../../src/server/documents/hosted-collections.ts';
-import type { ServerContext } from '../../src/server/server-context.ts';
-import type { SqlDatabase } from '../../src/server/sql/sql-database.ts';
+import { createAccessToken, secretKey } from '../../../src/server/auth/access-token.ts';
+import type { ChangeHub } from '../../../src/server/fanout/create-change-hub.ts';
+import { createServerMetrics } from '../../../src/server/create-server-metrics.ts';
+import { createSyncApp } from '../../../src/server/http/create-sync-app.ts';
+import { hostedCollections } from '../../../src/server/documents/hosted-collections.ts';
+import type { ServerContext } from '../../../src/server/server-context.ts';
+import type { SqlDatabase } from '../../../src/server/sql/sql-database.ts';
 
 const secret = 'in-process-secret-long-enough';
 

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { StreamEvent } from '../../src/protocol/messages.ts';
-import { ChangeFeed, type FeedSink } from '../../src/server/fanout/change-feed.ts';
-import { startTestServer } from '../helpers/sync-server.ts';
-import { action, client } from './fixtures.ts';
+import type { StreamEvent } from '../../../src/protocol/messages.ts';
+import { ChangeFeed, type FeedSink } from '../../../src/server/fanout/change-feed.ts';
+import { startTestServer } from '../../helpers/sync-server.ts';
+import { action, client } from '../fixtures.ts';
 
 const decoder = new TextDecoder();
 

@@ -4,7 +4,7 @@
  * how fast, how late).
  *
  * A fresh PostgreSQL database, `servers` sync server processes on it
- * (test/reliability/chaos/server-child.ts), and `clients` brain-store clients spread over
+ * (harness/server-child.ts), and `clients` brain-store clients spread over
  * processes of at most CLIENTS_PER_PROCESS stores (load-child.ts), client i replicating live
  * to server i mod `servers`. From one shared start time every client writes `writes` actions
  * one after the other (`intervalMs` apart when > 0, the clients spread over the interval;
@@ -17,15 +17,15 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { createAccessToken } from '../../../src/server/auth/access-token.ts';
-import { openPostgresDatabase } from '../../../src/server/sql/postgres-database.ts';
-import { runMigrations } from '../../../src/server/sql/run-migrations.ts';
-import { startServerProcess, urlOf, type ServerProcess } from '../../helpers/server-process.ts';
+import { createAccessToken } from '../../src/server/auth/access-token.ts';
+import { openPostgresDatabase } from '../../src/server/sql/postgres-database.ts';
+import { runMigrations } from '../../src/server/sql/run-migrations.ts';
+import { startServerProcess, urlOf, type ServerProcess } from '../server-process.ts';
 import { dataDigest, type ChildCommand, type ClientReport, type StoreWrites } from './load-protocol.ts';
-import { nextMessage } from '../../helpers/next-message.ts';
-import { processCpuMs } from '../../helpers/process-cpu.ts';
+import { nextMessage } from '../next-message.ts';
+import { processCpuMs } from '../process-cpu.ts';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = fileURLToPath(new URL('./load-child.ts', import.meta.url));
 
 /** 4 stores × 3 collections = 12 ≤ the open-source RxDB's 13 open collections per process. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { PULL_SQL, pullParameters, type PullPosition } from '../../src/server/documents/document-store.ts';
-import { DUE_ACTIONS_SQL } from '../../src/server/maintenance/run-server-maintenance.ts';
-import { describeOnPostgres, startTestServer, type TestServer } from '../helpers/sync-server.ts';
+import { PULL_SQL, pullParameters, type PullPosition } from '../../../src/server/documents/document-store.ts';
+import { DUE_ACTIONS_SQL } from '../../../src/server/maintenance/run-server-maintenance.ts';
+import { describeOnPostgres, startTestServer, type TestServer } from '../../helpers/sync-server.ts';
 
 /** The tenant filter, the checkpoint range and the maintenance scans are served by indexes. */
 await describeOnPostgres('query plans on PostgreSQL', () => {

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createAccessToken } from '../../src/server/auth/access-token.ts';
-import { startSyncServer } from '../../src/server/start-sync-server.ts';
-import { action, client } from './fixtures.ts';
+import { createAccessToken } from '../../../src/server/auth/access-token.ts';
+import { startSyncServer } from '../../../src/server/start-sync-server.ts';
+import { action, client } from '../fixtures.ts';
 
 describe('PGlite on disk', () => {
   it('keeps documents under dataDir across restarts, creating missing parent folders', async () => {

@@ -1,7 +1,8 @@
 /**
  * Real-browser test support: find Debian's Chromium, launch it through playwright-core
  * (never downloading a browser), bundle a TypeScript entry for the page with vite, and serve
- * it from a throwaway HTTP server on 127.0.0.1. The dashboard tests reuse all of it.
+ * it from a throwaway HTTP server on 127.0.0.1. Browser tests and benchmarks share it (the
+ * tests' skip-or-fail wrapper is `describeInChromium` in test/helpers/skip-or-fail.ts).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -10,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { describe, it } from 'vitest';
 
 /** Where `apt-get install chromium` puts the browser; override with CHROMIUM_PATH. */
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -25,34 +25,11 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ] as const;
 
-type ChromiumStatus = { readonly available: true } | { readonly available: false; readonly reason: string };
-
-function chromiumStatus(): ChromiumStatus {
+/** Whether Chromium is installed here (the `Requirement` shape of test/helpers/skip-or-fail.ts). */
+export function chromiumStatus(): { readonly available: true } | { readonly available: false; readonly reason: string } {
   return existsSync(CHROMIUM_PATH)
     ? { available: true }
     : { available: false, reason: `no Chromium at ${CHROMIUM_PATH} (install it: apt-get install -y chromium)` };
-}
-
-/**
- * `describe` for tests that need Chromium. Without it the suite is skipped with a loud
- * warning — except under CI=true, where a missing browser is a failing test.
- */
-export function describeInChromium(name: string, body: () => void): void {
-  const status = chromiumStatus();
-  if (status.available) {
-    describe(name, body);
-    return;
-  }
-  if (process.env['CI'] === 'true') {
-    describe(name, () => {
-      it('needs Chromium (CI=true: failing instead of skipping)', () => {
-        throw new Error(`Chromium is required when CI=true: ${status.reason}`);
-      });
-    });
-    return;
-  }
-  console.warn(`\n⚠️  SKIPPING "${name}": ${status.reason}. Set CI=true to make this a failure.\n`);
-  describe.skip(`${name} (SKIPPED: ${status.reason}; CI=true makes this a failure)`, body);
 }
 
 export interface LaunchedChromium {

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isBrainStoreError } from '../../src/errors/brain-store-error.ts';
-import { createTokenVerifier, type TokenVerifier } from '../../src/server/auth/create-token-verifier.ts';
-import { createAccessToken } from '../../src/server/auth/access-token.ts';
-import { endpoints } from '../../src/protocol/endpoints.ts';
-import { startTestServer } from '../helpers/sync-server.ts';
+import { isBrainStoreError } from '../../../src/errors/brain-store-error.ts';
+import { createTokenVerifier, type TokenVerifier } from '../../../src/server/auth/create-token-verifier.ts';
+import { createAccessToken } from '../../../src/server/auth/access-token.ts';
+import { endpoints } from '../../../src/protocol/endpoints.ts';
+import { startTestServer } from '../../helpers/sync-server.ts';
 
 const ISSUER = 'https://login.example.test/';
 const AUDIENCE = 'brain-store';

@@ -17,7 +17,7 @@
  */
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import type { Subscription } from 'rxjs';
-import { createBrainStore, replicateBrainStore, type BrainStore, type BrainSync } from '../../../src/index.ts';
+import { createBrainStore, replicateBrainStore, type BrainStore, type BrainSync } from '../../src/index.ts';
 import { dataDigest, type ChildCommand, type ClientReport, type StoreWrites } from './load-protocol.ts';
 
 const now = () => performance.timeOrigin + performance.now();

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { endpoints } from '../../src/protocol/endpoints.ts';
-import type { PullResponse } from '../../src/protocol/messages.ts';
-import { CLIENT_HEADER } from '../../src/protocol/protocol-version.ts';
-import { startTestServer, syncBackends } from '../helpers/sync-server.ts';
-import { action, client, openStream } from './fixtures.ts';
+import { endpoints } from '../../../src/protocol/endpoints.ts';
+import type { PullResponse } from '../../../src/protocol/messages.ts';
+import { CLIENT_HEADER } from '../../../src/protocol/protocol-version.ts';
+import { startTestServer, syncBackends } from '../../helpers/sync-server.ts';
+import { action, client, openStream } from '../fixtures.ts';
 
 /** A stream opened with a client id, its events collected. */
 const streamOf = (url: string, token: string, clientId: string) =>

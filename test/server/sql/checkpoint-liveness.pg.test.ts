@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { firstValueFrom, filter, timeout } from 'rxjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { BrainStore } from '../../src/index.ts';
-import { createScratchPostgresDatabase, describeOnPostgres, startTestServer, type TestServer } from '../helpers/sync-server.ts';
-import { action, openSyncedStore, sync } from '../replication/sync-fixtures.ts';
+import type { BrainStore } from '../../../src/index.ts';
+import { createScratchPostgresDatabase, describeOnPostgres, startTestServer, type TestServer } from '../../helpers/sync-server.ts';
+import { action, openSyncedStore, sync } from '../../replication/sync-fixtures.ts';
 
 /** How long a delivery may take before the test calls it stalled (the old horizon waited for ever). */
 const DELIVERY_MS = 5_000;

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, MAX_TIME } from '../../src/collections/fields.ts';
-import { DEFAULT_TIME_ALLOWANCE } from '../../src/collections/write-rules.ts';
-import { checkPushRow, isRefused } from '../../src/server/documents/check-push-row.ts';
-import type { StoredDocument } from '../../src/server/documents/document-store.ts';
-import { hostedCollections } from '../../src/server/documents/hosted-collections.ts';
-import { decide } from '../../src/server/documents/push-documents.ts';
+import { DAY_MS, MAX_TIME } from '../../../src/collections/fields.ts';
+import { DEFAULT_TIME_ALLOWANCE } from '../../../src/collections/write-rules.ts';
+import { checkPushRow, isRefused } from '../../../src/server/documents/check-push-row.ts';
+import type { StoredDocument } from '../../../src/server/documents/document-store.ts';
+import { hostedCollections } from '../../../src/server/documents/hosted-collections.ts';
+import { decide } from '../../../src/server/documents/push-documents.ts';
 
 const hosted = hostedCollections().get('brainActions')!;
 const NOW = 1_700_000_000_000 + 6 * 3_600_000;

@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { endpoints } from '../../src/protocol/endpoints.ts';
-import type { PullResponse, StreamEvent } from '../../src/protocol/messages.ts';
-import { CLIENT_HEADER, PROTOCOL_HEADER } from '../../src/protocol/protocol-version.ts';
-import { SERVER_TIME_HEADER } from '../../src/protocol/server-time.ts';
-import { startTestServer } from '../helpers/sync-server.ts';
-import { action, client, openStream } from './fixtures.ts';
+import { endpoints } from '../../../src/protocol/endpoints.ts';
+import type { PullResponse, StreamEvent } from '../../../src/protocol/messages.ts';
+import { CLIENT_HEADER, PROTOCOL_HEADER } from '../../../src/protocol/protocol-version.ts';
+import { SERVER_TIME_HEADER } from '../../../src/protocol/server-time.ts';
+import { startTestServer } from '../../helpers/sync-server.ts';
+import { action, client, openStream } from '../fixtures.ts';
 
 const decoder = new TextDecoder();
 let probe!: ReadableStreamDefaultController<Uint8Array>;

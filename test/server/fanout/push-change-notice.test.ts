@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { startTestServer, syncBackends, type TestServer } from '../helpers/sync-server.ts';
-import { action, client, openStream } from './fixtures.ts';
+import { startTestServer, syncBackends, type TestServer } from '../../helpers/sync-server.ts';
+import { action, client, openStream } from '../fixtures.ts';
 
 /**
  * A push that writes pokes the streams of every workspace it wrote, whichever way it was

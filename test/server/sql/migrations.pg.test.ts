@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
-import { openPostgresDatabase } from '../../src/server/sql/postgres-database.ts';
-import { MIGRATIONS, runMigrations } from '../../src/server/sql/run-migrations.ts';
-import { createScratchPostgresDatabase, describeOnPostgres } from '../helpers/sync-server.ts';
+import { openPostgresDatabase } from '../../../src/server/sql/postgres-database.ts';
+import { MIGRATIONS, runMigrations } from '../../../src/server/sql/run-migrations.ts';
+import { createScratchPostgresDatabase, describeOnPostgres } from '../../helpers/sync-server.ts';
 
 await describeOnPostgres('migrations on PostgreSQL', () => {
   it('apply once when three instances start at the same time', async () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpoints } from '../../src/protocol/endpoints.ts';
-import { SyncHttpClient } from '../../src/replication/sync-http-client.ts';
-import type { PullResponse } from '../../src/protocol/messages.ts';
-import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
-import { action, client } from './fixtures.ts';
+import { endpoints } from '../../../src/protocol/endpoints.ts';
+import { SyncHttpClient } from '../../../src/replication/sync-http-client.ts';
+import type { PullResponse } from '../../../src/protocol/messages.ts';
+import { startTestServer, type TestServer } from '../../helpers/sync-server.ts';
+import { action, client } from '../fixtures.ts';
 
 /** Issue 10 item 4: pull and push answers travel compressed when the client accepts it. */
 describe('compressed pull and push responses', () => {

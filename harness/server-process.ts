@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHILD = fileURLToPath(new URL('../reliability/chaos/server-child.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CHILD = fileURLToPath(new URL('./server-child.ts', import.meta.url));
 
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -15,7 +15,7 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `test/reliability/chaos/server-child.ts` in its own process (through tsx) and waits
+ * Starts `harness/server-child.ts` in its own process (through tsx) and waits
  * for its first line. `env`: AUTH_SECRET and DATABASE_URL or DATA_DIR. `spawnOptions` may
  * set `uid`/`gid` (e.g. to run as an unprivileged user, for whom file modes hold).
  */

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { isBrainStoreError } from '../../src/errors/brain-store-error.ts';
+import { isBrainStoreError } from '../../../src/errors/brain-store-error.ts';
 import {
   createAccessToken,
   secretKey,
@@ -8,7 +8,7 @@ import {
   TOKEN_AUDIENCE,
   TOKEN_ISSUER,
   verifyAccessToken,
-} from '../../src/server/auth/access-token.ts';
+} from '../../../src/server/auth/access-token.ts';
 
 const secret = 'a-test-secret-long-enough';
 const key = secretKey(secret);

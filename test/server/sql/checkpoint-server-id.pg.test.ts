@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { firstValueFrom, filter, timeout } from 'rxjs';
 import { afterAll, expect, it } from 'vitest';
-import { createAccessToken } from '../../src/server/auth/access-token.ts';
-import { startSyncServer, type SyncServer } from '../../src/server/start-sync-server.ts';
-import type { BrainStore } from '../../src/index.ts';
-import { POSTGRES_URL, describeOnPostgres } from '../helpers/sync-server.ts';
-import { action, openSyncedStore, sync } from '../replication/sync-fixtures.ts';
-import { action as wireAction, client } from './fixtures.ts';
+import { createAccessToken } from '../../../src/server/auth/access-token.ts';
+import { startSyncServer, type SyncServer } from '../../../src/server/start-sync-server.ts';
+import type { BrainStore } from '../../../src/index.ts';
+import { POSTGRES_URL, describeOnPostgres } from '../../helpers/sync-server.ts';
+import { action, openSyncedStore, sync } from '../../replication/sync-fixtures.ts';
+import { action as wireAction, client } from '../fixtures.ts';
 
 const secret = randomBytes(24).toString('hex');
 const suffix = randomBytes(5).toString('hex');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, it } from 'vitest';
-import { describeOnPostgres, startTestServer, type TestServer } from '../helpers/sync-server.ts';
-import { action, client, openStream } from './fixtures.ts';
+import { describeOnPostgres, startTestServer, type TestServer } from '../../helpers/sync-server.ts';
+import { action, client, openStream } from '../fixtures.ts';
 
 await describeOnPostgres('LISTEN reconnect on PostgreSQL', () => {
   let server: TestServer;
