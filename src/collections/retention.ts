@@ -1,5 +1,5 @@
-import { DAY_MS } from '../collections/fields.ts';
-import type { CollectionName } from '../collections/declare-collection.ts';
+import { DAY_MS } from './fields.ts';
+import type { CollectionName } from './declare-collection.ts';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
 
 /**

@@ -1,5 +1,5 @@
-import type { BrainDatabase } from '../store/create-brain-store.ts';
-import { resolveRetention, type ResolvedRetention } from './retention.ts';
+import type { BrainDatabase } from './create-brain-store.ts';
+import { resolveRetention, type ResolvedRetention } from '../collections/retention.ts';
 
 /**
  * The retention the expiry cleanup of a database runs with, so that the replication push

@@ -1,6 +1,6 @@
 import type { CollectionName } from '../collections/declare-collection.ts';
-import type { BrainDatabase } from '../store/create-brain-store.ts';
-import { wasReplicated } from '../store/local-settings.ts';
+import type { BrainDatabase } from './create-brain-store.ts';
+import { wasReplicated } from './local-settings.ts';
 
 /**
  * Which of these stored documents carry a local change the server has not acknowledged
