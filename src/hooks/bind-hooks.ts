@@ -62,8 +62,11 @@ export function bindHooks<Node, Element>(ui: HookPrimitives<Node, Element>) {
     // The same three deps whichever form, so hooks keep their order and count.
     const read = typeof queryOrRead === 'function' ? queryOrRead : undefined;
     const argsKey = read && args !== null && args !== undefined ? JSON.stringify(args) : undefined;
-    const given = read ? undefined : queryOrRead;
-    const query = ui.useMemo(() => (read && argsKey !== undefined ? read(args as A) : given), [read, argsKey, given]);
+    const given = typeof queryOrRead === 'function' ? undefined : queryOrRead;
+    const query = ui.useMemo<LiveReadable<T> | null | undefined>(
+      () => (read && argsKey !== undefined ? read(args as A) : given),
+      [read, argsKey, given],
+    );
     const source = ui.useMemo(() => liveSource(query?.$), [query]);
     return ui.useSource(source);
   };
