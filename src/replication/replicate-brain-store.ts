@@ -11,12 +11,12 @@ import { PendingWrites } from './pending-writes.ts';
 import { RejectedWrites, type RejectedWrite } from './rejected-writes.ts';
 import { replicateCollection, type CollectionReplication } from './replicate-collection.ts';
 import { cappedBackoff } from './capped-backoff.ts';
-import { isRetentionDelete } from '../expiry/retention.ts';
-import { retentionInUse } from '../expiry/retention-in-use.ts';
+import { isRetentionDelete } from '../collections/retention.ts';
+import { retentionInUse } from '../store/retention-in-use.ts';
 import { watchSession, type SessionWatch, type SyncSession } from './watch-session.ts';
 import { markReplicated, watchClockOffset, writeClockOffset } from '../store/local-settings.ts';
 import { trackClockOffset } from './track-clock-offset.ts';
-import { registerUnacknowledgedCheck } from '../expiry/unacknowledged-writes.ts';
+import { registerUnacknowledgedCheck } from '../store/unacknowledged-writes.ts';
 import { unacknowledgedByReplication } from './unacknowledged-by-replication.ts';
 
 /**
