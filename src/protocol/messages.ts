@@ -46,6 +46,12 @@ export interface PullResponse {
   documents: WireDocument[];
   /** The position after the last document; unchanged (the request's) when there are none. */
   checkpoint: SyncCheckpoint | null;
+  /**
+   * True when the server's byte budget per page (issue 23) cut the page before `batchSize`
+   * documents and more are waiting: pull again from `checkpoint` at once. Absent otherwise,
+   * and a page shorter than `batchSize` without it means "caught up".
+   */
+  more?: boolean;
 }
 
 /** One push row; the server checks its shape against the collection's primary key. */
@@ -60,7 +66,8 @@ export interface PushRequest {
 /** A push row the server will never store (wrong workspace, invalid, immutable field changed). */
 export interface RejectedRow {
   id: string;
-  code: 'VALIDATION' | 'FORBIDDEN_WORKSPACE' | 'IMMUTABLE_FIELD' | 'FORBIDDEN_ROLE' | 'CLOCK_SKEW';
+  /** TOO_LARGE: set by the client itself for a row larger than the server's body limit (issue 23). */
+  code: 'VALIDATION' | 'FORBIDDEN_WORKSPACE' | 'IMMUTABLE_FIELD' | 'FORBIDDEN_ROLE' | 'CLOCK_SKEW' | 'TOO_LARGE';
   message: string;
   issues?: { path: (string | number)[]; message: string; code: string }[];
   /** The server's current version of the document, if the caller may see one; null if none. */

@@ -3,7 +3,9 @@ import type { RxCollection, RxConflictHandler, WithDeleted } from 'rxdb';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import type { CollectionName } from '../collections/declare-collection.ts';
 import { endpoints } from '../protocol/endpoints.ts';
-import type { PullResponse, PushResponse, PushRow, StreamEvent, SyncCheckpoint, WireDocument } from '../protocol/messages.ts';
+import type { PullResponse, PushResponse, PushRow, RejectedRow, StreamEvent, SyncCheckpoint, WireDocument } from '../protocol/messages.ts';
+import { splitPushRows } from './split-push-rows.ts';
+import { isBrainStoreError } from '../errors/brain-store-error.ts';
 import type { SyncHttpClient } from './sync-http-client.ts';
 import { syncEventStream } from './sync-event-stream.ts';
 import { PendingWrites } from './pending-writes.ts';
@@ -71,9 +73,26 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
           options.onSynced?.();
           return local;
         }
-        const response = await client.postJson<PullResponse>(endpoints.pull(name), { checkpoint: from, batchSize });
+        let response = await client.postJson<PullResponse>(endpoints.pull(name), { checkpoint: from, batchSize });
         options.onSynced?.();
-        return { documents: response.documents, checkpoint: response.checkpoint ?? checkpoint };
+        const documents = response.documents;
+        let next = response.checkpoint ?? checkpoint;
+        // A page cut by the server's byte budget (issue 23) is shorter than batchSize, which
+        // RxDB reads as "caught up": pull on here, and past a few pages (memory) ask RxDB
+        // for another round instead.
+        for (let pages = 1; response.more === true && documents.length < batchSize; pages++) {
+          if (options.live && pages >= MAX_PAGES_PER_PULL) {
+            queueMicrotask(() => resync$.next('RESYNC'));
+            break;
+          }
+          response = await client.postJson<PullResponse>(endpoints.pull(name), {
+            checkpoint: next,
+            batchSize: batchSize - documents.length,
+          });
+          documents.push(...response.documents);
+          next = response.checkpoint ?? next;
+        }
+        return { documents, checkpoint: next };
       },
       ...(options.live
         ? {
@@ -106,7 +125,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
         pending.acknowledged(allRows.filter((row) => !sent.has(row)).map((row) => row.newDocumentState));
         if (rows.length === 0) return [];
         pending.sending(rows.map((row) => row.newDocumentState));
-        const response = await client.postJson<PushResponse>(endpoints.push(name), { rows: rows.map(toWireRow) });
+        const response = await pushInBatches(client, name, rows, key);
         options.onSynced?.();
         const failed = new Set<string>();
         const conflicts: WireDocument[] = [...response.conflicts];
@@ -142,6 +161,9 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
   return Object.assign(state, { resync: () => resync$.next('RESYNC'), restore: reverts.restore });
 }
 
+/** Byte-cut pages one pull handler call chains in live mode before handing back to RxDB. */
+const MAX_PAGES_PER_PULL = 4;
+
 /** Most CHANGES events kept while waiting for the pull that uses them. */
 const MAX_FED_EVENTS = 64;
 
@@ -175,6 +197,54 @@ class FedChanges {
     if (documents.length === 0) return undefined;
     return { documents, checkpoint: current };
   }
+}
+
+/**
+ * Pushes rows in bodies under the server's announced limit (issue 23), one after the other,
+ * and merges the answers. A 413 that announces a smaller limit than the one split for (the
+ * first push to a server with a lowered limit) splits the rest again at once. A row no body
+ * can carry is refused here, as the server would: kept in rejected$ and reverted, never
+ * retried (it would hold back every later write for ever).
+ */
+async function pushInBatches<Row extends { newDocumentState: unknown; assumedMasterState?: unknown }>(
+  client: SyncHttpClient,
+  name: string,
+  rows: readonly Row[],
+  key: string,
+): Promise<PushResponse> {
+  const response: PushResponse = { conflicts: [], rejected: [] };
+  let remaining = rows;
+  while (remaining.length > 0) {
+    const limit = client.maxBodyBytes;
+    const { batches, oversized } = splitPushRows(remaining, toWireRow, limit);
+    for (const row of oversized) response.rejected.push(tooLargeRow(row, key, limit));
+    remaining = [];
+    for (const [index, batch] of batches.entries()) {
+      try {
+        const answer = await client.postJson<PushResponse>(endpoints.push(name), { rows: batch.map(toWireRow) });
+        response.conflicts.push(...answer.conflicts);
+        response.rejected.push(...answer.rejected);
+      } catch (error) {
+        if (!isBrainStoreError(error, 'TOO_LARGE') || client.maxBodyBytes >= limit) throw error;
+        remaining = batches.slice(index).flat();
+        break;
+      }
+    }
+  }
+  return response;
+}
+
+/** The refusal of a row larger than the server's body limit, as the server words its own. */
+function tooLargeRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }, key: string, maxBodyBytes: number): RejectedRow {
+  const document = row.newDocumentState as WireDocument;
+  const message = `the document is larger than the server's body limit (${maxBodyBytes} bytes) and can never be pushed`;
+  return {
+    id: String(document[key]),
+    code: 'TOO_LARGE',
+    message,
+    issues: [{ path: [], message, code: 'too_big' }],
+    master: (row.assumedMasterState ?? null) as WireDocument | null,
+  };
 }
 
 function toWireRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }): PushRow {

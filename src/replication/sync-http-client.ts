@@ -3,6 +3,7 @@ import { CLIENT_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION } from '../protocol/pr
 import type { WireError } from '../protocol/messages.ts';
 import { readServerTime } from '../protocol/server-time.ts';
 import type { ClockSample } from './clock-offset.ts';
+import { MAX_BODY_BYTES, MAX_BODY_HEADER } from '../protocol/endpoints.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -35,6 +36,7 @@ export class SyncHttpClient {
   readonly #clientId: string | undefined;
   readonly #clock: () => number;
   readonly #onServerTime: ((sample: ClockSample) => void) | undefined;
+  #maxBodyBytes = MAX_BODY_BYTES;
 
   constructor(options: SyncHttpClientOptions) {
     this.#base = options.url.replace(/\/+$/, '');
@@ -43,6 +45,11 @@ export class SyncHttpClient {
     this.#clientId = options.clientId;
     this.#clock = options.clock ?? (() => Date.now());
     this.#onServerTime = options.onServerTime;
+  }
+
+  /** The server's body limit as it last announced it (MAX_BODY_HEADER); the protocol's default until then. */
+  get maxBodyBytes(): number {
+    return this.#maxBodyBytes;
   }
 
   /** Identifies the server, so a store synced with another server starts from scratch. */
@@ -89,6 +96,8 @@ export class SyncHttpClient {
       throw new BrainStoreError('NETWORK', { cause, parameters: { url: this.#base + path } });
     }
     this.#sampleClock(response, sentAt);
+    const announced = Number(response.headers.get(MAX_BODY_HEADER) ?? NaN);
+    if (Number.isSafeInteger(announced) && announced > 0) this.#maxBodyBytes = announced;
     if (response.ok) return response;
     throw await toError(response);
   }
