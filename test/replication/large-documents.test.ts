@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BrainStoreError } from '../../src/errors/brain-store-error.ts';
 import { assertDocumentSize } from '../../src/queries/query-context.ts';
 import { startTestServer, syncBackends } from '../helpers/sync-server.ts';
-import { largeSummaryArgs } from '../server/limits/large-documents.ts';
+import { largeSummaryArgs } from '../server/http/limits/large-documents.ts';
 import { action, openSyncedStore, sync, until } from './sync-fixtures.ts';
 
 /**
