@@ -4,6 +4,7 @@ import type { WireDocument } from '../../protocol/messages.ts';
 import type { RawPushRow } from './check-push-row.ts';
 import type { StoredDocument } from './document-store.ts';
 import type { HostedCollection } from './hosted-collections.ts';
+import { toWire } from './to-wire.ts';
 
 /**
  * The server between two schema versions of a collection (docs/upgrades.md). Clients of the
@@ -78,6 +79,5 @@ export function carryOver<
  */
 export function currentWire(collection: string, row: Pick<StoredDocument, 'doc' | 'deleted'>): WireDocument {
   const previous = (COLLECTIONS as Readonly<Record<string, { previousVersion?: PreviousSchemaVersion }>>)[collection]?.previousVersion;
-  const doc = previous?.isPrevious(row.doc) ? previous.upgrade(row.doc) : row.doc;
-  return { ...doc, _deleted: row.deleted } as WireDocument;
+  return toWire(previous?.isPrevious(row.doc) ? { doc: previous.upgrade(row.doc), deleted: row.deleted } : row);
 }
