@@ -1,4 +1,4 @@
-import { Subject, map, merge } from 'rxjs';
+import { Subject, map, merge, type Observable } from 'rxjs';
 import type { RxCollection, RxConflictHandler, WithDeleted } from 'rxdb';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import type { CollectionName } from '../collections/declare-collection.ts';
@@ -40,6 +40,8 @@ export interface CollectionReplicationOptions {
   /** Asked before each pull: true to pull this once from the start (a workspace was granted). */
   readonly fromStart?: () => boolean;
   readonly onStreamError?: (error: unknown) => void;
+  /** Tokens renewed before expiry: the stream reconnects with the new one. */
+  readonly renewed$?: Observable<unknown>;
 }
 
 /** A document as the replication sees it: plain JSON with a string `id`. */
@@ -91,6 +93,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
                 path: endpoints.stream(name),
                 backoff: options.backoff,
                 onError: (error) => options.onStreamError?.(error),
+                ...(options.renewed$ ? { renewed$: options.renewed$ } : {}),
               }).pipe(
                 // Every event leads to a pull; a CHANGES event is kept so that the pull can be
                 // answered from it when RxDB asks from the very checkpoint it continues.
