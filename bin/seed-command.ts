@@ -81,6 +81,7 @@ function actionDocument(workspace_id: string): BrainActionDocument {
     status_at: now,
     created_at: now,
     expires_at: args.expires_at ?? now + DEFAULT_ACTION_TTL_MS,
+    snoozed_until: 0,
     priority_rank: 100 - args.priority,
     created_desc: descendingTime(now),
   };

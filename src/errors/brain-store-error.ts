@@ -57,6 +57,10 @@ export const ERROR_CODES = {
     message: 'Too many requests.',
     fix: 'Retry after the time the server names.',
   },
+  UPGRADE_REQUIRED: {
+    message: 'This client is older than the sync server still serves.',
+    fix: 'Reload the page (or restart the bot) with the new version: every local write is kept and syncs once upgraded. `parameters` names the versions (clientVersion, oldestVersion, serverVersion).',
+  },
   NETWORK: {
     message: 'The sync server could not be reached.',
     fix: 'Writes stay queued locally and are retried; check the server URL and connection.',

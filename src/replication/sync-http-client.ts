@@ -22,6 +22,8 @@ export interface SyncHttpClientOptions {
   readonly clock?: () => number;
   /** Each response that carries the server's time (see SERVER_TIME_HEADER). */
   readonly onServerTime?: (sample: ClockSample) => void;
+  /** The protocol version to speak (default PROTOCOL_VERSION; tests play older clients with it). */
+  readonly protocolVersion?: number;
 }
 
 const STATUS_CODES: Record<number, BrainStoreErrorCode> = {
@@ -29,6 +31,7 @@ const STATUS_CODES: Record<number, BrainStoreErrorCode> = {
   401: 'UNAUTHORIZED',
   404: 'BAD_REQUEST',
   413: 'TOO_LARGE',
+  426: 'UPGRADE_REQUIRED',
   429: 'RATE_LIMITED',
 };
 
@@ -42,6 +45,7 @@ export class SyncHttpClient {
   readonly #clientId: string | undefined;
   readonly #clock: () => number;
   readonly #onServerTime: ((sample: ClockSample) => void) | undefined;
+  readonly #protocolVersion: string;
 
   constructor(options: SyncHttpClientOptions) {
     this.#base = options.url.replace(/\/+$/, '');
@@ -53,6 +57,7 @@ export class SyncHttpClient {
     this.#clientId = options.clientId;
     this.#clock = options.clock ?? (() => Date.now());
     this.#onServerTime = options.onServerTime;
+    this.#protocolVersion = String(options.protocolVersion ?? PROTOCOL_VERSION);
   }
 
   /** Identifies the server, so a store synced with another server starts from scratch. */
@@ -63,7 +68,7 @@ export class SyncHttpClient {
   /** The protocol headers of every request (the token is added by request(), per attempt). */
   headers(extra: Record<string, string> = {}): Record<string, string> {
     return {
-      [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
+      [PROTOCOL_HEADER]: this.#protocolVersion,
       ...(this.#clientId ? { [CLIENT_HEADER]: this.#clientId } : {}),
       ...extra,
     };
