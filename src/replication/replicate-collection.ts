@@ -3,7 +3,16 @@ import type { RxCollection, RxConflictHandler, WithDeleted } from 'rxdb';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import type { CollectionName } from '../collections/declare-collection.ts';
 import { endpoints } from '../protocol/endpoints.ts';
-import type { PullResponse, PushResponse, PushRow, RejectedRow, StreamEvent, SyncCheckpoint, WireDocument } from '../protocol/messages.ts';
+import {
+  pullResponseSchema,
+  pushResponseSchema,
+  type PushResponse,
+  type PushRow,
+  type RejectedRow,
+  type StreamEvent,
+  type SyncCheckpoint,
+  type WireDocument,
+} from '../protocol/messages.ts';
 import { splitPushRows } from './split-push-rows.ts';
 import { isBrainStoreError } from '../errors/brain-store-error.ts';
 import type { SyncHttpClient } from './sync-http-client.ts';
@@ -75,7 +84,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
           options.onSynced?.();
           return local;
         }
-        let response = await client.postJson<PullResponse>(endpoints.pull(name), { checkpoint: from, batchSize });
+        let response = await client.postJson(endpoints.pull(name), { checkpoint: from, batchSize }, pullResponseSchema);
         options.onSynced?.();
         const documents = response.documents;
         let next = response.checkpoint ?? checkpoint;
@@ -87,10 +96,11 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
             queueMicrotask(() => resync$.next('RESYNC'));
             break;
           }
-          response = await client.postJson<PullResponse>(endpoints.pull(name), {
-            checkpoint: next,
-            batchSize: batchSize - documents.length,
-          });
+          response = await client.postJson(
+            endpoints.pull(name),
+            { checkpoint: next, batchSize: batchSize - documents.length },
+            pullResponseSchema,
+          );
           documents.push(...response.documents);
           next = response.checkpoint ?? next;
         }
@@ -224,7 +234,7 @@ async function pushInBatches<Row extends { newDocumentState: unknown; assumedMas
     remaining = [];
     for (const [index, batch] of batches.entries()) {
       try {
-        const answer = await client.postJson<PushResponse>(endpoints.push(name), { rows: batch.map(toWireRow) });
+        const answer = await client.postJson(endpoints.push(name), { rows: batch.map(toWireRow) }, pushResponseSchema);
         response.conflicts.push(...answer.conflicts);
         response.rejected.push(...answer.rejected);
       } catch (error) {
