@@ -16,6 +16,8 @@ import { markReplicated, watchClockOffset, writeClockOffset } from '../store/loc
 import { trackClockOffset } from './track-clock-offset.ts';
 import { registerUnacknowledgedCheck } from '../expiry/unacknowledged-writes.ts';
 import { unacknowledgedByReplication } from './unacknowledged-by-replication.ts';
+import { leadershipFor } from './leadership/leadership.ts';
+import { shareSyncTruth } from './leadership/shared-sync-truth.ts';
 
 export type SyncState = 'idle' | 'syncing' | 'offline' | 'error';
 
@@ -81,6 +83,12 @@ export interface BrainSync {
   awaitWrite(id: string): Promise<void>;
   /** Pull now (e.g. after the app learns it is back online). */
   resync(): void;
+  /**
+   * Whether this tab is the one that replicates (always true for a store of its own). In a
+   * browser it follows the tab in use: see docs/multi-tab.md.
+   */
+  readonly leading$: Observable<boolean>;
+  isLeader(): boolean;
   cancel(): Promise<void>;
 }
 
@@ -122,8 +130,10 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     onServerTime: (sample) => clockOffset.add(sample),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
+  // Which tab replicates: the one in use (issue 18, docs/multi-tab.md).
+  const leadership = leadershipFor(store.database);
   // Shared by the tabs of a multi-instance database: every tab counts what the server lacks.
-  const pending = PendingWrites.forDatabase(store.database);
+  const pending = PendingWrites.forDatabase(store.database, () => leadership.isLeader());
   const rejected = new RejectedWrites();
   const lastSyncedAt$ = new BehaviorSubject<number | null>(null);
   pending.syncedAt$.subscribe((at) => lastSyncedAt$.next(at));
@@ -158,6 +168,8 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
         streamError$.next(undefined);
       },
       onStreamError: (error) => streamError$.next(error),
+      leading$: leadership.leading$,
+      live$: leadership.live$,
     }),
   );
 
@@ -183,7 +195,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
   const lastError$ = combineLatest([...errors, streamError$]).pipe(map((errors) => errors.find((error) => error !== undefined)));
   const active$ = combineLatest(replications.map((replication) => replication.active$)).pipe(map((all) => all.some(Boolean)));
 
-  const status$ = combineLatest([active$, pending.count$, lastSyncedAt$, lastError$]).pipe(
+  const localStatus$ = combineLatest([active$, pending.count$, lastSyncedAt$, lastError$]).pipe(
     map(([active, pendingCount, lastSyncedAt, error]): SyncStatus => {
       const failure = error === undefined ? undefined : toBrainStoreError(error);
       const state: SyncState = failure
@@ -197,13 +209,26 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     }),
     distinctUntilChanged(deepEqual),
   );
+  // Every tab shows the replicating tab's state and refused writes (issue 18.2).
+  const shared = shareSyncTruth({
+    channel: store.database.multiInstance ? `brain-store-sync-truth:${store.database.name}` : undefined,
+    leading$: leadership.leading$,
+    isLeader: () => leadership.isLeader(),
+    local$: localStatus$,
+    pending$: pending.count$,
+    rejected,
+  });
+  const status$ = shared.status$;
 
   let cancelled: Promise<void> | undefined;
   const cancel = () =>
     (cancelled ??= (async () => {
       for (const unregister of unregisterChecks) unregister();
       await Promise.all(replications.map((replication) => replication.cancel()));
+      // Only now may another tab start: this one pushes nothing more.
+      leadership.stop();
       for (const replication of replications) replication.restore();
+      shared.stop();
       pending.stop();
       rejected.stop();
       sessionWatch.stop();
@@ -235,6 +260,8 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       await Promise.race([asLeader(), pending.settledAsFollower(id)]);
     },
     resync: () => replications.forEach((replication) => replication.resync()),
+    leading$: leadership.leading$,
+    isLeader: () => leadership.isLeader(),
     cancel,
   };
 }
