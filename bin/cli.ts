@@ -42,6 +42,10 @@ export async function runCli(argv: readonly string[], out: CliOutput = process.s
 }
 
 async function dispatch(command: string, argv: readonly string[], out: CliOutput): Promise<void> {
+  if (command === '--version' || command === '-v') {
+    out.write((await import('./package-version.ts')).versionLine());
+    return;
+  }
   if (command === 'help' || command === '--help' || command === '-h') {
     const topic = argv[0];
     out.write(topic !== undefined && isCommand(topic) ? COMMAND_USAGE[topic] : USAGE);

@@ -44,6 +44,8 @@ export interface CollectionReplicationOptions {
   readonly live$?: Observable<LiveMode>;
   /** Between pulls when live$ says 'poll' (ms, default 2000). */
   readonly pollMs?: number;
+  /** Tokens renewed before expiry: the stream reconnects with the new one. */
+  readonly renewed$?: Observable<unknown>;
 }
 
 /** A document as the replication sees it: plain JSON with a string `id`. */
@@ -100,6 +102,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
                   path: endpoints.stream(name),
                   backoff: options.backoff,
                   onError: (error) => options.onStreamError?.(error),
+                  ...(options.renewed$ ? { renewed$: options.renewed$ } : {}),
                 }),
               ).pipe(
                 // Every event leads to a pull; a CHANGES event is kept so that the pull can be

@@ -3,13 +3,16 @@ import { CLIENT_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION } from '../protocol/pr
 import type { WireError } from '../protocol/messages.ts';
 import { readServerTime } from '../protocol/server-time.ts';
 import type { ClockSample } from './clock-offset.ts';
+import { AccessTokenSource, type GetToken } from './access-token-source.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface SyncHttpClientOptions {
   readonly url: string;
-  /** A fixed token, or a function asked before each request (refresh is its business). */
-  readonly getToken: () => string | Promise<string>;
+  /** The access token: a source (replicateBrainStore's, with renewal and a refused state) … */
+  readonly tokens?: AccessTokenSource;
+  /** … or a function asked before each request. */
+  readonly getToken?: GetToken;
   readonly fetch?: FetchLike;
   /** Sent as the client header so the server skips poking this client about its own writes. */
   readonly clientId?: string;
@@ -30,7 +33,9 @@ const STATUS_CODES: Record<number, BrainStoreErrorCode> = {
 /** Thin JSON-over-HTTP client for the sync endpoints; every failure is a BrainStoreError. */
 export class SyncHttpClient {
   readonly #base: string;
-  readonly #getToken: () => string | Promise<string>;
+  readonly #tokens: AccessTokenSource;
+  /** With a source of its own (replicateBrainStore's), a 401 waits for a new token; else it throws. */
+  readonly #waitOnRefusal: boolean;
   readonly #fetch: FetchLike;
   readonly #clientId: string | undefined;
   readonly #clock: () => number;
@@ -38,7 +43,10 @@ export class SyncHttpClient {
 
   constructor(options: SyncHttpClientOptions) {
     this.#base = options.url.replace(/\/+$/, '');
-    this.#getToken = options.getToken;
+    const getToken = options.getToken;
+    if (!options.tokens && !getToken) throw new Error('SyncHttpClient needs tokens or getToken');
+    this.#waitOnRefusal = options.tokens !== undefined;
+    this.#tokens = options.tokens ?? new AccessTokenSource({ getToken: getToken!, now: () => Date.now(), renewable: false });
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#clientId = options.clientId;
     this.#clock = options.clock ?? (() => Date.now());
@@ -50,9 +58,9 @@ export class SyncHttpClient {
     return this.#base;
   }
 
-  async headers(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  /** The protocol headers of every request (the token is added by request(), per attempt). */
+  headers(extra: Record<string, string> = {}): Record<string, string> {
     return {
-      authorization: `Bearer ${await this.#getToken()}`,
       [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
       ...(this.#clientId ? { [CLIENT_HEADER]: this.#clientId } : {}),
       ...extra,
@@ -62,7 +70,7 @@ export class SyncHttpClient {
   async postJson<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
     const response = await this.request(path, {
       method: 'POST',
-      headers: await this.headers({ 'content-type': 'application/json' }),
+      headers: this.headers({ 'content-type': 'application/json' }),
       body: JSON.stringify(body),
       ...(signal ? { signal } : {}),
     });
@@ -73,8 +81,28 @@ export class SyncHttpClient {
     return this.#fetch(this.#base + path, init);
   }
 
-  /** Sends a request; a non-2xx answer becomes a BrainStoreError with the server's code. */
+  /**
+   * Sends a request with the current token; a non-2xx answer becomes a BrainStoreError with
+   * the server's code. A 401 is not an answer for the caller: the token goes back to the
+   * source, and the request is sent again once a token the server has not refused is there
+   * (at once when getToken has a fresh one; while none is, the source's problem$ says why).
+   */
   async request(path: string, init: RequestInit): Promise<Response> {
+    const signal = init.signal ?? undefined;
+    let token = await this.#tokens.get(signal);
+    for (;;) {
+      const response = await this.#send(path, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
+      });
+      if (response.ok) return response;
+      const error = await toError(response);
+      if (response.status !== 401 || !this.#waitOnRefusal) throw error;
+      token = await this.#tokens.refused(token, error, signal);
+    }
+  }
+
+  async #send(path: string, init: RequestInit): Promise<Response> {
     let response: Response;
     const sentAt = this.#clock();
     try {
@@ -89,8 +117,7 @@ export class SyncHttpClient {
       throw new BrainStoreError('NETWORK', { cause, parameters: { url: this.#base + path } });
     }
     this.#sampleClock(response, sentAt);
-    if (response.ok) return response;
-    throw await toError(response);
+    return response;
   }
 
   #sampleClock(response: Response, sentAt: number): void {

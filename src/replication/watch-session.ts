@@ -53,7 +53,7 @@ export function watchSession(options: WatchSessionOptions): SessionWatch {
   let stopped = false;
 
   const ask = async (): Promise<SyncSession> => {
-    const response = await options.client.request(endpoints.session, { method: 'GET', headers: await options.client.headers() });
+    const response = await options.client.request(endpoints.session, { method: 'GET', headers: options.client.headers() });
     const session = (await response.json()) as SyncSession;
     if (stopped) return session;
     const previous = granted;

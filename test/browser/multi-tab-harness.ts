@@ -6,8 +6,8 @@
  */
 import type { Page } from 'playwright-core';
 import type { BrainStore, BrainSync, RejectedWrite, SyncStatus } from '../../src/index.ts';
-import type { LaunchedChromium } from '../helpers/chromium.ts';
-import type { BrowserFixtureApi } from './fixture-entry.ts';
+import type { LaunchedChromium } from '../../harness/chromium.ts';
+import type { BrowserFixtureApi } from '../../harness/browser-fixture-entry.ts';
 
 export interface TabWindow {
   brainStore: BrowserFixtureApi;

@@ -10,16 +10,16 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { createAccessToken } from '../../src/server/auth/access-token.ts';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
+import { describeInChromium } from '../helpers/skip-or-fail.ts';
 import {
   bundleForBrowser,
-  describeInChromium,
   htmlPage,
   launchChromium,
   serveStatic,
   type Bundle,
   type LaunchedChromium,
   type StaticServer,
-} from '../helpers/chromium.ts';
+} from '../../harness/chromium.ts';
 import { pullAll, startBot, WORKSPACE, type Bot } from './dashboard-fixtures.ts';
 import {
   createAction,
@@ -53,7 +53,7 @@ describeInChromium('leadership follows the tab in use (issue 18)', () => {
   beforeAll(async () => {
     server = await startTestServer({ backend: 'pglite' });
     token = await createAccessToken({ secret: server.secret, workspaces: [WORKSPACE], ttlSeconds: 3600, role: 'bot', subject: 'bot' });
-    bundle = await bundleForBrowser({ entry: 'test/browser/fixture-entry.ts', globalName: 'BrainStoreFixture' });
+    bundle = await bundleForBrowser({ entry: 'harness/browser-fixture-entry.ts', globalName: 'BrainStoreFixture' });
     site = await serveStatic(bundle.dir, { '/index.html': htmlPage(`/${bundle.fileName}`) });
     browser = await launchChromium();
     bot = await startBot(server.url, token);

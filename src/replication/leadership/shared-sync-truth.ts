@@ -2,6 +2,7 @@ import { BehaviorSubject, combineLatest, distinctUntilChanged, map, skip, Subscr
 import { deepEqual } from 'rxdb';
 import { BrainStoreError, type BrainStoreErrorCode } from '../../errors/brain-store-error.ts';
 import type { RejectedWrite, RejectedWrites } from '../rejected-writes.ts';
+import type { TokenProblem } from '../access-token-source.ts';
 import type { SyncState, SyncStatus } from '../replicate-brain-store.ts';
 
 /** The replicating tab's status as data a channel can carry (the error by code and text). */
@@ -9,6 +10,7 @@ interface StatusWire {
   readonly state: SyncState;
   readonly lastSyncedAt: number | null;
   readonly error?: { readonly code: BrainStoreErrorCode; readonly message: string; readonly parameters: Record<string, unknown> };
+  readonly tokenProblem?: TokenProblem;
 }
 
 type TruthMessage =
@@ -111,11 +113,16 @@ export function shareSyncTruth(options: SharedSyncTruthOptions): SharedSyncTruth
 }
 
 function toWire(status: SyncStatus): StatusWire {
-  const { state, lastSyncedAt, error } = status;
+  const { state, lastSyncedAt, error, tokenProblem } = status;
   if (!error) return { state, lastSyncedAt };
   // Plain JSON only: a channel cannot carry a cause or anything else it cannot clone.
   const parameters = JSON.parse(JSON.stringify(error.parameters)) as Record<string, unknown>;
-  return { state, lastSyncedAt, error: { code: error.code, message: error.message, parameters } };
+  return {
+    state,
+    lastSyncedAt,
+    error: { code: error.code, message: error.message, parameters },
+    ...(tokenProblem ? { tokenProblem } : {}),
+  };
 }
 
 /** The leader's state with this tab's pending count: writes not yet pushed keep it syncing. */
@@ -125,5 +132,11 @@ function fromWire(status: StatusWire, pending: number): SyncStatus {
   const error = new BrainStoreError(status.error.code, { parameters: status.error.parameters });
   // The leader's full text (its code prefix included), not a second prefix.
   error.message = status.error.message;
-  return { state, pending, lastSyncedAt: status.lastSyncedAt, error };
+  return {
+    state,
+    pending,
+    lastSyncedAt: status.lastSyncedAt,
+    error,
+    ...(status.tokenProblem ? { tokenProblem: status.tokenProblem } : {}),
+  };
 }

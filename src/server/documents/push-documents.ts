@@ -13,6 +13,7 @@ import {
 } from './document-store.ts';
 import type { HostedCollection } from './hosted-collections.ts';
 import { sameContent } from './same-content.ts';
+import { toWire } from './to-wire.ts';
 import { withRetriedTransaction, type SqlDatabase, type SqlExecutor } from '../sql/sql-database.ts';
 
 /** One accepted write, for the audit log: which document and how its status moved. */
@@ -92,10 +93,6 @@ function transitionOf(row: AcceptedRow, stored: StoredDocument | undefined): str
 function mergeKeeps(merge: HostedCollection['merge'], row: AcceptedRow, stored: StoredDocument): boolean {
   if (!merge || row.deleted || stored.deleted) return true;
   return merge(row.doc, stored.doc) === row.doc;
-}
-
-export function toWire(stored: Pick<StoredDocument, 'doc' | 'deleted'>): WireDocument {
-  return { ...stored.doc, _deleted: stored.deleted } as WireDocument;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { WireDocument } from '../../protocol/messages.ts';
 import { pullPage, type PulledRow } from '../documents/document-store.ts';
-import { toWire } from '../documents/push-documents.ts';
+import { toWire } from '../documents/to-wire.ts';
 import type { SqlExecutor } from '../sql/sql-database.ts';
 import { EMPTY_SNAPSHOT } from '../sql/pg-snapshot.ts';
 import { serverIdentity } from '../sql/server-identity.ts';

@@ -6,7 +6,7 @@ import { MAX_PULL_BATCH } from '../../protocol/endpoints.ts';
 import type { AccessClaims } from '../auth/access-token.ts';
 import { pullPage, type PullPosition } from '../documents/document-store.ts';
 import type { HostedCollection } from '../documents/hosted-collections.ts';
-import { toWire } from '../documents/push-documents.ts';
+import { toWire } from '../documents/to-wire.ts';
 import type { ServerContext } from '../server-context.ts';
 import { clientIdOf } from './client-id.ts';
 import { EMPTY_SNAPSHOT, isValidSnapshot } from '../sql/pg-snapshot.ts';
