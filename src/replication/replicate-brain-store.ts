@@ -22,11 +22,16 @@ import { leadershipFor } from './leadership/leadership.ts';
 import { shareSyncTruth } from './leadership/shared-sync-truth.ts';
 
 /**
- * `unauthorized`: the server refused the access token (expired, or signed by another secret)
- * and no other one is known yet. Local writes are kept and counted in `pending`; replication
- * goes on by itself once getToken returns a new token or the app calls `setToken`.
+ * - `upgrade-required`: the server no longer serves this client's protocol version
+ *   (docs/upgrades.md). Nothing is lost: every local write stays queued (none is marked
+ *   rejected) and syncs once the app is reloaded or restarted with the new version; `error`
+ *   (code UPGRADE_REQUIRED) names the versions in its `parameters`. A dashboard shows "a new
+ *   version is available — reload".
+ * - `unauthorized`: the server refused the access token (expired, or signed by another secret)
+ *   and no other one is known yet. Local writes are kept and counted in `pending`; replication
+ *   goes on by itself once getToken returns a new token or the app calls `setToken`.
  */
-export type SyncState = 'idle' | 'syncing' | 'offline' | 'error' | 'unauthorized';
+export type SyncState = 'idle' | 'syncing' | 'offline' | 'upgrade-required' | 'error' | 'unauthorized';
 
 export interface SyncStatus {
   readonly state: SyncState;
@@ -78,6 +83,8 @@ export interface ReplicateBrainStoreOptions {
    * kept across restarts and used while offline. false: the store keeps the device's time.
    */
   readonly correctClock?: boolean;
+  /** The sync protocol version to speak. Default: this release's PROTOCOL_VERSION; tests and tools play older clients with it. */
+  readonly protocolVersion?: number;
 }
 
 export interface BrainSync {
@@ -155,6 +162,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     clock: store.clock.base,
     onServerTime: (sample) => clockOffset.add(sample),
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.protocolVersion !== undefined ? { protocolVersion: options.protocolVersion } : {}),
   });
   // Which tab replicates: the one in use (issue 18, docs/multi-tab.md).
   const leadership = leadershipFor(store.database);
@@ -231,7 +239,9 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       const state: SyncState = failure
         ? failure.code === 'NETWORK'
           ? 'offline'
-          : 'error'
+          : failure.code === 'UPGRADE_REQUIRED'
+            ? 'upgrade-required'
+            : 'error'
         : active || pendingCount > 0
           ? 'syncing'
           : 'idle';

@@ -3,7 +3,14 @@ import type { RxCollection, RxConflictHandler, WithDeleted } from 'rxdb';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import type { CollectionName } from '../collections/declare-collection.ts';
 import { endpoints } from '../protocol/endpoints.ts';
-import type { PullResponse, PushResponse, PushRow, StreamEvent, SyncCheckpoint, WireDocument } from '../protocol/messages.ts';
+import {
+  pullResponseSchema,
+  pushResponseSchema,
+  type PushRow,
+  type StreamEvent,
+  type SyncCheckpoint,
+  type WireDocument,
+} from '../protocol/messages.ts';
 import type { SyncHttpClient } from './sync-http-client.ts';
 import { syncEventStream } from './sync-event-stream.ts';
 import { PendingWrites } from './pending-writes.ts';
@@ -88,7 +95,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
           options.onSynced?.();
           return local;
         }
-        const response = await client.postJson<PullResponse>(endpoints.pull(name), { checkpoint: from, batchSize });
+        const response = await client.postJson(endpoints.pull(name), { checkpoint: from, batchSize }, pullResponseSchema);
         options.onSynced?.();
         return { documents: response.documents, checkpoint: response.checkpoint ?? checkpoint };
       },
@@ -126,7 +133,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
         pending.acknowledged(allRows.filter((row) => !sent.has(row)).map((row) => row.newDocumentState));
         if (rows.length === 0) return [];
         pending.sending(rows.map((row) => row.newDocumentState));
-        const response = await client.postJson<PushResponse>(endpoints.push(name), { rows: rows.map(toWireRow) });
+        const response = await client.postJson(endpoints.push(name), { rows: rows.map(toWireRow) }, pushResponseSchema);
         options.onSynced?.();
         const failed = new Set<string>();
         const conflicts: WireDocument[] = [...response.conflicts];
