@@ -1,4 +1,4 @@
-import { Subject, map, merge, type Observable } from 'rxjs';
+import { EMPTY, Subject, interval, map, merge, switchMap, type Observable } from 'rxjs';
 import type { RxCollection, RxConflictHandler, WithDeleted } from 'rxdb';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import type { CollectionName } from '../collections/declare-collection.ts';
@@ -19,6 +19,7 @@ import type { SyncHttpClient } from './sync-http-client.ts';
 import { syncEventStream } from './sync-event-stream.ts';
 import { PendingWrites } from './pending-writes.ts';
 import type { RejectedWrites } from './rejected-writes.ts';
+import type { LiveMode } from './leadership/leadership.ts';
 
 export interface CollectionReplicationOptions {
   /** The collection's name on the server. */
@@ -44,6 +45,16 @@ export interface CollectionReplicationOptions {
   /** Asked before each pull: true to pull this once from the start (a workspace was granted). */
   readonly fromStart?: () => boolean;
   readonly onStreamError?: (error: unknown) => void;
+  /**
+   * Whether this tab is the one that replicates (src/replication/leadership): the replication
+   * runs while true and pauses while false, its change stream open only while it runs.
+   * Without it, RxDB's own leader election decides, once and for good.
+   */
+  readonly leading$?: Observable<boolean>;
+  /** How a live replication hears of changes (default: the stream, always). */
+  readonly live$?: Observable<LiveMode>;
+  /** Between pulls when live$ says 'poll' (ms, default 2000). */
+  readonly pollMs?: number;
   /** Tokens renewed before expiry: the stream reconnects with the new one. */
   readonly renewed$?: Observable<unknown>;
 }
@@ -71,8 +82,12 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
     replicationIdentifier: `brain-store-${name}-${client.identity}`,
     live: options.live,
     retryTime: options.retryTime,
-    waitForLeadership: true,
-    autoStart: true,
+    waitForLeadership: !options.leading$,
+    autoStart: !options.leading$,
+    // Leadership decides; RxDB's own visibility toggle would start a follower's replication.
+    // (Only where there is a document: elsewhere RxDB installs no toggle, and turning it off
+    // would start its anti-hibernation interval, which keeps a Node process alive.)
+    ...(options.leading$ && typeof document !== 'undefined' ? { toggleOnDocumentVisible: false } : {}),
     pull: {
       batchSize: options.pullBatchSize ?? options.batchSize,
       handler: async (checkpoint, batchSize) => {
@@ -110,13 +125,15 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
         ? {
             stream$: merge(
               resync$,
-              syncEventStream({
-                client,
-                path: endpoints.stream(name),
-                backoff: options.backoff,
-                onError: (error) => options.onStreamError?.(error),
-                ...(options.renewed$ ? { renewed$: options.renewed$ } : {}),
-              }).pipe(
+              liveEvents(options.live$, options.pollMs ?? 2_000, () =>
+                syncEventStream({
+                  client,
+                  path: endpoints.stream(name),
+                  backoff: options.backoff,
+                  onError: (error) => options.onStreamError?.(error),
+                  ...(options.renewed$ ? { renewed$: options.renewed$ } : {}),
+                }),
+              ).pipe(
                 // Every event leads to a pull; a CHANGES event is kept so that the pull can be
                 // answered from it when RxDB asks from the very checkpoint it continues.
                 map((event) => {
@@ -169,6 +186,14 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
     },
   });
   pending.watch(collection);
+  if (options.leading$) {
+    const leadership = options.leading$.subscribe((leading) => {
+      // Errors of start() are emitted on error$; both run on RxDB's start queue, in order.
+      if (leading) state.start().catch(() => undefined);
+      else void state.pause();
+    });
+    state.onCancel.push(() => leadership.unsubscribe());
+  }
   // A tracker made here is this replication's alone: it stops with it.
   if (!options.pending) state.onCancel.push(() => pending.stop());
   return Object.assign(state, { resync: () => resync$.next('RESYNC'), restore: reverts.restore });
@@ -176,6 +201,19 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
 
 /** Byte-cut pages one pull handler call chains in live mode before handing back to RxDB. */
 const MAX_PAGES_PER_PULL = 4;
+
+/**
+ * The stream while this tab leads (always, without leadership), closed while it follows; a
+ * RESYNC every `pollMs` instead while the mode is 'poll'.
+ */
+function liveEvents(live$: Observable<LiveMode> | undefined, pollMs: number, open: () => Observable<StreamEvent>): Observable<StreamEvent> {
+  if (!live$) return open();
+  return live$.pipe(
+    switchMap((mode) =>
+      mode === 'stream' ? open() : mode === 'poll' ? interval(pollMs).pipe(map((): StreamEvent => ({ type: 'RESYNC' }))) : EMPTY,
+    ),
+  );
+}
 
 /** Most CHANGES events kept while waiting for the pull that uses them. */
 const MAX_FED_EVENTS = 64;
