@@ -17,7 +17,7 @@ import { openPgliteDatabase } from '../src/server/sql/pglite-database.ts';
 import { openPostgresDatabase } from '../src/server/sql/postgres-database.ts';
 import { runMigrations } from '../src/server/sql/run-migrations.ts';
 import { migrationStatus } from '../src/server/sql/migration-status.ts';
-import type { CliOutput } from './cli.ts';
+import type { CliOutput } from './cli-output.ts';
 import { CliError } from './cli-error.ts';
 import { wholeNumberOption } from './cli-options.ts';
 

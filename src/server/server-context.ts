@@ -6,6 +6,7 @@ import type { ServerMetrics } from './create-server-metrics.ts';
 import type { HostedCollection } from './documents/hosted-collections.ts';
 import type { SqlDatabase } from './sql/sql-database.ts';
 import type { ServerHealth } from './server-health.ts';
+import type { ServerLimits } from './http/limits/server-limits.ts';
 
 /** Everything a request handler needs, built once by startSyncServer. */
 export interface ServerContext {
@@ -21,7 +22,7 @@ export interface ServerContext {
   readonly metrics: ServerMetrics;
   readonly hub: ChangeHub;
   readonly rateLimit: (key: string) => number | null;
-  readonly limits: { readonly maxBodyBytes: number; readonly maxPushRows: number };
+  readonly limits: ServerLimits;
   readonly heartbeatMs: number;
   /** Closers of the open streams, so close() can end them (with an SSE retry hint in ms, on shutdown). */
   readonly streams: Set<(retryHintMs?: number) => void>;

@@ -4,8 +4,10 @@ import { cors } from 'hono/cors';
 import { BrainStoreError } from '../../errors/brain-store-error.ts';
 import { CLIENT_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION } from '../../protocol/protocol-version.ts';
 import type { SessionResponse } from '../../protocol/session.ts';
+import { MAX_BODY_HEADER } from '../../protocol/endpoints.ts';
 import { SERVER_TIME_HEADER } from '../../protocol/server-time.ts';
 import { clientIdOf } from './client-id.ts';
+import { isPreviousProtocol, protocolOf } from './protocol-window.ts';
 import { verifyAccessToken, type AccessClaims } from '../auth/access-token.ts';
 import { handlePull } from './handle-pull.ts';
 import { handlePush } from './handle-push.ts';
@@ -44,6 +46,8 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
     c.header(PROTOCOL_HEADER, String(PROTOCOL_VERSION));
     // The server's clock on every answer (errors too): clients correct their own by it.
     c.header(SERVER_TIME_HEADER, String(Math.round(ctx.now())));
+    // The body limit, so clients split push batches under it (issue 23).
+    c.header(MAX_BODY_HEADER, String(ctx.limits.maxBodyBytes));
     const route = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
     ctx.metrics.latency.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - started) / 1000);
   });
@@ -55,7 +59,7 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
       cors({
         origin: origins.includes('*') ? '*' : origins,
         allowHeaders: ['authorization', 'content-type', PROTOCOL_HEADER, CLIENT_HEADER, REQUEST_ID_HEADER],
-        exposeHeaders: ['retry-after', PROTOCOL_HEADER, SERVER_TIME_HEADER, REQUEST_ID_HEADER],
+        exposeHeaders: ['retry-after', PROTOCOL_HEADER, SERVER_TIME_HEADER, MAX_BODY_HEADER, REQUEST_ID_HEADER],
         maxAge: 600,
       }),
     );
@@ -103,12 +107,7 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
   const bodies = createBodyBudget(ctx.limits.maxBodyBytes * 4);
   const sync = (handler: Handler) => async (c: Context) => {
     const text = c.req.method === 'POST' ? await readBodyText(c, ctx.limits.maxBodyBytes, bodies) : undefined;
-    const version = c.req.header(PROTOCOL_HEADER);
-    if (version !== undefined && version !== String(PROTOCOL_VERSION)) {
-      throw requestError('BAD_REQUEST', `protocol version ${version} is not supported; this server speaks ${PROTOCOL_VERSION}`, {
-        protocolVersion: PROTOCOL_VERSION,
-      });
-    }
+    protocolOf(c); // inside the support window, or 426 UPGRADE_REQUIRED / 400 (protocol-window.ts)
     const claims = await authenticate(c);
     const collection = ctx.collections.get(c.req.param('collection') ?? '');
     if (!collection) throw requestError('NOT_FOUND', 'no such collection');
@@ -128,7 +127,8 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
     sync((c, context, collection, claims) =>
       c.req.method === 'HEAD'
         ? c.body(null, 200, { 'content-type': 'text/event-stream; charset=utf-8' })
-        : openChangeStream(context, collection, claims, clientIdOf(c), nodeResponseOf(c)),
+        : // A client of the previous protocol gets pokes only: CHANGES carry current-version documents.
+          openChangeStream(context, collection, claims, isPreviousProtocol(c) ? undefined : clientIdOf(c), nodeResponseOf(c)),
     ),
   );
 

@@ -28,6 +28,7 @@ function seed(index: number): Record<string, unknown> {
     status_at: created,
     created_at: created,
     expires_at: expires,
+    snoozed_until: 0,
     priority_rank: 60 - index,
     created_desc: MAX_TIME - created,
   };
