@@ -5,11 +5,8 @@
  */
 import { isBrainStoreError } from '../src/index.ts';
 import { CliError, CliFailure } from './cli-error.ts';
+import type { CliOutput } from './cli-output.ts';
 import { COMMAND_USAGE, USAGE, type CommandName } from './usage.ts';
-
-export interface CliOutput {
-  write(text: string): unknown;
-}
 
 const COMMANDS: Readonly<Record<CommandName, (argv: readonly string[], out: CliOutput) => Promise<void>>> = {
   start: async (argv) => (await import('./start.ts')).runStart(argv),
