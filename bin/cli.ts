@@ -5,11 +5,8 @@
  */
 import { isBrainStoreError } from '../src/index.ts';
 import { CliError, CliFailure } from './cli-error.ts';
+import type { CliOutput } from './cli-output.ts';
 import { COMMAND_USAGE, USAGE, type CommandName } from './usage.ts';
-
-export interface CliOutput {
-  write(text: string): unknown;
-}
 
 const COMMANDS: Readonly<Record<CommandName, (argv: readonly string[], out: CliOutput) => Promise<void>>> = {
   start: async (argv) => (await import('./start.ts')).runStart(argv),
@@ -42,6 +39,10 @@ export async function runCli(argv: readonly string[], out: CliOutput = process.s
 }
 
 async function dispatch(command: string, argv: readonly string[], out: CliOutput): Promise<void> {
+  if (command === '--version' || command === '-v') {
+    out.write((await import('./package-version.ts')).versionLine());
+    return;
+  }
   if (command === 'help' || command === '--help' || command === '-h') {
     const topic = argv[0];
     out.write(topic !== undefined && isCommand(topic) ? COMMAND_USAGE[topic] : USAGE);

@@ -122,7 +122,13 @@ Commands:
   demo     A short store-only tour on memory storage (no server).
   help     This text (help <command>: that command's).
 
+Options:
+  -h, --help     This text.
+  -v, --version  The version of @brain-store/server and the sync protocol it speaks.
+
 Environment:
   AUTH_SECRET   Secret (≥ 16 characters) that signs and verifies tokens.
   DATABASE_URL  serve: a PostgreSQL instead of the embedded PGlite.
+
+Through npx, put the package before the options: npx @brain-store/server --help
 `;

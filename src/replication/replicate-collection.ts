@@ -1,9 +1,16 @@
-import { Subject, map, merge } from 'rxjs';
+import { Subject, map, merge, type Observable } from 'rxjs';
 import type { RxCollection, RxConflictHandler, WithDeleted } from 'rxdb';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import type { CollectionName } from '../collections/declare-collection.ts';
 import { endpoints } from '../protocol/endpoints.ts';
-import type { PullResponse, PushResponse, PushRow, StreamEvent, SyncCheckpoint, WireDocument } from '../protocol/messages.ts';
+import {
+  pullResponseSchema,
+  pushResponseSchema,
+  type PushRow,
+  type StreamEvent,
+  type SyncCheckpoint,
+  type WireDocument,
+} from '../protocol/messages.ts';
 import type { SyncHttpClient } from './sync-http-client.ts';
 import { syncEventStream } from './sync-event-stream.ts';
 import { PendingWrites } from './pending-writes.ts';
@@ -33,6 +40,8 @@ export interface CollectionReplicationOptions {
   /** Asked before each pull: true to pull this once from the start (a workspace was granted). */
   readonly fromStart?: () => boolean;
   readonly onStreamError?: (error: unknown) => void;
+  /** Tokens renewed before expiry: the stream reconnects with the new one. */
+  readonly renewed$?: Observable<unknown>;
 }
 
 /** A document as the replication sees it: plain JSON with a string `id`. */
@@ -71,7 +80,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
           options.onSynced?.();
           return local;
         }
-        const response = await client.postJson<PullResponse>(endpoints.pull(name), { checkpoint: from, batchSize });
+        const response = await client.postJson(endpoints.pull(name), { checkpoint: from, batchSize }, pullResponseSchema);
         options.onSynced?.();
         return { documents: response.documents, checkpoint: response.checkpoint ?? checkpoint };
       },
@@ -84,6 +93,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
                 path: endpoints.stream(name),
                 backoff: options.backoff,
                 onError: (error) => options.onStreamError?.(error),
+                ...(options.renewed$ ? { renewed$: options.renewed$ } : {}),
               }).pipe(
                 // Every event leads to a pull; a CHANGES event is kept so that the pull can be
                 // answered from it when RxDB asks from the very checkpoint it continues.
@@ -106,7 +116,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
         pending.acknowledged(allRows.filter((row) => !sent.has(row)).map((row) => row.newDocumentState));
         if (rows.length === 0) return [];
         pending.sending(rows.map((row) => row.newDocumentState));
-        const response = await client.postJson<PushResponse>(endpoints.push(name), { rows: rows.map(toWireRow) });
+        const response = await client.postJson(endpoints.push(name), { rows: rows.map(toWireRow) }, pushResponseSchema);
         options.onSynced?.();
         const failed = new Set<string>();
         const conflicts: WireDocument[] = [...response.conflicts];

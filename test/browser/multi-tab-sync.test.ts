@@ -13,15 +13,15 @@ import { createAccessToken } from '../../src/server/auth/access-token.ts';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
 import {
   bundleForBrowser,
-  describeInChromium,
   htmlPage,
   launchChromium,
   serveStatic,
   type Bundle,
   type LaunchedChromium,
   type StaticServer,
-} from '../helpers/chromium.ts';
-import type { BrowserFixtureApi } from './fixture-entry.ts';
+} from '../../harness/chromium.ts';
+import { describeInChromium } from '../helpers/skip-or-fail.ts';
+import type { BrowserFixtureApi } from '../../harness/browser-fixture-entry.ts';
 import { pullAll } from './dashboard-fixtures.ts';
 
 interface PageWindow {
@@ -47,7 +47,7 @@ describeInChromium('sync status in two tabs of one store (issue 8)', () => {
   beforeAll(async () => {
     server = await startTestServer({ backend: 'pglite' });
     token = await createAccessToken({ secret: server.secret, workspaces: [WORKSPACE], ttlSeconds: 3600, role: 'bot', subject: 'bot' });
-    bundle = await bundleForBrowser({ entry: 'test/browser/fixture-entry.ts', globalName: 'BrainStoreFixture' });
+    bundle = await bundleForBrowser({ entry: 'harness/browser-fixture-entry.ts', globalName: 'BrainStoreFixture' });
     site = await serveStatic(bundle.dir, { '/index.html': htmlPage(`/${bundle.fileName}`) });
     browser = await launchChromium();
   }, 180_000);

@@ -1,5 +1,10 @@
 import { COLLECTIONS } from '../../collections/all-collections.ts';
-import { checkDocument, type CollectionDeclaration, type MergeRule } from '../../collections/declare-collection.ts';
+import {
+  checkDocument,
+  type CollectionDeclaration,
+  type MergeRule,
+  type PreviousSchemaVersion,
+} from '../../collections/declare-collection.ts';
 import type { WriteRules } from '../../collections/write-rules.ts';
 import { BrainStoreError, type BrainStoreIssue } from '../../errors/brain-store-error.ts';
 
@@ -36,6 +41,11 @@ export interface HostedCollection {
   readonly merge: MergeRule<Record<string, unknown>> | null;
   /** The declared roles' and time rules; null for an extra collection (any role but operator writes). */
   readonly writeRules: WriteRules<Record<string, unknown>> | null;
+  /**
+   * The collection's previous schema version, which clients of the previous protocol still
+   * speak (schema-versions.ts converts); null when it never changed.
+   */
+  readonly previousVersion: PreviousSchemaVersion | null;
 }
 
 function fromDeclaration<Doc extends { id: string; workspace_id: string }, Public>(
@@ -49,6 +59,7 @@ function fromDeclaration<Doc extends { id: string; workspace_id: string }, Publi
     validate: (doc) => checkDocument(declaration, doc),
     merge: declaration.merge as unknown as MergeRule<Record<string, unknown>>,
     writeRules: declaration.writeRules as unknown as WriteRules<Record<string, unknown>>,
+    previousVersion: declaration.previousVersion ?? null,
   };
 }
 
@@ -81,6 +92,7 @@ export function hostedCollections(extra: Readonly<Record<string, HostedCollectio
       validate: options.validate ?? (() => []),
       merge: null,
       writeRules: null,
+      previousVersion: null,
     });
   }
   return hosted;

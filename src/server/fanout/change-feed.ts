@@ -1,6 +1,6 @@
 import type { WireDocument } from '../../protocol/messages.ts';
 import { pullPage, type PulledRow } from '../documents/document-store.ts';
-import { toWire } from '../documents/push-documents.ts';
+import { currentWire } from '../documents/schema-versions.ts';
 import type { SqlExecutor } from '../sql/sql-database.ts';
 import { EMPTY_SNAPSHOT } from '../sql/pg-snapshot.ts';
 import { serverIdentity } from '../sql/server-identity.ts';
@@ -136,7 +136,7 @@ export class ChangeFeed {
           if (!frame) {
             let documents = documentsOf.get(key);
             if (!documents) {
-              documents = rows.map(toWire);
+              documents = rows.map((row) => currentWire(this.collection, row));
               documentsOf.set(key, documents);
             }
             frame = encodeFrame({ type: 'CHANGES', base: state.base, documents, checkpoint });

@@ -6,6 +6,7 @@ import { CLIENT_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION } from '../../protocol
 import type { SessionResponse } from '../../protocol/session.ts';
 import { SERVER_TIME_HEADER } from '../../protocol/server-time.ts';
 import { clientIdOf } from './client-id.ts';
+import { isPreviousProtocol, protocolOf } from './protocol-window.ts';
 import { verifyAccessToken, type AccessClaims } from '../auth/access-token.ts';
 import { handlePull } from './handle-pull.ts';
 import { handlePush } from './handle-push.ts';
@@ -95,12 +96,7 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
   const bodies = createBodyBudget(ctx.limits.maxBodyBytes * 4);
   const sync = (handler: Handler) => async (c: Context) => {
     const text = c.req.method === 'POST' ? await readBodyText(c, ctx.limits.maxBodyBytes, bodies) : undefined;
-    const version = c.req.header(PROTOCOL_HEADER);
-    if (version !== undefined && version !== String(PROTOCOL_VERSION)) {
-      throw requestError('BAD_REQUEST', `protocol version ${version} is not supported; this server speaks ${PROTOCOL_VERSION}`, {
-        protocolVersion: PROTOCOL_VERSION,
-      });
-    }
+    protocolOf(c); // inside the support window, or 426 UPGRADE_REQUIRED / 400 (protocol-window.ts)
     const claims = await authenticate(c);
     const collection = ctx.collections.get(c.req.param('collection') ?? '');
     if (!collection) throw requestError('NOT_FOUND', 'no such collection');
@@ -120,7 +116,8 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
     sync((c, context, collection, claims) =>
       c.req.method === 'HEAD'
         ? c.body(null, 200, { 'content-type': 'text/event-stream; charset=utf-8' })
-        : openChangeStream(context, collection, claims, clientIdOf(c), nodeResponseOf(c)),
+        : // A client of the previous protocol gets pokes only: CHANGES carry current-version documents.
+          openChangeStream(context, collection, claims, isPreviousProtocol(c) ? undefined : clientIdOf(c), nodeResponseOf(c)),
     ),
   );
 

@@ -6,9 +6,11 @@ import { MAX_PULL_BATCH } from '../../protocol/endpoints.ts';
 import type { AccessClaims } from '../auth/access-token.ts';
 import { pullPage, type PullPosition } from '../documents/document-store.ts';
 import type { HostedCollection } from '../documents/hosted-collections.ts';
-import { toWire } from '../documents/push-documents.ts';
+import { toWire } from '../documents/to-wire.ts';
 import type { ServerContext } from '../server-context.ts';
 import { clientIdOf } from './client-id.ts';
+import { isPreviousProtocol } from './protocol-window.ts';
+import { forClient } from '../documents/schema-versions.ts';
 import { EMPTY_SNAPSHOT, isValidSnapshot } from '../sql/pg-snapshot.ts';
 import { serverIdentity } from '../sql/server-identity.ts';
 
@@ -66,8 +68,9 @@ export async function handlePull(
   } finally {
     feed.end(page?.next, page?.rows.length ?? 0, from.upto === null && from !== START ? from.prev : null);
   }
+  const previous = isPreviousProtocol(c);
   const response: PullResponse = {
-    documents: page.rows.map(toWire),
+    documents: page.rows.map((row) => forClient(collection, toWire(row), previous)),
     checkpoint: { server, snap: page.next.prev, upto: page.next.upto, tx: page.next.tx, seq: page.next.seq },
   };
   ctx.metrics.pulls.inc({ collection: collection.name });

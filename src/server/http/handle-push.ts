@@ -11,6 +11,8 @@ import { pushDocuments } from '../documents/push-documents.ts';
 import { DEFAULT_TIME_ALLOWANCE } from '../../collections/write-rules.ts';
 import type { ServerContext } from '../server-context.ts';
 import { requestError } from './wire-error-response.ts';
+import { isPreviousProtocol } from './protocol-window.ts';
+import { forClient } from '../documents/schema-versions.ts';
 
 /** The protocol's push shape, with the collection's own primary key field in place of `id`. */
 function pushShape(primaryKey: string) {
@@ -96,6 +98,11 @@ export async function handlePush(
       'push rows rejected',
     );
   }
-  const response: PushResponse = { conflicts: outcome.conflicts, rejected: outcome.rejected };
+  // Masters in the schema version the client reads (schema-versions.ts).
+  const previous = isPreviousProtocol(c);
+  const response: PushResponse = {
+    conflicts: outcome.conflicts.map((doc) => forClient(collection, doc, previous)),
+    rejected: outcome.rejected.map((row) => (row.master ? { ...row, master: forClient(collection, row.master, previous) } : row)),
+  };
   return c.json(response);
 }

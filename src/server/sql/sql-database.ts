@@ -35,7 +35,7 @@ export interface SqlDatabase extends SqlExecutor {
  * array, the target snapshot from the statement itself), so on estimates a few times too
  * small it chose a bitmap or sequential scan and a sort of every row after the cursor: a
  * 100k first sync in pages of 5,000 took 2–3× the ordered walk, more the bigger the
- * workspace (test/server/query-plans.pg.test.ts counts the pages read).
+ * workspace (test/server/sql/query-plans.pg.test.ts counts the pages read).
  */
 export const SESSION_SETTINGS: Readonly<Record<string, string>> = { enable_bitmapscan: 'off', enable_seqscan: 'off' };
 
