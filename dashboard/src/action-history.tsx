@@ -58,7 +58,7 @@ export function ActionHistory({
           <ul>
             {deferred.map((act) => (
               <li key={act.id}>
-                {act.kind === 'done' ? 'Done' : 'Dismissed'}: {act.reason}{' '}
+                {act.kind === 'done' ? 'Done' : act.kind === 'dismiss' ? 'Dismissed' : 'Snoozed'}: {act.reason}{' '}
                 <button type="button" class="quiet" aria-label={`Restore: ${act.reason}`} onClick={() => acts.undo(act.id)}>
                   Restore
                 </button>

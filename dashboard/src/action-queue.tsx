@@ -82,11 +82,11 @@ export function ActionQueue({ store, workspace, actor, acts, view, setView, firs
     }
   }, [result, actions]);
 
-  const act = (action: BrainAction, kind: ActKind) => {
+  const act = (action: BrainAction, kind: ActKind, until?: number) => {
     const index = actions.findIndex((row) => row.id === action.id);
     const next = actions[index + 1] ?? actions[index - 1];
     focusNext.current = next ? { id: next.id } : { edge: 'first' };
-    acts.act({ id: action.id, workspace, kind, reason: action.reason, actor });
+    acts.act({ id: action.id, workspace, kind, reason: action.reason, actor, ...(until === undefined ? {} : { until }) });
   };
   const onClick = (action: BrainAction, kind: ActKind) => (event: MouseEvent) => {
     const at = performance.now();
@@ -121,6 +121,10 @@ export function ActionQueue({ store, workspace, actor, acts, view, setView, firs
       } else if ((event.key === 'e' || event.key === 'd') && current && !event.repeat) {
         event.preventDefault();
         act(current, event.key === 'e' ? 'done' : 'dismiss');
+      } else if (event.key === 's' && current && !event.repeat) {
+        event.preventDefault();
+        const until = store.now() + 3_600_000;
+        if (until < current.expires_at) act(current, 'snooze', until);
       }
     };
     document.addEventListener('keydown', onKey);
@@ -189,6 +193,7 @@ export function ActionQueue({ store, workspace, actor, acts, view, setView, firs
               : plural(result.total, 'pending action')}
             , {order}
             {soon > 0 ? <strong class="soon-count"> · {soon} on this page expire within the hour</strong> : null}
+            {result.snoozed > 0 ? ` · ${plural(result.snoozed, 'snoozed action')} hidden until later` : null}
           </p>
           <ol class="actions" data-testid="action-queue" ref={listRef}>
             {actions.map((action) => (
@@ -200,6 +205,7 @@ export function ActionQueue({ store, workspace, actor, acts, view, setView, firs
                 onFocus={() => setCurrentId(action.id)}
                 onDone={onClick(action, 'done')}
                 onDismiss={onClick(action, 'dismiss')}
+                onSnooze={(until) => act(action, 'snooze', until)}
               />
             ))}
           </ol>

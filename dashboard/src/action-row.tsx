@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { BrainAction } from './brain-store.ts';
 import { countdown, dateTime, SOON_MS, words } from './format.ts';
+import { SnoozeMenu } from './snooze-menu.tsx';
 
 export interface ActionRowProps {
   readonly action: BrainAction;
@@ -9,6 +10,7 @@ export interface ActionRowProps {
   readonly current?: boolean;
   readonly onDone?: (event: MouseEvent) => void;
   readonly onDismiss?: (event: MouseEvent) => void;
+  readonly onSnooze?: (until: number, label: string) => void;
   readonly onFocus?: () => void;
 }
 
@@ -17,7 +19,7 @@ export interface ActionRowProps {
  * which action they act on ("Done: ‹reason›") to a screen reader; the row itself takes focus
  * (j/k, and after an action the next row), announced by its reason.
  */
-export function ActionRow({ action, now, current = false, onDone, onDismiss, onFocus }: ActionRowProps) {
+export function ActionRow({ action, now, current = false, onDone, onDismiss, onSnooze, onFocus }: ActionRowProps) {
   const headingId = `action-${action.id}`;
   const pending = action.status === 'pending';
   const left = action.expires_at - now;
@@ -71,6 +73,7 @@ export function ActionRow({ action, now, current = false, onDone, onDismiss, onF
           <button type="button" class="secondary" data-act="dismiss" aria-label={`Dismiss: ${action.reason}`} onClick={onDismiss}>
             Dismiss
           </button>
+          {onSnooze ? <SnoozeMenu reason={action.reason} now={now} expiresAt={action.expires_at} onSnooze={onSnooze} /> : null}
         </div>
       ) : null}
     </li>

@@ -16,6 +16,7 @@ import { HelpDialog } from './help-dialog.tsx';
 import { isTyping } from './keyboard.ts';
 import { useViewState } from './view-state.ts';
 import { useObservable } from './use-observable.ts';
+import { useSyncStatus } from './brain-store-preact.ts';
 import { useUrgentTitle } from './use-urgent-title.ts';
 
 export interface AppProps {
@@ -38,10 +39,12 @@ export function App({ store, sync, access, acts, link$, onSignOut }: AppProps) {
   const [view, setView] = useViewState();
   const [help, setHelp] = useState(false);
   const leader = useLeader(store);
-  const status = useObservable<SyncStatus>(sync.status$, STARTING);
+  const status: SyncStatus = useSyncStatus(sync) ?? STARTING;
   const firstSync = useFirstSync(sync);
-  const expired = useExpired(access.expiresAt);
-  const refused = status.error?.code === 'UNAUTHORIZED';
+  const expiredHere = useExpired(access.expiresAt);
+  // The replication's word (state 'unauthorized': the server refused the token) or the token's own expiry.
+  const refused = status.state === 'unauthorized' && status.tokenProblem !== 'expired';
+  const expired = expiredHere || (status.state === 'unauthorized' && status.tokenProblem === 'expired');
   // The store's clock is this device's corrected by the server's: the offset applied (tests read it).
   const clockOffset = useObservable<number | null>(store.clock.offset$, null);
   useUrgentTitle(store, workspace);

@@ -2,7 +2,7 @@ import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { isBrainStoreError, type BrainStore } from './brain-store.ts';
 
 /**
- * Done and Dismiss with an undo window. A click hides the row at once and records the
+ * Done, Dismiss and Snooze with an undo window. A click hides the row at once and records the
  * intent in localStorage; the store write — the only thing replication can push — happens
  * when the window ends. Undo within the window drops the intent, so an undone action never
  * reaches the server (nor this device's store) as done: a terminal status can never return
@@ -12,7 +12,7 @@ import { isBrainStoreError, type BrainStore } from './brain-store.ts';
  * next start (the window resumes, or the write is made at once if it has passed), and other
  * tabs of the same browser hide the row too. A tab that leaves writes its due intents first.
  */
-export type ActKind = 'done' | 'dismiss';
+export type ActKind = 'done' | 'dismiss' | 'snooze';
 
 export interface DeferredAct {
   readonly id: string;
@@ -22,6 +22,8 @@ export interface DeferredAct {
   readonly reason: string;
   /** `actioned_by` for Done. */
   readonly actor: string;
+  /** Snooze: until when (epoch ms, store clock). */
+  readonly until?: number;
   /** When the window ends (epoch ms, this device's clock). */
   readonly due: number;
   /** The tab that made it: it writes at `due`; another tab only once that tab is plainly gone. */
@@ -85,7 +87,8 @@ export function createDeferredActs(store: BrainStore, storage: Storage, windowMs
     writing.add(act.id);
     try {
       if (act.kind === 'done') await store.brainActions.markActionActioned({ action_id: act.id, actioned_by: act.actor });
-      else await store.brainActions.dismissAction({ action_id: act.id });
+      else if (act.kind === 'dismiss') await store.brainActions.dismissAction({ action_id: act.id });
+      else await store.brainActions.snoozeAction({ action_id: act.id, until: act.until ?? 0 });
       outcomes$.next({ act, result: 'saved' });
     } catch (error) {
       // Another tab made the same write first: that is this intent done, not a failure.
@@ -93,7 +96,7 @@ export function createDeferredActs(store: BrainStore, storage: Storage, windowMs
         .findOne(act.id)
         .exec()
         .catch(() => null);
-      const already = current?.status === (act.kind === 'done' ? 'actioned' : 'dismissed');
+      const already = act.kind !== 'snooze' && current?.status === (act.kind === 'done' ? 'actioned' : 'dismissed');
       const changed = isBrainStoreError(error) && error.code === 'INVALID_TRANSITION';
       outcomes$.next({
         act,

@@ -11,7 +11,7 @@ interface Running {
   readonly store: BrainStore;
   readonly sync: BrainSync;
   readonly acts: DeferredActs;
-  readonly access: Access;
+  access: Access;
 }
 
 /** What the last link opened into this tab came to (shown by the app until dismissed). */
@@ -47,11 +47,15 @@ async function start(root: HTMLElement): Promise<void> {
   store.onClose(() => acts.dispose());
   running = { store, sync, acts, access };
   performance.mark('dashboard:sync-started');
+  renderApp(root, running);
+  performance.mark('dashboard:app-rendered');
+}
+
+function renderApp(root: HTMLElement, { store, sync, acts, access }: Running): void {
   render(
     <App store={store} sync={sync} access={access} acts={acts} link$={link$} onSignOut={() => void serially(() => signOut(root))} />,
     root,
   );
-  performance.mark('dashboard:app-rendered');
 }
 
 async function stop(): Promise<Running | undefined> {
@@ -73,8 +77,9 @@ async function signOut(root: HTMLElement): Promise<void> {
 
 /**
  * A link opened into this tab (pasted, or clicked while the page is open): a good token is
- * taken at once — the store reopens for it, and the writes kept while the old one was refused
- * are pushed with it; a bad one is refused and said so, the current session untouched.
+ * taken at once — for the same person the replication just switches to it (`setToken`) and
+ * pushes the writes kept while the old one was refused; for someone else the store reopens
+ * as theirs. A bad one is refused and said so, the current session untouched.
  */
 function followLinks(root: HTMLElement): void {
   window.addEventListener('hashchange', () => {
@@ -85,12 +90,24 @@ function followLinks(root: HTMLElement): void {
         link$.next(link);
         return;
       }
+      link$.next(link);
+      const same = running && access && access.subject === running.access.subject && access.role === running.access.role;
+      if (running && access && same && sameWorkspaces(access, running.access)) {
+        running.sync.setToken(access.token);
+        running.access = access;
+        renderApp(root, running);
+        return;
+      }
       const current = await stop();
       await current?.store.close();
       if (access) await start(root);
       else render(<Welcome link={link} />, root);
     });
   });
+}
+
+function sameWorkspaces(a: Access, b: Access): boolean {
+  return a.workspaces.length === b.workspaces.length && a.workspaces.every((ws) => b.workspaces.includes(ws));
 }
 
 function showFailure(root: HTMLElement, error: unknown): void {

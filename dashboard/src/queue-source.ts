@@ -30,14 +30,21 @@ export interface QueuePage {
   readonly actions: readonly BrainAction[];
   /** The instant the answer holds for (store clock). */
   readonly at: number;
+  /** Pending, unexpired actions snoozed at `at` (not in `total`). */
+  readonly snoozed: number;
 }
 
 const PRIORITY_SORT = [{ priority_rank: 'asc' }, { created_desc: 'asc' }, { id: 'asc' }] as const;
 const EXPIRY_SORT = [{ expires_at: 'asc' }, { id: 'asc' }] as const;
 const PRIORITY_INDEX = ['workspace_id', 'status', 'priority_rank', 'created_desc'];
 const EXPIRY_INDEX = ['workspace_id', 'status', 'expires_at'];
+const SNOOZE_INDEX = ['workspace_id', 'status', 'snoozed_until'];
 
-/** The instants at which the pending set of `workspace` changes by time alone. */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
+
+/** The instants at which the pending set of `workspace` changes by time alone: an expiry, the end of a snooze. */
 export function pendingInstants(store: BrainStore, workspace: string): Observable<number> {
   const collection = store.database.brainActions;
   const at$ = new BehaviorSubject(store.now());
@@ -48,14 +55,23 @@ export function pendingInstants(store: BrainStore, workspace: string): Observabl
       .pipe(
         switchMap((at) =>
           liveRead(collection.$, () =>
-            collection
-              .findOne({
-                selector: { workspace_id: workspace, status: 'pending', expires_at: { $gt: at } },
-                sort: [...EXPIRY_SORT],
-                index: EXPIRY_INDEX,
-              })
-              .exec(),
-          ).pipe(map((doc) => ({ at, expiresAt: doc?.expires_at }))),
+            Promise.all([
+              collection
+                .findOne({
+                  selector: { workspace_id: workspace, status: 'pending', expires_at: { $gt: at } },
+                  sort: [...EXPIRY_SORT],
+                  index: EXPIRY_INDEX,
+                })
+                .exec(),
+              collection
+                .findOne({
+                  selector: { workspace_id: workspace, status: 'pending', snoozed_until: { $gt: at } },
+                  sort: [{ snoozed_until: 'asc' }, { id: 'asc' }],
+                  index: SNOOZE_INDEX,
+                })
+                .exec(),
+            ]),
+          ).pipe(map(([expiring, snoozed]) => ({ at, expiresAt: earliest(expiring?.expires_at, snoozed?.snoozed_until) }))),
         ),
       )
       .subscribe(({ at, expiresAt }) => {
@@ -94,26 +110,36 @@ export function queuePage$(store: BrainStore, request: QueueRequest): Observable
     .pipe(distinctUntilChanged())
     .pipe(
       switchMap((at) => {
-        const selector = { workspace_id: workspace, status: 'pending' as const, expires_at: { $gt: at } };
+        const selector = { workspace_id: workspace, status: 'pending' as const, expires_at: { $gt: at }, snoozed_until: { $lte: at } };
+        // Snoozed actions are few: read them through their index, then count the others.
+        const snoozedNow = () =>
+          collection
+            .find({ selector: { workspace_id: workspace, status: 'pending', snoozed_until: { $gt: at } }, index: SNOOZE_INDEX })
+            .exec()
+            .then((docs) => docs.filter((doc) => doc.expires_at > at).length);
         if (filtered) {
-          return liveRead(collection.$, () => collection.find({ selector, ...orderBy }).exec()).pipe(
-            map((docs) => {
+          return liveRead(collection.$, () => Promise.all([collection.find({ selector, ...orderBy }).exec(), snoozedNow()])).pipe(
+            map(([docs, snoozed]) => {
               const all = docs
                 .map((doc) => brainActions.toPublic(doc.toMutableJSON()))
                 .filter((action) => matches(action) && !hiddenSet.has(action.id));
-              return { total: all.length, actions: all.slice(page * pageSize, (page + 1) * pageSize), at };
+              return { total: all.length, actions: all.slice(page * pageSize, (page + 1) * pageSize), at, snoozed };
             }),
           );
         }
         // Hidden rows sit somewhere in the order: read that many more, then leave them out.
         const read = () =>
           Promise.all([
-            collection.count({ selector, index: EXPIRY_INDEX }).exec(),
+            collection
+              .count({ selector: { workspace_id: workspace, status: 'pending', expires_at: { $gt: at } }, index: EXPIRY_INDEX })
+              .exec(),
+            snoozedNow(),
             collection.find({ selector, ...orderBy, skip: page * pageSize, limit: pageSize + hiddenSet.size }).exec(),
           ]);
         return liveRead(collection.$, read).pipe(
-          map(([count, docs]) => ({
-            total: Math.max(0, count - hiddenSet.size),
+          map(([count, snoozed, docs]) => ({
+            total: Math.max(0, count - snoozed - hiddenSet.size),
+            snoozed,
             actions: docs
               .map((doc) => brainActions.toPublic(doc.toMutableJSON()))
               .filter((action) => !hiddenSet.has(action.id))

@@ -23,10 +23,10 @@ export function syncLine(
   const changes = plural(pending, 'change');
   const last = facts.lastSyncedAt === null ? '' : ` Last synced ${ago(facts.now - facts.lastSyncedAt)}.`;
   const code: string | undefined = status.error?.code;
-  if (code === 'UPGRADE_REQUIRED') {
+  if (status.state === 'upgrade-required') {
     return { tone: 'error', text: 'A new version is available — reload', detail: pending ? `${changes} kept on this device.` : '' };
   }
-  if (facts.accessProblem) {
+  if (facts.accessProblem || status.state === 'unauthorized') {
     return { tone: 'error', text: 'Not syncing: access link expired or refused', detail: pending ? `${changes} kept on this device.` : '' };
   }
   if (!facts.online) {
@@ -84,7 +84,7 @@ export function SyncBar({
         <span class={`dot ${line.tone}`} aria-hidden="true" />
         <strong>{line.text}</strong>
         {line.detail ? <span class="sync-detail"> {line.detail}</span> : null}
-        {status.error?.code === ('UPGRADE_REQUIRED' as string) ? (
+        {status.state === 'upgrade-required' ? (
           <button type="button" class="quiet" onClick={() => window.location.reload()}>
             Reload
           </button>

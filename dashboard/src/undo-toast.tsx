@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ActOutcome, DeferredActs } from './deferred-acts.ts';
 import { useNow, useObservable } from './use-observable.ts';
+import { clockTime } from './format.ts';
 
 /**
  * "Marked done · Undo" for as long as the undo window lasts (the write waits for it), and
@@ -20,7 +21,11 @@ export function UndoToast({ acts }: { acts: DeferredActs }) {
       {latest ? (
         <div class="toast" data-testid="undo-toast">
           <span>
-            {latest.kind === 'done' ? 'Marked done' : 'Dismissed'}
+            {latest.kind === 'done'
+              ? 'Marked done'
+              : latest.kind === 'dismiss'
+                ? 'Dismissed'
+                : `Snoozed until ${clockTime(latest.until ?? 0)}`}
             {pending.length > 1 ? ` (+${pending.length - 1} more)` : ''}: <span class="toast-reason">{latest.reason}</span>
           </span>
           <button type="button" class="toast-undo" onClick={() => acts.undo(latest.id)}>

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createAccessToken } from '../../src/server/auth/access-token.ts';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
-import { buildDashboard, describeInChromium, launchChromiumBrowser } from '../helpers/chromium.ts';
+import { buildDashboard, launchChromiumBrowser } from '../../harness/chromium.ts';
+import { describeInChromium } from '../helpers/skip-or-fail.ts';
 import { DAY, HOUR, pullAll, startBot, WORKSPACE, type Bot } from './dashboard-fixtures.ts';
 
 const STEP = 60_000;
@@ -231,6 +232,25 @@ describeInChromium('the dashboard as a daily tool (issue 22)', () => {
   );
 
   it(
+    'Snooze hides an action until later: the count says so, and the server has the snooze after the undo window',
+    async () => {
+      const reason = TOP[4].reason;
+      await page.getByRole('button', { name: `Snooze: ${reason}` }).click();
+      await page.getByRole('group', { name: 'Snooze until' }).getByRole('button', { name: '1 hour' }).click();
+      await expect.poll(() => reasons(page), { timeout: 2_000 }).not.toContain(reason);
+      expect(await page.getByTestId('undo-toast').textContent()).toContain('Snoozed until');
+      await expect.poll(() => count(page), { timeout: STEP }).toContain('1 snoozed action');
+      await expect
+        .poll(async () => (await pullAll(server.url, botToken)).find((doc) => doc.id === ids[reason])?.snoozed_until ?? 0, {
+          timeout: STEP,
+        })
+        .toBeGreaterThan(Date.now() + 50 * 60_000);
+      expect(await serverStatus(ids[reason]!)).toBe('pending');
+    },
+    STEP,
+  );
+
+  it(
     'access: a bad link keeps the working token and says so; an expired one says what to do and keeps local writes; a new link resumes without a reload',
     async () => {
       const other = await open({ token: await memberLink('erik') });
@@ -326,6 +346,7 @@ describeInChromium('the dashboard as a daily tool (issue 22)', () => {
       await page.keyboard.press('Escape');
 
       const narrow = await open({ width: 375, height: 812 });
+      await expect.poll(() => narrow.getByTestId('sync-state').textContent(), { timeout: STEP }).toContain('All changes synced');
       await expect.poll(() => reasons(narrow), { timeout: STEP }).toHaveLength(50);
       const onScreen = await narrow.evaluate(
         () =>
