@@ -38,7 +38,8 @@ export function App({ store, sync, access, acts, link$, onSignOut }: AppProps) {
   });
   const [view, setView] = useViewState();
   const [help, setHelp] = useState(false);
-  const leader = useLeader(store);
+  // Whether this tab is the one that replicates (it follows the tab in use; tests read it).
+  const leader = useObservable(sync.leading$, false);
   const status: SyncStatus = useSyncStatus(sync) ?? STARTING;
   const firstSync = useFirstSync(sync);
   const expiredHere = useExpired(access.expiresAt);
@@ -167,19 +168,6 @@ function useExpired(expiresAt: number | undefined): boolean {
     return () => clearTimeout(timer);
   }, [expiresAt]);
   return expired;
-}
-
-/** Whether this tab is the one that replicates (one per browser profile; tests read it). */
-function useLeader(store: BrainStore): boolean {
-  const [leader, setLeader] = useState(false);
-  useEffect(() => {
-    let live = true;
-    void store.database.waitForLeadership().then(() => live && setLeader(true));
-    return () => {
-      live = false;
-    };
-  }, [store]);
-  return leader;
 }
 
 /** True until this device has once been fully in sync: an empty queue then means "not loaded yet". */

@@ -5,6 +5,7 @@ import type { ChangeHub } from './fanout/create-change-hub.ts';
 import type { ServerMetrics } from './create-server-metrics.ts';
 import type { HostedCollection } from './documents/hosted-collections.ts';
 import type { SqlDatabase } from './sql/sql-database.ts';
+import type { ServerLimits } from './http/limits/server-limits.ts';
 
 /** Everything a request handler needs, built once by startSyncServer. */
 export interface ServerContext {
@@ -20,7 +21,7 @@ export interface ServerContext {
   readonly metrics: ServerMetrics;
   readonly hub: ChangeHub;
   readonly rateLimit: (key: string) => number | null;
-  readonly limits: { readonly maxBodyBytes: number; readonly maxPushRows: number };
+  readonly limits: ServerLimits;
   readonly heartbeatMs: number;
   /** Closers of the open streams, so close() can end them. */
   readonly streams: Set<() => void>;

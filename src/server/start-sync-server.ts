@@ -1,13 +1,13 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import { MAX_BODY_BYTES, MAX_PUSH_ROWS } from '../protocol/endpoints.ts';
 import { createTokenVerifier, type AuthOptions } from './auth/create-token-verifier.ts';
 import { DEFAULT_TIME_ALLOWANCE, type TimeAllowance } from '../collections/write-rules.ts';
 import { createChangeHub } from './fanout/create-change-hub.ts';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './http/create-rate-limiter.ts';
 import { createServerMetrics } from './create-server-metrics.ts';
 import { createSyncApp } from './http/create-sync-app.ts';
+import { resolveLimits, type LimitOverrides } from './http/limits/server-limits.ts';
 import { hostedCollections, type HostedCollectionOptions } from './documents/hosted-collections.ts';
 import {
   DEFAULT_RETENTION,
@@ -54,8 +54,12 @@ export interface SyncServerOptions {
   readonly heartbeatMs?: number;
   /** Per-token request limit (default 3000 per 10 s); false turns it off. */
   readonly rateLimit?: RateLimitOptions | false;
+  /** Same as `limits.maxBodyBytes` (default 8 MiB). */
   readonly maxBodyBytes?: number;
+  /** Same as `limits.maxPushRows` (default 1,000). */
   readonly maxPushRows?: number;
+  /** The bounds on one token, client, connection or document (issue 23); see ServerLimits for each default. */
+  readonly limits?: LimitOverrides;
   /** Allowed browser origins (default '*': tokens travel in headers, never cookies). */
   readonly corsOrigin?: string | readonly string[];
   /** A built dashboard (e.g. dist/dashboard) to serve at `/`; without it only the API is served. */
@@ -102,7 +106,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       metrics: createServerMetrics(() => countDocuments(db)),
       hub,
       rateLimit: createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, now),
-      limits: { maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES, maxPushRows: options.maxPushRows ?? MAX_PUSH_ROWS },
+      limits: resolveLimits({ maxBodyBytes: options.maxBodyBytes, maxPushRows: options.maxPushRows }, options.limits),
       heartbeatMs: options.heartbeatMs ?? 15_000,
       streams: new Set(),
       corsOrigin: options.corsOrigin ?? '*',

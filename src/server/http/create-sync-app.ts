@@ -4,6 +4,7 @@ import { cors } from 'hono/cors';
 import { BrainStoreError } from '../../errors/brain-store-error.ts';
 import { CLIENT_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION } from '../../protocol/protocol-version.ts';
 import type { SessionResponse } from '../../protocol/session.ts';
+import { MAX_BODY_HEADER } from '../../protocol/endpoints.ts';
 import { SERVER_TIME_HEADER } from '../../protocol/server-time.ts';
 import { clientIdOf } from './client-id.ts';
 import { isPreviousProtocol, protocolOf } from './protocol-window.ts';
@@ -41,6 +42,8 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
     c.header(PROTOCOL_HEADER, String(PROTOCOL_VERSION));
     // The server's clock on every answer (errors too): clients correct their own by it.
     c.header(SERVER_TIME_HEADER, String(Math.round(ctx.now())));
+    // The body limit, so clients split push batches under it (issue 23).
+    c.header(MAX_BODY_HEADER, String(ctx.limits.maxBodyBytes));
     const route = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
     ctx.metrics.latency.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - started) / 1000);
     // The query string may carry a token (streams): log the path only.
@@ -54,7 +57,7 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
     cors({
       origin: typeof ctx.corsOrigin === 'string' ? ctx.corsOrigin : [...ctx.corsOrigin],
       allowHeaders: ['authorization', 'content-type', PROTOCOL_HEADER, CLIENT_HEADER],
-      exposeHeaders: ['retry-after', PROTOCOL_HEADER, SERVER_TIME_HEADER],
+      exposeHeaders: ['retry-after', PROTOCOL_HEADER, SERVER_TIME_HEADER, MAX_BODY_HEADER],
       maxAge: 600,
     }),
   );
