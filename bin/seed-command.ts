@@ -3,7 +3,7 @@
  * API — the push endpoint with a bot token, exactly what a replicating bot sends — with a
  * progress bar and the rate achieved.
  */
-import type { CliOutput } from './cli.ts';
+import type { CliOutput } from './cli-output.ts';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { faker } from '@faker-js/faker/locale/en';

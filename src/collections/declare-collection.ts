@@ -88,7 +88,7 @@ export function toRxJsonSchema<Doc>(document: z.ZodType<Doc>, options: RxSchemaO
  * Converts zod issues into the store's issue shape (path + message + code). An unknown key
  * becomes one issue per key whose path ends in that key, so callers can point at it.
  */
-export function toIssues(error: z.ZodError, prefix: readonly (string | number)[] = []): BrainStoreIssue[] {
+export function toIssues(error: z.core.$ZodError, prefix: readonly (string | number)[] = []): BrainStoreIssue[] {
   return error.issues.flatMap((issue): BrainStoreIssue[] => {
     const path = [...prefix, ...issue.path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment))];
     if (issue.code === 'unrecognized_keys') {

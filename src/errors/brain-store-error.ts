@@ -69,6 +69,10 @@ export const ERROR_CODES = {
     message: 'The store was closed.',
     fix: 'Create a new store with createBrainStore().',
   },
+  PROTOCOL: {
+    message: "The server's answer does not match the sync protocol.",
+    fix: 'Client and server are of different versions, or something between them rewrote the answer; `issues` name what did not match and `parameters.path` the request. Upgrade the older side.',
+  },
   STORAGE_FILE: {
     message: 'The storage file cannot be used.',
     fix: '`parameters.path` names the file and `parameters.reason` the problem (no-folder, not-writable, not-a-database, newer-version, in-use); the message says what to do. Nothing was changed on disk.',

@@ -1,6 +1,7 @@
 import { Observable, type Observable as Source } from 'rxjs';
 import { createParser } from 'eventsource-parser';
-import type { StreamEvent } from '../protocol/messages.ts';
+import { streamEventSchema, type StreamEvent } from '../protocol/messages.ts';
+import { readMessage } from '../protocol/read-message.ts';
 import type { SyncHttpClient } from './sync-http-client.ts';
 
 export interface EventStreamOptions {
@@ -45,11 +46,16 @@ export function syncEventStream(options: EventStreamOptions): Observable<StreamE
         onRetry: (ms) => (hintMs = ms),
         onEvent: (message) => {
           attempt = 0;
+          let event: StreamEvent;
           try {
-            subscriber.next(JSON.parse(message.data) as StreamEvent);
+            event = readMessage(streamEventSchema, JSON.parse(message.data), options.path);
           } catch (error) {
+            // An event this client cannot read (a newer server's, or a damaged one) still
+            // means something happened: it is reported, and answered as a poke (a pull).
             options.onError?.(error);
+            event = { type: 'CHANGE' };
           }
+          subscriber.next(event);
         },
       });
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -1,8 +1,11 @@
+import type * as z from 'zod/mini';
 import { BrainStoreError, type BrainStoreErrorCode } from '../errors/brain-store-error.ts';
 import { CLIENT_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION } from '../protocol/protocol-version.ts';
-import type { WireError } from '../protocol/messages.ts';
+import { wireErrorSchema } from '../protocol/messages.ts';
+import { isKnownErrorCode, readMessage } from '../protocol/read-message.ts';
 import { readServerTime } from '../protocol/server-time.ts';
 import type { ClockSample } from './clock-offset.ts';
+import { MAX_BODY_BYTES, MAX_BODY_HEADER } from '../protocol/endpoints.ts';
 import { AccessTokenSource, type GetToken } from './access-token-source.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -44,6 +47,7 @@ export class SyncHttpClient {
   readonly #clock: () => number;
   readonly #onServerTime: ((sample: ClockSample) => void) | undefined;
   readonly #protocolVersion: string;
+  #maxBodyBytes = MAX_BODY_BYTES;
 
   constructor(options: SyncHttpClientOptions) {
     this.#base = options.url.replace(/\/+$/, '');
@@ -56,6 +60,11 @@ export class SyncHttpClient {
     this.#clock = options.clock ?? (() => Date.now());
     this.#onServerTime = options.onServerTime;
     this.#protocolVersion = String(options.protocolVersion ?? PROTOCOL_VERSION);
+  }
+
+  /** The server's body limit as it last announced it (MAX_BODY_HEADER); the protocol's default until then. */
+  get maxBodyBytes(): number {
+    return this.#maxBodyBytes;
   }
 
   /** Identifies the server, so a store synced with another server starts from scratch. */
@@ -72,14 +81,15 @@ export class SyncHttpClient {
     };
   }
 
-  async postJson<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  /** POSTs `body` as JSON; the answer is checked against `schema` (a mismatch is a PROTOCOL error). */
+  async postJson<T>(path: string, body: unknown, schema: z.ZodMiniType<T>, signal?: AbortSignal): Promise<T> {
     const response = await this.request(path, {
       method: 'POST',
       headers: this.headers({ 'content-type': 'application/json' }),
       body: JSON.stringify(body),
       ...(signal ? { signal } : {}),
     });
-    return (await response.json()) as T;
+    return readJson(response, schema, path);
   }
 
   #fetchOnce(path: string, init: RequestInit): Promise<Response> {
@@ -122,6 +132,8 @@ export class SyncHttpClient {
       throw new BrainStoreError('NETWORK', { cause, parameters: { url: this.#base + path } });
     }
     this.#sampleClock(response, sentAt);
+    const announced = Number(response.headers.get(MAX_BODY_HEADER) ?? NaN);
+    if (Number.isSafeInteger(announced) && announced > 0) this.#maxBodyBytes = announced;
     return response;
   }
 
@@ -136,19 +148,42 @@ function isConnectionReset(error: unknown): boolean {
   return code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE';
 }
 
-async function toError(response: Response): Promise<BrainStoreError> {
-  let body: Partial<WireError> = {};
+/** The body of a 2xx answer, checked against `schema`; a body that is not JSON is a PROTOCOL error too. */
+export async function readJson<T>(response: Response, schema: z.ZodMiniType<T>, path: string): Promise<T> {
+  let body: unknown;
   try {
-    body = (await response.json()) as WireError;
+    body = await response.json();
+  } catch (cause) {
+    throw new BrainStoreError('PROTOCOL', { cause, parameters: { path }, message: `the answer to ${path} is not JSON` });
+  }
+  return readMessage(schema, body, path);
+}
+
+/**
+ * The error a non-2xx answer stands for. The server's code when it is one of ours; a code
+ * this client does not know (a newer server) or a body that is not a wire error (a proxy's
+ * HTML page, an empty body) falls back to what the status says, the server's code kept in
+ * `parameters.serverCode`.
+ */
+async function toError(response: Response): Promise<BrainStoreError> {
+  let body: unknown;
+  try {
+    body = await response.json();
   } catch {
     // A proxy's HTML page or an empty body: the status says enough.
   }
+  const parsed = wireErrorSchema.safeParse(body);
+  const wire = parsed.success ? parsed.data.error : undefined;
   const fallback = STATUS_CODES[response.status] ?? (response.status >= 500 ? 'NETWORK' : 'BAD_REQUEST');
-  const code = (body.error?.code ?? fallback) as BrainStoreErrorCode;
+  const code = wire && isKnownErrorCode(wire.code) ? wire.code : fallback;
   const retryAfter = response.headers.get('retry-after');
   return new BrainStoreError(code, {
-    message: body.error?.message ?? `HTTP ${response.status}`,
-    issues: body.error?.issues ?? [],
-    parameters: { status: response.status, ...(retryAfter ? { retryAfterSeconds: Number(retryAfter) } : {}) },
+    message: wire?.message ?? `HTTP ${response.status}`,
+    issues: wire?.issues ?? [],
+    parameters: {
+      status: response.status,
+      ...(wire && wire.code !== code ? { serverCode: wire.code } : {}),
+      ...(retryAfter ? { retryAfterSeconds: Number(retryAfter) } : {}),
+    },
   });
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpoints } from '../../../src/protocol/endpoints.ts';
 import { SyncHttpClient } from '../../../src/replication/sync-http-client.ts';
-import type { PullResponse } from '../../../src/protocol/messages.ts';
+import { pullResponseSchema, type PullResponse } from '../../../src/protocol/messages.ts';
 import { startTestServer, type TestServer } from '../../helpers/sync-server.ts';
 import { action, client } from '../fixtures.ts';
 
@@ -65,7 +65,7 @@ describe('compressed pull and push responses', () => {
 
   it('the replication client reads compressed answers; push answers are compressed too', async () => {
     const http = new SyncHttpClient({ url: server.url, getToken: () => token });
-    const page = await http.postJson<PullResponse>(endpoints.pull('brainActions'), { checkpoint: null, batchSize: 500 });
+    const page = await http.postJson(endpoints.pull('brainActions'), { checkpoint: null, batchSize: 500 }, pullResponseSchema);
     expect(page.documents).toHaveLength(200);
     const conflicts = Array.from({ length: 50 }, () => action('w1'));
     await client(server.url, token).push(
