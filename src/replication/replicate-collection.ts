@@ -299,10 +299,22 @@ function tooLargeRow(row: { newDocumentState: unknown; assumedMasterState?: unkn
 }
 
 function toWireRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }): PushRow {
+  const assumed = row.assumedMasterState as WireDocument | null | undefined;
   return {
-    newDocumentState: row.newDocumentState as WireDocument,
-    assumedMasterState: (row.assumedMasterState ?? null) as WireDocument | null,
+    newDocumentState: withoutBookkeeping(row.newDocumentState as WireDocument),
+    assumedMasterState: assumed ? withoutBookkeeping(assumed) : null,
   };
+}
+
+/**
+ * RxDB's own fields never go on the wire. A schema migration (issue 20) writes
+ * `_attachments: {}` into the assumed master states it migrates: sent as they are, the
+ * server saw a field the writer changed and refused the store's first push after an upgrade.
+ */
+function withoutBookkeeping(doc: WireDocument): WireDocument {
+  if (!('_attachments' in doc) && !('_meta' in doc) && !('_rev' in doc)) return doc;
+  const { _attachments: _a, _meta: _m, _rev: _r, ...rest } = doc;
+  return rest;
 }
 
 interface ForcedReverts {

@@ -19,6 +19,9 @@ import { requestError, wireErrorResponse } from './wire-error-response.ts';
 import { serveDashboard } from './serve-dashboard.ts';
 import { createStreamCap } from './limits/create-stream-cap.ts';
 import { createAddressLimiter, createInFlightCap } from './limits/create-key-counters.ts';
+import { loggerOf, REQUEST_ID_HEADER, requestLog } from './request-log.ts';
+import { registerProbes } from './probes.ts';
+import { timingSafeEqual } from 'node:crypto';
 
 /** A sync endpoint; `body` is the parsed JSON body (POST only), parsed once the caller is known. */
 type Handler = (
@@ -30,14 +33,15 @@ type Handler = (
 ) => Promise<Response> | Response;
 
 /**
- * The HTTP surface: /sync/:collection/{pull,push,stream}, /sync/session, /healthz (open),
- * /metrics (operators). Every sync
+ * The HTTP surface: /sync/:collection/{pull,push,stream}, /sync/session, /healthz, /livez,
+ * /readyz (open), /metrics (operators, or METRICS_TOKEN). Every sync
  * request passes, in order: protocol version, token (401), rate limit (429), collection (404).
  * Testable without a port through `app.request()`.
  */
 export function createSyncApp(ctx: ServerContext, options: { readonly dashboardDir?: string | undefined } = {}): Hono {
   const app = new Hono();
 
+  app.use('*', requestLog(ctx.logger));
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
@@ -48,33 +52,37 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
     c.header(MAX_BODY_HEADER, String(ctx.limits.maxBodyBytes));
     const route = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
     ctx.metrics.latency.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - started) / 1000);
-    // The query string may carry a token (streams): log the path only.
-    ctx.logger.debug(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
-      'request',
-    );
   });
-  app.use(
-    '*',
-    cors({
-      origin: typeof ctx.corsOrigin === 'string' ? ctx.corsOrigin : [...ctx.corsOrigin],
-      allowHeaders: ['authorization', 'content-type', PROTOCOL_HEADER, CLIENT_HEADER],
-      exposeHeaders: ['retry-after', PROTOCOL_HEADER, SERVER_TIME_HEADER, MAX_BODY_HEADER],
-      maxAge: 600,
-    }),
-  );
+  // No origins (serve's default): same origin only, no CORS headers at all.
+  const origins = typeof ctx.corsOrigin === 'string' ? [ctx.corsOrigin] : [...ctx.corsOrigin];
+  if (origins.length > 0) {
+    app.use(
+      '*',
+      cors({
+        origin: origins.includes('*') ? '*' : origins,
+        allowHeaders: ['authorization', 'content-type', PROTOCOL_HEADER, CLIENT_HEADER, REQUEST_ID_HEADER],
+        exposeHeaders: ['retry-after', PROTOCOL_HEADER, SERVER_TIME_HEADER, MAX_BODY_HEADER, REQUEST_ID_HEADER],
+        maxAge: 600,
+      }),
+    );
+  }
 
   app.get('/healthz', async (c) => {
     try {
       await ctx.db.query('SELECT 1');
       return c.json({ ok: true });
     } catch (error) {
-      ctx.logger.error({ err: error }, 'health check failed');
+      loggerOf(c, ctx.logger).error({ err: error }, 'health check failed');
       return c.json({ ok: false }, 503);
     }
   });
-  // Metrics span every workspace: only an operator reads them (403 FORBIDDEN_ROLE for the others).
+  if (ctx.health) registerProbes(app, ctx.health);
+  // Metrics span every workspace: only an operator reads them (403 FORBIDDEN_ROLE for the
+  // others), or a scraper with the static METRICS_TOKEN (operator JWTs expire; scrapers cannot mint).
   app.get('/metrics', async (c) => {
+    if (ctx.metricsToken !== undefined && sameSecret(bearerToken(c), ctx.metricsToken)) {
+      return c.text(await ctx.metrics.registry.metrics(), 200, { 'content-type': ctx.metrics.registry.contentType });
+    }
     const claims = await authenticate(c);
     if (claims.role !== 'operator') throw requestError('FORBIDDEN_ROLE', 'only an operator token reads /metrics');
     return c.text(await ctx.metrics.registry.metrics(), 200, { 'content-type': ctx.metrics.registry.contentType });
@@ -171,8 +179,9 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: 'NOT_FOUND: no such endpoint' } }, 404));
   app.onError((error, c) => {
     const { status, body, retryAfterSeconds } = wireErrorResponse(error);
-    if (status === 500) ctx.logger.error({ err: error, path: c.req.path }, 'request failed');
-    else ctx.logger.debug({ code: body.error.code, path: c.req.path }, 'request refused');
+    const logger = loggerOf(c, ctx.logger);
+    if (status === 500) logger.error({ err: error, path: c.req.path }, 'request failed');
+    else logger.debug({ code: body.error.code, path: c.req.path }, 'request refused');
     if (retryAfterSeconds !== undefined) c.header('retry-after', String(retryAfterSeconds));
     // A body refused for its size or pace was not read to the end: the connection cannot be reused.
     if (status === 413 || (error instanceof BrainStoreError && error.parameters['slowBody'] === true)) c.header('connection', 'close');
@@ -190,6 +199,14 @@ function callerKey(claims: AccessClaims, token: string): string {
 function remoteAddressOf(c: Context): string {
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
   return incoming?.socket?.remoteAddress ?? 'local';
+}
+
+/** Compares in constant time (the metrics token is a static secret). */
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** The token from `Authorization: Bearer`, or `?token=` on streams (EventSource cannot set headers). */
