@@ -18,6 +18,8 @@ import { markReplicated, watchClockOffset, writeClockOffset } from '../store/loc
 import { trackClockOffset } from './track-clock-offset.ts';
 import { registerUnacknowledgedCheck } from '../store/unacknowledged-writes.ts';
 import { unacknowledgedByReplication } from './unacknowledged-by-replication.ts';
+import { leadershipFor } from './leadership/leadership.ts';
+import { shareSyncTruth } from './leadership/shared-sync-truth.ts';
 
 /**
  * - `upgrade-required`: the server no longer serves this client's protocol version
@@ -106,6 +108,12 @@ export interface BrainSync {
   /** Pull now (e.g. after the app learns it is back online). */
   resync(): void;
   /**
+   * Whether this tab is the one that replicates (always true for a store of its own). In a
+   * browser it follows the tab in use: see docs/multi-tab.md.
+   */
+  readonly leading$: Observable<boolean>;
+  isLeader(): boolean;
+  /**
    * Use this token from now on (e.g. the person opened a new link): a replication waiting in
    * state `unauthorized` goes on at once and pushes the writes kept meanwhile.
    */
@@ -156,8 +164,10 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.protocolVersion !== undefined ? { protocolVersion: options.protocolVersion } : {}),
   });
+  // Which tab replicates: the one in use (issue 18, docs/multi-tab.md).
+  const leadership = leadershipFor(store.database);
   // Shared by the tabs of a multi-instance database: every tab counts what the server lacks.
-  const pending = PendingWrites.forDatabase(store.database);
+  const pending = PendingWrites.forDatabase(store.database, () => leadership.isLeader());
   const rejected = new RejectedWrites();
   const lastSyncedAt$ = new BehaviorSubject<number | null>(null);
   pending.syncedAt$.subscribe((at) => lastSyncedAt$.next(at));
@@ -192,6 +202,8 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
         streamError$.next(undefined);
       },
       onStreamError: (error) => streamError$.next(error),
+      leading$: leadership.leading$,
+      live$: leadership.live$,
       renewed$: tokens.renewed$,
     }),
   );
@@ -218,7 +230,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
   const lastError$ = combineLatest([...errors, streamError$]).pipe(map((errors) => errors.find((error) => error !== undefined)));
   const active$ = combineLatest(replications.map((replication) => replication.active$)).pipe(map((all) => all.some(Boolean)));
 
-  const status$ = combineLatest([active$, pending.count$, lastSyncedAt$, lastError$, tokens.problem$]).pipe(
+  const localStatus$ = combineLatest([active$, pending.count$, lastSyncedAt$, lastError$, tokens.problem$]).pipe(
     map(([active, pendingCount, lastSyncedAt, error, refused]): SyncStatus => {
       // One state for a refused token, whatever each collection's requests are doing meanwhile.
       if (refused)
@@ -237,6 +249,16 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     }),
     distinctUntilChanged(deepEqual),
   );
+  // Every tab shows the replicating tab's state and refused writes (issue 18.2).
+  const shared = shareSyncTruth({
+    channel: store.database.multiInstance ? `brain-store-sync-truth:${store.database.name}` : undefined,
+    leading$: leadership.leading$,
+    isLeader: () => leadership.isLeader(),
+    local$: localStatus$,
+    pending$: pending.count$,
+    rejected,
+  });
+  const status$ = shared.status$;
 
   let cancelled: Promise<void> | undefined;
   const cancel = () =>
@@ -245,7 +267,10 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       // Requests waiting for a usable token give up first, so the replications can stop.
       tokens.stop();
       await Promise.all(replications.map((replication) => replication.cancel()));
+      // Only now may another tab start: this one pushes nothing more.
+      leadership.stop();
       for (const replication of replications) replication.restore();
+      shared.stop();
       pending.stop();
       rejected.stop();
       sessionWatch.stop();
@@ -277,6 +302,8 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       await Promise.race([asLeader(), pending.settledAsFollower(id)]);
     },
     resync: () => replications.forEach((replication) => replication.resync()),
+    leading$: leadership.leading$,
+    isLeader: () => leadership.isLeader(),
     setToken: (token) => tokens.set(token),
     cancel,
   };

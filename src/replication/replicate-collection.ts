@@ -1,4 +1,4 @@
-import { Subject, map, merge, type Observable } from 'rxjs';
+import { EMPTY, Subject, interval, map, merge, switchMap, type Observable } from 'rxjs';
 import type { RxCollection, RxConflictHandler, WithDeleted } from 'rxdb';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import type { CollectionName } from '../collections/declare-collection.ts';
@@ -6,15 +6,20 @@ import { endpoints } from '../protocol/endpoints.ts';
 import {
   pullResponseSchema,
   pushResponseSchema,
+  type PushResponse,
   type PushRow,
+  type RejectedRow,
   type StreamEvent,
   type SyncCheckpoint,
   type WireDocument,
 } from '../protocol/messages.ts';
+import { splitPushRows } from './split-push-rows.ts';
+import { isBrainStoreError } from '../errors/brain-store-error.ts';
 import type { SyncHttpClient } from './sync-http-client.ts';
 import { syncEventStream } from './sync-event-stream.ts';
 import { PendingWrites } from './pending-writes.ts';
 import type { RejectedWrites } from './rejected-writes.ts';
+import type { LiveMode } from './leadership/leadership.ts';
 
 export interface CollectionReplicationOptions {
   /** The collection's name on the server. */
@@ -40,6 +45,16 @@ export interface CollectionReplicationOptions {
   /** Asked before each pull: true to pull this once from the start (a workspace was granted). */
   readonly fromStart?: () => boolean;
   readonly onStreamError?: (error: unknown) => void;
+  /**
+   * Whether this tab is the one that replicates (src/replication/leadership): the replication
+   * runs while true and pauses while false, its change stream open only while it runs.
+   * Without it, RxDB's own leader election decides, once and for good.
+   */
+  readonly leading$?: Observable<boolean>;
+  /** How a live replication hears of changes (default: the stream, always). */
+  readonly live$?: Observable<LiveMode>;
+  /** Between pulls when live$ says 'poll' (ms, default 2000). */
+  readonly pollMs?: number;
   /** Tokens renewed before expiry: the stream reconnects with the new one. */
   readonly renewed$?: Observable<unknown>;
 }
@@ -67,8 +82,12 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
     replicationIdentifier: `brain-store-${name}-${client.identity}`,
     live: options.live,
     retryTime: options.retryTime,
-    waitForLeadership: true,
-    autoStart: true,
+    waitForLeadership: !options.leading$,
+    autoStart: !options.leading$,
+    // Leadership decides; RxDB's own visibility toggle would start a follower's replication.
+    // (Only where there is a document: elsewhere RxDB installs no toggle, and turning it off
+    // would start its anti-hibernation interval, which keeps a Node process alive.)
+    ...(options.leading$ && typeof document !== 'undefined' ? { toggleOnDocumentVisible: false } : {}),
     pull: {
       batchSize: options.pullBatchSize ?? options.batchSize,
       handler: async (checkpoint, batchSize) => {
@@ -80,21 +99,41 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
           options.onSynced?.();
           return local;
         }
-        const response = await client.postJson(endpoints.pull(name), { checkpoint: from, batchSize }, pullResponseSchema);
+        let response = await client.postJson(endpoints.pull(name), { checkpoint: from, batchSize }, pullResponseSchema);
         options.onSynced?.();
-        return { documents: response.documents, checkpoint: response.checkpoint ?? checkpoint };
+        const documents = response.documents;
+        let next = response.checkpoint ?? checkpoint;
+        // A page cut by the server's byte budget (issue 23) is shorter than batchSize, which
+        // RxDB reads as "caught up": pull on here, and past a few pages (memory) ask RxDB
+        // for another round instead.
+        for (let pages = 1; response.more === true && documents.length < batchSize; pages++) {
+          if (options.live && pages >= MAX_PAGES_PER_PULL) {
+            queueMicrotask(() => resync$.next('RESYNC'));
+            break;
+          }
+          response = await client.postJson(
+            endpoints.pull(name),
+            { checkpoint: next, batchSize: batchSize - documents.length },
+            pullResponseSchema,
+          );
+          documents.push(...response.documents);
+          next = response.checkpoint ?? next;
+        }
+        return { documents, checkpoint: next };
       },
       ...(options.live
         ? {
             stream$: merge(
               resync$,
-              syncEventStream({
-                client,
-                path: endpoints.stream(name),
-                backoff: options.backoff,
-                onError: (error) => options.onStreamError?.(error),
-                ...(options.renewed$ ? { renewed$: options.renewed$ } : {}),
-              }).pipe(
+              liveEvents(options.live$, options.pollMs ?? 2_000, () =>
+                syncEventStream({
+                  client,
+                  path: endpoints.stream(name),
+                  backoff: options.backoff,
+                  onError: (error) => options.onStreamError?.(error),
+                  ...(options.renewed$ ? { renewed$: options.renewed$ } : {}),
+                }),
+              ).pipe(
                 // Every event leads to a pull; a CHANGES event is kept so that the pull can be
                 // answered from it when RxDB asks from the very checkpoint it continues.
                 map((event) => {
@@ -116,7 +155,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
         pending.acknowledged(allRows.filter((row) => !sent.has(row)).map((row) => row.newDocumentState));
         if (rows.length === 0) return [];
         pending.sending(rows.map((row) => row.newDocumentState));
-        const response = await client.postJson(endpoints.push(name), { rows: rows.map(toWireRow) }, pushResponseSchema);
+        const response = await pushInBatches(client, name, rows, key);
         options.onSynced?.();
         const failed = new Set<string>();
         const conflicts: WireDocument[] = [...response.conflicts];
@@ -147,9 +186,33 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
     },
   });
   pending.watch(collection);
+  if (options.leading$) {
+    const leadership = options.leading$.subscribe((leading) => {
+      // Errors of start() are emitted on error$; both run on RxDB's start queue, in order.
+      if (leading) state.start().catch(() => undefined);
+      else void state.pause();
+    });
+    state.onCancel.push(() => leadership.unsubscribe());
+  }
   // A tracker made here is this replication's alone: it stops with it.
   if (!options.pending) state.onCancel.push(() => pending.stop());
   return Object.assign(state, { resync: () => resync$.next('RESYNC'), restore: reverts.restore });
+}
+
+/** Byte-cut pages one pull handler call chains in live mode before handing back to RxDB. */
+const MAX_PAGES_PER_PULL = 4;
+
+/**
+ * The stream while this tab leads (always, without leadership), closed while it follows; a
+ * RESYNC every `pollMs` instead while the mode is 'poll'.
+ */
+function liveEvents(live$: Observable<LiveMode> | undefined, pollMs: number, open: () => Observable<StreamEvent>): Observable<StreamEvent> {
+  if (!live$) return open();
+  return live$.pipe(
+    switchMap((mode) =>
+      mode === 'stream' ? open() : mode === 'poll' ? interval(pollMs).pipe(map((): StreamEvent => ({ type: 'RESYNC' }))) : EMPTY,
+    ),
+  );
 }
 
 /** Most CHANGES events kept while waiting for the pull that uses them. */
@@ -187,11 +250,71 @@ class FedChanges {
   }
 }
 
-function toWireRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }): PushRow {
+/**
+ * Pushes rows in bodies under the server's announced limit (issue 23), one after the other,
+ * and merges the answers. A 413 that announces a smaller limit than the one split for (the
+ * first push to a server with a lowered limit) splits the rest again at once. A row no body
+ * can carry is refused here, as the server would: kept in rejected$ and reverted, never
+ * retried (it would hold back every later write for ever).
+ */
+async function pushInBatches<Row extends { newDocumentState: unknown; assumedMasterState?: unknown }>(
+  client: SyncHttpClient,
+  name: string,
+  rows: readonly Row[],
+  key: string,
+): Promise<PushResponse> {
+  const response: PushResponse = { conflicts: [], rejected: [] };
+  let remaining = rows;
+  while (remaining.length > 0) {
+    const limit = client.maxBodyBytes;
+    const { batches, oversized } = splitPushRows(remaining, toWireRow, limit);
+    for (const row of oversized) response.rejected.push(tooLargeRow(row, key, limit));
+    remaining = [];
+    for (const [index, batch] of batches.entries()) {
+      try {
+        const answer = await client.postJson(endpoints.push(name), { rows: batch.map(toWireRow) }, pushResponseSchema);
+        response.conflicts.push(...answer.conflicts);
+        response.rejected.push(...answer.rejected);
+      } catch (error) {
+        if (!isBrainStoreError(error, 'TOO_LARGE') || client.maxBodyBytes >= limit) throw error;
+        remaining = batches.slice(index).flat();
+        break;
+      }
+    }
+  }
+  return response;
+}
+
+/** The refusal of a row larger than the server's body limit, as the server words its own. */
+function tooLargeRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }, key: string, maxBodyBytes: number): RejectedRow {
+  const document = row.newDocumentState as WireDocument;
+  const message = `the document is larger than the server's body limit (${maxBodyBytes} bytes) and can never be pushed`;
   return {
-    newDocumentState: row.newDocumentState as WireDocument,
-    assumedMasterState: (row.assumedMasterState ?? null) as WireDocument | null,
+    id: String(document[key]),
+    code: 'TOO_LARGE',
+    message,
+    issues: [{ path: [], message, code: 'too_big' }],
+    master: (row.assumedMasterState ?? null) as WireDocument | null,
   };
+}
+
+function toWireRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }): PushRow {
+  const assumed = row.assumedMasterState as WireDocument | null | undefined;
+  return {
+    newDocumentState: withoutBookkeeping(row.newDocumentState as WireDocument),
+    assumedMasterState: assumed ? withoutBookkeeping(assumed) : null,
+  };
+}
+
+/**
+ * RxDB's own fields never go on the wire. A schema migration (issue 20) writes
+ * `_attachments: {}` into the assumed master states it migrates: sent as they are, the
+ * server saw a field the writer changed and refused the store's first push after an upgrade.
+ */
+function withoutBookkeeping(doc: WireDocument): WireDocument {
+  if (!('_attachments' in doc) && !('_meta' in doc) && !('_rev' in doc)) return doc;
+  const { _attachments: _a, _meta: _m, _rev: _r, ...rest } = doc;
+  return rest;
 }
 
 interface ForcedReverts {

@@ -89,7 +89,9 @@ describeInChromium('sync status in two tabs of one store (issue 8)', () => {
       return { ...rest, ...(error ? { error: `${error.code}: ${error.message}` } : {}) };
     });
   const pending = async (page: Page) => (await status(page))?.pending;
-  const isLeader = (page: Page) => page.evaluate(() => (window as unknown as PageWindow).store.database.isLeader());
+  const isLeader = (page: Page) => page.evaluate(() => (window as unknown as PageWindow).sync.isLeader());
+  const waitForLeadership = (page: Page) =>
+    page.waitForFunction(() => (window as unknown as PageWindow).sync.isLeader(), undefined, { timeout: STEP });
 
   async function createAction(page: Page, reason: string): Promise<string> {
     return page.evaluate(
@@ -127,7 +129,7 @@ describeInChromium('sync status in two tabs of one store (issue 8)', () => {
     "a follower's write reaches the server through the leader, and both tabs then report it synced",
     async () => {
       leader = await openTab();
-      await leader.evaluate(() => (window as unknown as PageWindow).store.database.waitForLeadership());
+      await waitForLeadership(leader);
       follower = await openTab();
       expect(await isLeader(follower)).toBe(false);
       syncRequests.set(follower, 0);
@@ -172,7 +174,7 @@ describeInChromium('sync status in two tabs of one store (issue 8)', () => {
       const acked = await createAction(follower, 'acknowledged before the hand-over');
       expect(await settles(follower, { awaitWrite: acked })).toBe('settled');
       await leader.close({ runBeforeUnload: true });
-      await follower.evaluate(() => (window as unknown as PageWindow).store.database.waitForLeadership());
+      await waitForLeadership(follower);
       expect(await isLeader(follower)).toBe(true);
       await expect.poll(() => pending(follower), { timeout: STEP }).toBe(0);
       const after = await createAction(follower, 'written by the new leader');
