@@ -8,6 +8,8 @@ import type { SyncHttpClient } from './sync-http-client.ts';
 import { syncEventStream } from './sync-event-stream.ts';
 import { PendingWrites } from './pending-writes.ts';
 import type { RejectedWrites } from './rejected-writes.ts';
+import { createFirstSync, type FirstSyncSeed, type FirstSyncTarget } from './first-sync/run-first-sync.ts';
+import { FirstSyncOrigins } from './first-sync/first-sync-origins.ts';
 
 export interface CollectionReplicationOptions {
   /** The collection's name on the server. */
@@ -33,6 +35,12 @@ export interface CollectionReplicationOptions {
   /** Asked before each pull: true to pull this once from the start (a workspace was granted). */
   readonly fromStart?: () => boolean;
   readonly onStreamError?: (error: unknown) => void;
+  /**
+   * The first sync run before RxDB's replication starts (issue 19): given this collection, it
+   * fills an empty one and returns the checkpoints to continue from. Default: this
+   * collection's own first sync; false: none (RxDB pulls from the start).
+   */
+  readonly firstSync?: ((target: FirstSyncTarget) => Promise<FirstSyncSeed | undefined>) | false;
 }
 
 /** A document as the replication sees it: plain JSON with a string `id`. */
@@ -52,14 +60,17 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
   const reverts = installForcedReverts(collection, key);
   const resync$ = new Subject<'RESYNC'>();
   const fed = new FedChanges();
+  const replicationIdentifier = `brain-store-${name}-${client.identity}`;
+  const origins = FirstSyncOrigins.forCollection(collection, collection.database.hashFunction(`rxdbreplication${replicationIdentifier}`));
 
   const state = replicateRxCollection<SyncDoc, SyncCheckpoint>({
     collection,
-    replicationIdentifier: `brain-store-${name}-${client.identity}`,
+    replicationIdentifier,
     live: options.live,
     retryTime: options.retryTime,
     waitForLeadership: true,
-    autoStart: true,
+    // Started by startAfterFirstSync, once the first sync has run.
+    autoStart: false,
     pull: {
       batchSize: options.pullBatchSize ?? options.batchSize,
       handler: async (checkpoint, batchSize) => {
@@ -106,8 +117,11 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
         pending.acknowledged(allRows.filter((row) => !sent.has(row)).map((row) => row.newDocumentState));
         if (rows.length === 0) return [];
         pending.sending(rows.map((row) => row.newDocumentState));
-        const response = await client.postJson<PushResponse>(endpoints.push(name), { rows: rows.map(toWireRow) });
+        const response = await client.postJson<PushResponse>(endpoints.push(name), {
+          rows: rows.map((row) => toWireRow(row, origins.get(row.newDocumentState[key] as string))),
+        });
         options.onSynced?.();
+        for (const row of rows) origins.settled(row.newDocumentState[key] as string);
         const failed = new Set<string>();
         const conflicts: WireDocument[] = [...response.conflicts];
         for (const master of response.conflicts) {
@@ -136,10 +150,63 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
       },
     },
   });
+  void startAfterFirstSync(state, {
+    retryTime: options.retryTime,
+    onSynced: options.onSynced,
+    firstSync:
+      options.firstSync ??
+      ((target) =>
+        createFirstSync({ client, targets: [target], pageSize: options.pullBatchSize ?? options.batchSize })
+          .run()
+          .then((seeds) => seeds.get(target.name))),
+    target: {
+      name,
+      collection,
+      replicationIdentifier,
+      metaCollectionName: state.metaInfoPromise.then((info) => info.collectionName),
+    },
+  });
   pending.watch(collection);
   // A tracker made here is this replication's alone: it stops with it.
   if (!options.pending) state.onCancel.push(() => pending.stop());
   return Object.assign(state, { resync: () => resync$.next('RESYNC'), restore: reverts.restore });
+}
+
+/**
+ * What RxDB's own start does (wait to lead the tabs of the database), then the first sync,
+ * retried every `retryTime` while it fails (each failure on error$, as a failed pull), then
+ * RxDB's replication from the first sync's checkpoints. Active meanwhile, so a status says
+ * "syncing".
+ */
+async function startAfterFirstSync(
+  state: RxReplicationState<SyncDoc, SyncCheckpoint>,
+  args: {
+    retryTime: number;
+    onSynced: (() => void) | undefined;
+    firstSync: ((target: FirstSyncTarget) => Promise<FirstSyncSeed | undefined>) | false;
+    target: FirstSyncTarget;
+  },
+): Promise<void> {
+  const database = state.collection.database;
+  if (database.multiInstance) await database.waitForLeadership();
+  while (args.firstSync && !state.isStopped()) {
+    try {
+      state.subjects.active.next(true);
+      const seed = await args.firstSync(args.target);
+      // RxDB reads these when it starts, and uses them only where it has no checkpoint of its own.
+      if (seed && state.pull && state.push) {
+        state.pull.initialCheckpoint = seed.down;
+        state.push.initialCheckpoint = seed.up;
+      }
+      args.onSynced?.();
+      break;
+    } catch (error) {
+      if (state.isStopped()) return;
+      state.subjects.error.next(error as never);
+      await new Promise((resolve) => setTimeout(resolve, args.retryTime));
+    }
+  }
+  if (!state.isStopped()) await state.start().catch(() => undefined);
 }
 
 /** Most CHANGES events kept while waiting for the pull that uses them. */
@@ -177,10 +244,11 @@ class FedChanges {
   }
 }
 
-function toWireRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }): PushRow {
+/** `origin`: for a first-sync document without an assumed master in RxDB's meta data, the server's version its first edit replaced. */
+function toWireRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }, origin: WireDocument | undefined): PushRow {
   return {
     newDocumentState: row.newDocumentState as WireDocument,
-    assumedMasterState: (row.assumedMasterState ?? null) as WireDocument | null,
+    assumedMasterState: (row.assumedMasterState ?? origin ?? null) as WireDocument | null,
   };
 }
 

@@ -1,6 +1,7 @@
 import { COLLECTIONS } from '../../collections/all-collections.ts';
 import { checkDocument, type CollectionDeclaration, type MergeRule } from '../../collections/declare-collection.ts';
 import type { WriteRules } from '../../collections/write-rules.ts';
+import type { FirstSyncPart } from '../../collections/first-sync-parts.ts';
 import { BrainStoreError, type BrainStoreIssue } from '../../errors/brain-store-error.ts';
 
 /** The workspace of every document of a collection that has no workspace field. */
@@ -36,6 +37,8 @@ export interface HostedCollection {
   readonly merge: MergeRule<Record<string, unknown>> | null;
   /** The declared roles' and time rules; null for an extra collection (any role but operator writes). */
   readonly writeRules: WriteRules<Record<string, unknown>> | null;
+  /** The parts a first sync reads before the rest (none for an extra collection). */
+  readonly firstSync: readonly FirstSyncPart[];
 }
 
 function fromDeclaration<Doc extends { id: string; workspace_id: string }, Public>(
@@ -49,6 +52,7 @@ function fromDeclaration<Doc extends { id: string; workspace_id: string }, Publi
     validate: (doc) => checkDocument(declaration, doc),
     merge: declaration.merge as unknown as MergeRule<Record<string, unknown>>,
     writeRules: declaration.writeRules as unknown as WriteRules<Record<string, unknown>>,
+    firstSync: declaration.firstSync,
   };
 }
 
@@ -81,6 +85,7 @@ export function hostedCollections(extra: Readonly<Record<string, HostedCollectio
       validate: options.validate ?? (() => []),
       merge: null,
       writeRules: null,
+      firstSync: [],
     });
   }
   return hosted;
