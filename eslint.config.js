@@ -25,8 +25,8 @@ export default tseslint.config(
     },
   },
   {
-    // RxDB's storage and query types are generic over `any`; tests and benchmarks poke at them.
-    files: ['test/**', 'bench/**'],
+    // RxDB's storage and query types are generic over `any`; tests, the harness and benchmarks poke at them.
+    files: ['test/**', 'harness/**', 'bench/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-unsafe-assignment': 'off', '@typescript-eslint/no-unsafe-member-access': 'off', '@typescript-eslint/no-unsafe-argument': 'off', '@typescript-eslint/no-unsafe-call': 'off', '@typescript-eslint/no-unsafe-return': 'off' },
   },
 );

@@ -12,7 +12,7 @@ import { median, percentile, round } from './lib/stats.ts';
 import { pendingActions } from './lib/fixtures.ts';
 import { startBenchServer } from './lib/sync-server.ts';
 import { insertRows } from './sync/server-rows.ts';
-import { CHROMIUM_PATH, bundleForBrowser, htmlPage, launchChromium, serveStatic } from '../test/helpers/chromium.ts';
+import { CHROMIUM_PATH, bundleForBrowser, htmlPage, launchChromium, serveStatic } from '../harness/chromium.ts';
 import type { BrowserStoreBenchApi } from './browser-store/page-entry.ts';
 
 const SUBJECT = 'chromium';

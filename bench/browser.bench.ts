@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { BenchModule, BenchRow } from './lib/bench-module.ts';
-import { CHROMIUM_PATH, buildDashboard } from '../test/helpers/chromium.ts';
+import { CHROMIUM_PATH, buildDashboard } from '../harness/chromium.ts';
 import { dashboardTimings, shippedJavaScript } from './browser/dashboard-figures.ts';
 
 const browser: BenchModule = {

@@ -1,14 +1,14 @@
 /**
  * Load (issue 11 §4), on PostgreSQL: 50 brain-store clients over 13 processes, 100 writes
  * each, all at once, replicating live to two sync server processes on one database — the
- * same driver as test/reliability/load.pg.test.ts (test/reliability/load/load-driver.ts),
+ * same driver as test/reliability/load.pg.test.ts (harness/load/load-driver.ts),
  * which asserts that everything arrives once and every client converges; here the figures:
  * throughput, write → `$` on the other clients p50/p99, CPU per server instance; then the
  * same 50 clients writing one action every 2 s each (25 writes/s offered), for the latency
  * without a backlog. The baseline, in the same run: two clients writing 10 times a second
  * each, nothing else.
  */
-import { runLoad, type LoadResult } from '../test/reliability/load/load-driver.ts';
+import { runLoad, type LoadResult } from '../harness/load/load-driver.ts';
 import type { BenchModule, BenchRow } from './lib/bench-module.ts';
 import { info } from './lib/bench-module.ts';
 import { loadNote } from './lib/load-note.ts';

@@ -3,7 +3,7 @@
  * API — the push endpoint with a bot token, exactly what a replicating bot sends — with a
  * progress bar and the rate achieved.
  */
-import type { CliOutput } from './cli.ts';
+import type { CliOutput } from './cli-output.ts';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { faker } from '@faker-js/faker/locale/en';
@@ -81,6 +81,7 @@ function actionDocument(workspace_id: string): BrainActionDocument {
     status_at: now,
     created_at: now,
     expires_at: args.expires_at ?? now + DEFAULT_ACTION_TTL_MS,
+    snoozed_until: 0,
     priority_rank: 100 - args.priority,
     created_desc: descendingTime(now),
   };

@@ -3,10 +3,10 @@
  * a child process (as it runs in real use, with its own durable store) and the dashboard the
  * server serves, built first when missing or stale. Prints one URL — the dashboard, with a
  * member token in the fragment, which browsers never send to a server or put in its logs.
- * Ctrl-C (or --duration) stops everything; the next start reuses the data folder.
+ * Ctrl-C (or --duration) stops everything; the next start reuses the data folder and its
+ * signing secret, so links printed before keep working.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { CliError, CliFailure } from './cli-error.ts';
 import { numberOption, wholeNumberOption } from './cli-options.ts';
 import { buildDashboard, dashboardBuildReason, dashboardOutput } from './dashboard-build.ts';
 import { mintToken } from './mint-token.ts';
+import { startSecret } from './start-secret.ts';
 import { DEFAULT_PORT } from './server-defaults.ts';
 import { STOP_WITH_STDIN } from './bot/bot-defaults.ts';
 
@@ -44,7 +45,7 @@ export async function runStart(argv: readonly string[], print: (line: string) =>
   const workspace = values.workspace ?? 'demo';
   if (values.memory && values['data-dir'] !== undefined) throw new CliError('--memory and --data-dir exclude each other');
   const dataDir = values.memory ? undefined : resolve(values['data-dir'] ?? '.data');
-  const secret = process.env['AUTH_SECRET'] || randomBytes(24).toString('hex');
+  const secret = await startSecret({ env: process.env['AUTH_SECRET'], dataDir });
   const root = packageRoot();
   // Listening from the start: a Ctrl-C during start-up still stops cleanly once up.
   const stopped = untilStopped(duration);

@@ -3,7 +3,7 @@
  * each collection holds, how many change streams are open, which pushes were refused.
  * Reads /healthz (open) and /metrics (an operator token: --token or minted from AUTH_SECRET).
  */
-import type { CliOutput } from './cli.ts';
+import type { CliOutput } from './cli-output.ts';
 import { parseArgs } from 'node:util';
 import { endpoints } from '../src/protocol/endpoints.ts';
 import { authSecretFromEnv, serverOption } from './cli-options.ts';

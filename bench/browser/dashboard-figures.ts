@@ -9,8 +9,8 @@ import { gzipSync } from 'node:zlib';
 import type { BenchContext, BenchRow } from '../lib/bench-module.ts';
 import { info, judged } from '../lib/bench-module.ts';
 import { percentile, median, round } from '../lib/stats.ts';
-import { buildDashboard, bundleForBrowser, htmlPage, launchChromiumBrowser, serveStatic } from '../../test/helpers/chromium.ts';
-import type { BrowserFixtureApi } from '../../test/browser/fixture-entry.ts';
+import { buildDashboard, bundleForBrowser, htmlPage, launchChromiumBrowser, serveStatic } from '../../harness/chromium.ts';
+import type { BrowserFixtureApi } from '../../harness/browser-fixture-entry.ts';
 import type { BrainStore } from '../../src/index.ts';
 
 const WORKSPACE = 'bench';
@@ -58,7 +58,7 @@ export async function shippedJavaScript(dir: string): Promise<BenchRow[]> {
 export async function dashboardTimings(context: BenchContext): Promise<BenchRow[]> {
   const count = context.scale(10_000, 500);
   const dashboardDir = await buildDashboard();
-  const bundle = await bundleForBrowser({ entry: 'test/browser/fixture-entry.ts', globalName: 'BrainStoreFixture', fileName: 'seed.js' });
+  const bundle = await bundleForBrowser({ entry: 'harness/browser-fixture-entry.ts', globalName: 'BrainStoreFixture', fileName: 'seed.js' });
   await cp(dashboardDir, bundle.dir, { recursive: true });
   const site = await serveStatic(bundle.dir, { '/seed.html': htmlPage('/seed.js') });
   const browser = await launchChromiumBrowser();

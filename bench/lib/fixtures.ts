@@ -75,6 +75,7 @@ function actionDocument(random: () => number, workspace_id: string, priority: nu
     status_at: created_at,
     created_at,
     expires_at: created_at + DAY_MS,
+    snoozed_until: 0,
     priority_rank: 100 - priority,
     created_desc: descendingTime(created_at),
   };

@@ -11,7 +11,7 @@ import type { PushResponse } from '../../src/protocol/messages.ts';
 import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '../../src/protocol/protocol-version.ts';
 import { pendingActions } from '../lib/fixtures.ts';
 import { percentile, round, settle } from '../lib/stats.ts';
-import { nextMessage } from '../../test/helpers/next-message.ts';
+import { nextMessage } from '../../harness/next-message.ts';
 import { forkClients, forkServer, stopChild, type ServerProcess } from './processes.ts';
 
 export const FANOUT_WORKSPACE = 'w-scale';

@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nextMessage } from '../../test/helpers/next-message.ts';
+import { nextMessage } from '../../harness/next-message.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const EXEC_ARGV = ['--import', 'tsx'];

@@ -3,7 +3,7 @@
  * /proc/<pid>/stat (the server runs on this machine in the bench setup). Less sensitive to
  * a loaded machine than wall time. PGlite runs in this process, so process.cpuUsage covers it.
  */
-import { processCpuMs } from '../../test/helpers/process-cpu.ts';
+import { processCpuMs } from '../../harness/process-cpu.ts';
 import type { SqlDatabase } from '../../src/server/sql/sql-database.ts';
 
 /** CPU ms by backend pid of the current database, or undefined when /proc does not show them. */

@@ -10,7 +10,7 @@ import { pendingActions } from '../lib/fixtures.ts';
 import { startBenchServer, type ServerBackend } from '../lib/sync-server.ts';
 import { clearWorkspace } from './server-rows.ts';
 import type { SqlExecutor } from '../../src/server/sql/sql-database.ts';
-import { processCpuMs } from '../../test/helpers/process-cpu.ts';
+import { processCpuMs } from '../../harness/process-cpu.ts';
 import pg from 'pg';
 
 /** CPU (user + system, ms) a PostgreSQL backend has used so far (the server runs on this machine). */

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { BrainStore, BrainSync } from './brain-store.ts';
 import type { Access } from './read-access.ts';
 import { SyncBar } from './sync-bar.tsx';
@@ -24,7 +24,8 @@ export function App({ store, sync, access }: AppProps) {
     return kept && access.workspaces.includes(kept) ? kept : access.workspaces[0]!;
   });
   const [tab, setTab] = useState<TabId>('actions');
-  const leader = useLeader(store);
+  // Whether this tab is the one that replicates (it follows the tab in use; tests read it).
+  const leader = useObservable(sync.leading$, false);
   // The store's clock is this device's corrected by the server's: the offset applied (tests read it).
   const clockOffset = useObservable<number | null>(store.clock.offset$, null);
   const chooseWorkspace = (next: string) => {
@@ -67,17 +68,4 @@ export function App({ store, sync, access }: AppProps) {
       </main>
     </div>
   );
-}
-
-/** Whether this tab is the one that replicates (one per browser profile; tests read it). */
-function useLeader(store: BrainStore): boolean {
-  const [leader, setLeader] = useState(false);
-  useEffect(() => {
-    let live = true;
-    void store.database.waitForLeadership().then(() => live && setLeader(true));
-    return () => {
-      live = false;
-    };
-  }, [store]);
-  return leader;
 }

@@ -3,6 +3,7 @@ import { oneOf, DAY_MS, identifier, text, timestamp } from './fields.ts';
 import { createdDescIssues, toRxJsonSchema, type CollectionDeclaration } from './declare-collection.ts';
 import { ACTION_STATUSES, mergeActionVersions } from './action-status.ts';
 import { actionWriteRules } from './action-write-rules.ts';
+import { withSnoozeOf } from './action-snooze.ts';
 import type { BrainStoreIssue } from '../errors/brain-store-error.ts';
 import { checkFirstSyncParts } from './first-sync-parts.ts';
 
@@ -32,6 +33,10 @@ export const brainActionDocumentSchema = createActionArgsSchema.extend({
   actioned_by: text(256).optional(),
   created_at: timestamp(),
   expires_at: timestamp(),
+  /** Snooze (schema version 1, see action-snooze.ts): hidden from the queue until then; 0 = never snoozed. */
+  snoozed_until: timestamp(),
+  snoozed_at: timestamp().optional(),
+  snoozed_by: text(256).optional(),
   /** 100 - priority: "highest priority first" as an ascending index order. */
   priority_rank: priority(),
   created_desc: timestamp(),
@@ -52,7 +57,28 @@ function actionInvariants(doc: BrainActionDocument): BrainStoreIssue[] {
   }
   if (doc.status === 'expired' && doc.status_at !== doc.expires_at) fail('status_at', 'an expired action has status_at = expires_at');
   if (doc.status === 'pending' && doc.status_at !== doc.created_at) fail('status_at', 'a pending action has status_at = created_at');
+  if (doc.snoozed_at === undefined && (doc.snoozed_until !== 0 || doc.snoozed_by !== undefined)) {
+    fail('snoozed_at', 'a snooze needs snoozed_at (when it was made)');
+  }
+  if (doc.snoozed_at !== undefined && doc.snoozed_at < doc.created_at) fail('snoozed_at', 'a snooze cannot predate the action');
   return issues;
+}
+
+/**
+ * Version 0 → 1: never snoozed. The one upgrade, run by RxDB's migration of a stored
+ * collection, by the server's forward-only migration (the same JSON, in SQL) and by the
+ * server for documents an old client pushes. With `current` (the server's stored version),
+ * the snooze an old client could not see is carried over, so its write neither loses it
+ * nor conflicts over it.
+ */
+function upgradeActionFromV0(doc: Record<string, unknown>, current?: Record<string, unknown>): Record<string, unknown> {
+  const carried = current === undefined ? doc : withSnoozeOf(doc, current);
+  return 'snoozed_until' in carried ? carried : { ...carried, snoozed_until: 0 };
+}
+
+/** What a client of schema version 0 reads: the action without the snooze fields (it would refuse them). */
+function downgradeActionToV0(doc: Record<string, unknown>): Record<string, unknown> {
+  return withSnoozeOf(doc, {});
 }
 
 export const brainActions: CollectionDeclaration<BrainActionDocument, BrainAction> = {
@@ -60,7 +86,7 @@ export const brainActions: CollectionDeclaration<BrainActionDocument, BrainActio
   document: brainActionDocumentSchema,
   jsonSchema: toRxJsonSchema(brainActionDocumentSchema, {
     title: 'brainActions',
-    version: 0,
+    version: 1,
     indexes: [
       // getActionsByWorkspace / getActionsByPriority: priority high→low, newest first on ties
       ['workspace_id', 'status', 'priority_rank', 'created_desc'],
@@ -68,12 +94,21 @@ export const brainActions: CollectionDeclaration<BrainActionDocument, BrainActio
       // earliest pending expiry (the read timers), per workspace and across all
       ['workspace_id', 'status', 'expires_at'],
       ['status', 'expires_at'],
+      // the next snoozed action to come back to the queue, per workspace (the read timers)
+      ['workspace_id', 'status', 'snoozed_until'],
       // retention of terminal actions
       ['status', 'status_at'],
       ['contact_id'],
     ],
   }),
-  migrationStrategies: {},
+  // RxDB passes the collection as a second argument: the upgrade must not take it for `current`.
+  migrationStrategies: { 1: (doc: Record<string, unknown>) => upgradeActionFromV0(doc) },
+  previousVersion: {
+    version: 0,
+    isPrevious: (doc) => !Object.hasOwn(doc, 'snoozed_until'),
+    upgrade: upgradeActionFromV0,
+    downgrade: downgradeActionToV0,
+  },
   invariants: actionInvariants,
   toPublic: ({ priority_rank: _rank, created_desc: _sortKey, ...action }) => action,
   merge: mergeActionVersions,

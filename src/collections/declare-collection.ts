@@ -17,6 +17,12 @@ export interface CollectionDeclaration<Doc extends { id: string; workspace_id: s
   /** The RxDB JSON schema derived from `document`, with version, primary key and indexes. */
   readonly jsonSchema: RxJsonSchema<Doc>;
   readonly migrationStrategies: MigrationStrategies;
+  /**
+   * The schema version before `jsonSchema.version`, as clients of the previous protocol still
+   * send and read it: the server upgrades what they push (`current`: its stored version) and
+   * downgrades what they pull. Absent while a collection has never changed its schema.
+   */
+  readonly previousVersion?: PreviousSchemaVersion;
   /** Cross-field rules JSON schema cannot say (derived sort keys agree with their source). */
   readonly invariants: (doc: Doc) => BrainStoreIssue[];
   /** The public shape: the stored document without the derived sort keys. */
@@ -26,6 +32,14 @@ export interface CollectionDeclaration<Doc extends { id: string; workspace_id: s
   readonly writeRules: WriteRules<Doc>;
   /** What a first sync brings before the rest of the collection (first-sync-parts.ts), read by the server's SQL and the client. */
   readonly firstSync: readonly FirstSyncPart[];
+}
+
+export interface PreviousSchemaVersion {
+  readonly version: number;
+  /** Whether a document is of the previous version (as an old client sends it). */
+  readonly isPrevious: (doc: Record<string, unknown>) => boolean;
+  readonly upgrade: (doc: Record<string, unknown>, current?: Record<string, unknown>) => Record<string, unknown>;
+  readonly downgrade: (doc: Record<string, unknown>) => Record<string, unknown>;
 }
 
 export interface RxSchemaOptions {
@@ -77,7 +91,7 @@ export function toRxJsonSchema<Doc>(document: z.ZodType<Doc>, options: RxSchemaO
  * Converts zod issues into the store's issue shape (path + message + code). An unknown key
  * becomes one issue per key whose path ends in that key, so callers can point at it.
  */
-export function toIssues(error: z.ZodError, prefix: readonly (string | number)[] = []): BrainStoreIssue[] {
+export function toIssues(error: z.core.$ZodError, prefix: readonly (string | number)[] = []): BrainStoreIssue[] {
   return error.issues.flatMap((issue): BrainStoreIssue[] => {
     const path = [...prefix, ...issue.path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment))];
     if (issue.code === 'unrecognized_keys') {

@@ -57,6 +57,10 @@ export const ERROR_CODES = {
     message: 'Too many requests.',
     fix: 'Retry after the time the server names.',
   },
+  UPGRADE_REQUIRED: {
+    message: 'This client is older than the sync server still serves.',
+    fix: 'Reload the page (or restart the bot) with the new version: every local write is kept and syncs once upgraded. `parameters` names the versions (clientVersion, oldestVersion, serverVersion).',
+  },
   NETWORK: {
     message: 'The sync server could not be reached.',
     fix: 'Writes stay queued locally and are retried; check the server URL and connection.',
@@ -64,6 +68,10 @@ export const ERROR_CODES = {
   CLOSED: {
     message: 'The store was closed.',
     fix: 'Create a new store with createBrainStore().',
+  },
+  PROTOCOL: {
+    message: "The server's answer does not match the sync protocol.",
+    fix: 'Client and server are of different versions, or something between them rewrote the answer; `issues` name what did not match and `parameters.path` the request. Upgrade the older side.',
   },
   STORAGE_FILE: {
     message: 'The storage file cannot be used.',

@@ -2,8 +2,8 @@ import type { RxCollection } from 'rxdb';
 import type { CollectionName } from '../collections/declare-collection.ts';
 import type { BrainCollections } from '../store/create-brain-store.ts';
 import { rewriteIndexRange } from '../queries/rewrite-index-range.ts';
-import { retentionCutoff, type ResolvedRetention } from './retention.ts';
-import type { RetentionGuard } from './unacknowledged-writes.ts';
+import { retentionCutoff, type ResolvedRetention } from '../collections/retention.ts';
+import type { RetentionGuard } from '../store/unacknowledged-writes.ts';
 
 export const RETENTION_WRITE_CONTEXT = 'brain-store-retention';
 const TERMINAL_STATUSES = ['actioned', 'dismissed', 'expired'] as const;

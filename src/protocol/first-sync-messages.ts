@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import * as zm from 'zod/mini';
 import { MAX_PULL_BATCH } from './endpoints.ts';
-import type { SyncCheckpoint, WireDocument } from './messages.ts';
+import { checkpointSchema, type SyncCheckpoint, type WireDocument } from './messages.ts';
 
 /**
  * POST /sync/:collection/first-sync — a first sync's own reads, in two steps:
@@ -42,3 +43,24 @@ export interface FirstSyncPageResponse {
   /** Where the next page of `rest` starts; null when the part is done for this workspace. */
   after: string | null;
 }
+
+/** The documents of a page, checked in one plain loop (thousands per page), as the pull's. */
+const documentsSchema = zm.custom<WireDocument[]>(
+  (value) =>
+    Array.isArray(value) &&
+    value.every((doc: unknown) => typeof doc === 'object' && doc !== null && typeof (doc as { _deleted?: unknown })._deleted === 'boolean'),
+  { error: 'documents must be an array of documents, each with _deleted' },
+);
+
+/** The client's check of a begin answer (a server's answer is data, checked on arrival). */
+export const firstSyncBeginResponseSchema: zm.ZodMiniType<FirstSyncBeginResponse> = zm.object({
+  checkpoint: checkpointSchema,
+  totals: zm.record(zm.string(), zm.number()),
+  parts: zm.array(zm.object({ name: zm.string(), limit: zm.number() })),
+});
+
+/** The client's check of a page answer. */
+export const firstSyncPageResponseSchema: zm.ZodMiniType<FirstSyncPageResponse> = zm.object({
+  documents: documentsSchema,
+  after: zm.nullable(zm.string()),
+});

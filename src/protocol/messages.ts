@@ -1,19 +1,52 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { MAX_PULL_BATCH } from './endpoints.ts';
 
 /**
- * Wire messages. A wire document is the collection's document plus `_deleted` (deletes are
- * soft). Server bookkeeping (transaction id, sequence, receive time) never appears inside a
- * document: it lives in the checkpoint only.
+ * The wire messages, each declared once as a schema (zod/mini, so the client bundle stays
+ * small); the TypeScript types are inferred from them. The server checks requests against
+ * them, the client checks every answer and stream event (see `readMessage`), so a server of
+ * another version or anything rewriting the answer fails as a typed PROTOCOL error instead of
+ * a TypeError deep in the replication.
+ *
+ * Documents are checked as envelopes only (an object with a string `id` and a boolean
+ * `_deleted`, without copying): the store validates every document against its collection
+ * schema when it writes it, and a pull page holds up to MAX_PULL_BATCH of them.
+ */
+
+/**
+ * A wire document is the collection's document plus `_deleted` (deletes are soft). Server
+ * bookkeeping (transaction id, sequence, receive time) never appears inside a document: it
+ * lives in the checkpoint only.
  */
 export type WireDocument = { id: string; _deleted: boolean } & Record<string, unknown>;
 
-const decimal = z.string().regex(/^\d{1,20}$/);
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isWireDocument(value: unknown): value is WireDocument {
+  return isRecord(value) && typeof value['id'] === 'string' && typeof value['_deleted'] === 'boolean';
+}
+
+const NOT_A_DOCUMENT = 'must be a document: an object with a string id and a boolean _deleted';
+
+/** The envelope of a document: checked, never copied. */
+export const wireDocumentSchema = z.custom<WireDocument>(isWireDocument, { error: NOT_A_DOCUMENT });
+
+/**
+ * A list of documents, checked in one plain loop (a pull page holds thousands: a schema
+ * per element cost ten times as much); the message names the first bad index.
+ */
+const wireDocumentsSchema = z.custom<WireDocument[]>((value) => Array.isArray(value) && value.every(isWireDocument), {
+  error: (issue) =>
+    Array.isArray(issue.input)
+      ? `item ${issue.input.findIndex((doc) => !isWireDocument(doc))} ${NOT_A_DOCUMENT}`
+      : 'must be an array of documents',
+});
+
+const decimal = z.string().check(z.regex(/^\d{1,20}$/));
 /** A PostgreSQL snapshot in its text form `xmin:xmax:xip,xip,…` (pg_snapshot). */
-const snapshotText = z
-  .string()
-  .max(200_000)
-  .regex(/^\d{1,20}:\d{1,20}:(\d{1,20}(,\d{1,20})*)?$/);
+const snapshotText = z.string().check(z.maxLength(200_000), z.regex(/^\d{1,20}:\d{1,20}:(\d{1,20}(,\d{1,20})*)?$/));
 
 /**
  * Opaque to clients: they store it and send it back. A snapshot checkpoint (as PgQ's): the
@@ -25,53 +58,79 @@ const snapshotText = z
  */
 export const checkpointSchema = z.strictObject({
   /** The database the checkpoint belongs to: another id (a reset or restored database) means "start over". */
-  server: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/),
+  server: z.string().check(z.regex(/^[A-Za-z0-9._-]{1,100}$/)),
   /** Everything visible in this snapshot has been delivered. */
   snap: snapshotText,
   /** The snapshot the current batch is delivered toward, or null between batches. */
-  upto: snapshotText.nullable(),
+  upto: z.nullable(snapshotText),
   /** Inside a batch: the last delivered row's transaction id (xid8) and sequence. */
   tx: decimal,
   seq: decimal,
 });
 export type SyncCheckpoint = z.infer<typeof checkpointSchema>;
 
+/** POST /sync/:collection/pull */
 export const pullRequestSchema = z.strictObject({
-  checkpoint: checkpointSchema.nullable(),
-  batchSize: z.number().int().min(1).max(MAX_PULL_BATCH),
+  checkpoint: z.nullable(checkpointSchema),
+  batchSize: z.number().check(z.int(), z.minimum(1), z.maximum(MAX_PULL_BATCH)),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
-export interface PullResponse {
-  documents: WireDocument[];
+export const pullResponseSchema = z.object({
+  documents: wireDocumentsSchema,
   /** The position after the last document; unchanged (the request's) when there are none. */
-  checkpoint: SyncCheckpoint | null;
-}
+  checkpoint: z.nullable(checkpointSchema),
+  /**
+   * True when the server's byte budget per page (issue 23) cut the page before `batchSize`
+   * documents and more are waiting: pull again from `checkpoint` at once. Absent otherwise,
+   * and a page shorter than `batchSize` without it means "caught up".
+   */
+  more: z.optional(z.boolean()),
+});
+export type PullResponse = z.infer<typeof pullResponseSchema>;
 
 /** One push row; the server checks its shape against the collection's primary key. */
-export interface PushRow {
-  newDocumentState: WireDocument;
-  assumedMasterState?: WireDocument | null;
-}
-export interface PushRequest {
-  rows: PushRow[];
-}
+export const pushRowSchema = z.object({
+  newDocumentState: wireDocumentSchema,
+  assumedMasterState: z.optional(z.nullable(wireDocumentSchema)),
+});
+export type PushRow = z.infer<typeof pushRowSchema>;
+
+/** POST /sync/:collection/push */
+export const pushRequestSchema = z.object({ rows: z.array(pushRowSchema) });
+export type PushRequest = z.infer<typeof pushRequestSchema>;
+
+/** One schema issue on the wire: where (`path`) and why (`message`, `code`). */
+export const wireIssueSchema = z.object({
+  path: z.array(z.union([z.string(), z.number()])),
+  message: z.string(),
+  code: z.string(),
+});
+export type WireIssue = z.infer<typeof wireIssueSchema>;
+
+/**
+ * The codes a push row can be refused with. TOO_LARGE: refused by the client itself, a row
+ * larger than the server's announced body limit (issue 23).
+ */
+export const REJECT_CODES = ['VALIDATION', 'FORBIDDEN_WORKSPACE', 'IMMUTABLE_FIELD', 'FORBIDDEN_ROLE', 'CLOCK_SKEW', 'TOO_LARGE'] as const;
 
 /** A push row the server will never store (wrong workspace, invalid, immutable field changed). */
-export interface RejectedRow {
-  id: string;
-  code: 'VALIDATION' | 'FORBIDDEN_WORKSPACE' | 'IMMUTABLE_FIELD' | 'FORBIDDEN_ROLE' | 'CLOCK_SKEW';
-  message: string;
-  issues?: { path: (string | number)[]; message: string; code: string }[];
+export const rejectedRowSchema = z.object({
+  id: z.string(),
+  code: z.enum(REJECT_CODES),
+  message: z.string(),
+  issues: z.optional(z.array(wireIssueSchema)),
   /** The server's current version of the document, if the caller may see one; null if none. */
-  master: WireDocument | null;
-}
+  master: z.nullable(wireDocumentSchema),
+});
+export type RejectedRow = z.infer<typeof rejectedRowSchema>;
 
-export interface PushResponse {
+export const pushResponseSchema = z.object({
   /** The master state of every row that conflicted; nothing was written for those rows. */
-  conflicts: WireDocument[];
-  rejected: RejectedRow[];
-}
+  conflicts: wireDocumentsSchema,
+  rejected: z.array(rejectedRowSchema),
+});
+export type PushResponse = z.infer<typeof pushResponseSchema>;
 
 /**
  * Stream events: a data-free poke ("something changed, pull"), RESYNC after a (re)connect,
@@ -80,13 +139,20 @@ export interface PushResponse {
  * checkpoint's snapshot is exactly `base` may apply them as if pulled; any other client
  * ignores them and pulls.
  */
-export type StreamEvent =
-  | { type: 'RESYNC' }
-  | { type: 'CHANGE' }
-  | { type: 'HEARTBEAT' }
-  | { type: 'CHANGES'; base: string; documents: WireDocument[]; checkpoint: SyncCheckpoint };
+export const streamEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('RESYNC') }),
+  z.object({ type: z.literal('CHANGE') }),
+  z.object({ type: z.literal('HEARTBEAT') }),
+  z.object({ type: z.literal('CHANGES'), base: z.string(), documents: wireDocumentsSchema, checkpoint: checkpointSchema }),
+]);
+export type StreamEvent = z.infer<typeof streamEventSchema>;
 
-/** Whole-request error body, with the same codes as BrainStoreError. */
-export interface WireError {
-  error: { code: string; message: string; issues?: { path: (string | number)[]; message: string; code: string }[] };
-}
+/**
+ * Whole-request error body, with the same codes as BrainStoreError. The code is a string
+ * here on purpose: a newer server may send a code this client does not know, and the client
+ * turns that into a typed error of its own (see the sync HTTP client), never a TypeError.
+ */
+export const wireErrorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), issues: z.optional(z.array(wireIssueSchema)) }),
+});
+export type WireError = z.infer<typeof wireErrorSchema>;

@@ -1,4 +1,4 @@
-import { BehaviorSubject, Observable, defer, distinctUntilChanged, filter, finalize, map, switchMap, takeUntil } from 'rxjs';
+import { BehaviorSubject, Observable, combineLatest, defer, distinctUntilChanged, filter, finalize, map, switchMap, takeUntil } from 'rxjs';
 import { deepEqual, type MangoQuery, type RxCollection, type RxDocument } from 'rxdb';
 import { deepFreeze } from '../collections/declare-collection.ts';
 import { storageCall, type Lifecycle } from './query-context.ts';
@@ -28,7 +28,13 @@ export interface LiveQueryOptions<Doc, T> {
    * The next instant at which the answer changes by time alone (e.g. the earliest
    * `expires_at` among the results); the query re-runs then.
    */
-  readonly changesAt?: ((docs: Doc[], at: number) => number | undefined) | undefined;
+  readonly changesAt?: ((docs: Doc[], at: number, watched: Doc[]) => number | undefined) | undefined;
+  /**
+   * A second query, for instants that lie in documents outside the answer (e.g. the next
+   * snoozed action to come back): its documents go to `changesAt` as `watched`. Served from
+   * an index with a limit, it costs one small read per change.
+   */
+  readonly watch?: ((at: number) => MangoQuery<Doc>) | undefined;
   /**
    * Emits when `now` stepped (the store learned a new offset to the server's clock): the
    * answer is re-read at the new instant, and the timer re-armed from it.
@@ -37,7 +43,7 @@ export interface LiveQueryOptions<Doc, T> {
 }
 
 export function liveQuery<Doc, T>(options: LiveQueryOptions<Doc, T>): LiveQuery<T> {
-  const { collection, now, lifecycle, query, answer, changesAt, clockChanged$ } = options;
+  const { collection, now, lifecycle, query, answer, changesAt, clockChanged$, watch } = options;
   const toAnswer = (docs: RxDocument<Doc>[]): { docs: Doc[]; value: T } => {
     const plain = docs.map((doc) => doc.toMutableJSON());
     return { docs: plain, value: deepFreeze(answer(plain)) };
@@ -66,9 +72,15 @@ export function liveQuery<Doc, T>(options: LiveQueryOptions<Doc, T>): LiveQuery<
     // the first sync of a skewed device, then only a change beyond the apply threshold).
     const clockStep = clockChanged$?.subscribe(() => tick$.next(now()));
     return tick$.pipe(
-      switchMap((at) => collection.find(query(at)).$.pipe(map((docs) => ({ at, ...toAnswer(docs) })))),
-      filter(({ docs, at }) => {
-        const next = changesAt?.(docs, at);
+      switchMap((at) => {
+        const answer$ = collection.find(query(at)).$;
+        if (!watch) return answer$.pipe(map((docs) => ({ at, watched: [] as Doc[], ...toAnswer(docs) })));
+        return combineLatest([answer$, collection.find(watch(at)).$]).pipe(
+          map(([docs, watched]) => ({ at, watched: watched.map((doc) => doc.toMutableJSON()), ...toAnswer(docs) })),
+        );
+      }),
+      filter(({ docs, at, watched }) => {
+        const next = changesAt?.(docs, at, watched);
         if (next === undefined) {
           disarm();
           return true;

@@ -72,10 +72,13 @@ export class PendingWrites {
   }
 
   /** A tracker shared by the tabs of `database` when it is multi-instance. */
-  static forDatabase(database: Pick<RxDatabase, 'name' | 'multiInstance' | 'isLeader'>): PendingWrites {
+  static forDatabase(
+    database: Pick<RxDatabase, 'name' | 'multiInstance' | 'isLeader'>,
+    isLeader: () => boolean = () => database.isLeader(),
+  ): PendingWrites {
     return new PendingWrites('id', {
       channel: database.multiInstance ? `brain-store-pending:${database.name}` : undefined,
-      isLeader: () => database.isLeader(),
+      isLeader,
     });
   }
 

@@ -36,6 +36,11 @@ export class RejectedWrites {
     this.#list.next(Object.freeze(this.#list.value.filter((write) => !predicate(write))));
   }
 
+  /** Takes the whole list from the replicating tab (every tab shows the same refused writes). */
+  replace(list: readonly RejectedWrite[]): void {
+    this.#list.next(Object.freeze(list.map((write) => Object.freeze({ ...write }))));
+  }
+
   get current(): readonly RejectedWrite[] {
     return this.#list.value;
   }

@@ -5,21 +5,35 @@ import type { CollectionName } from '../collections/declare-collection.ts';
 import { BrainStoreError, ERROR_CODES, type BrainStoreErrorCode } from '../errors/brain-store-error.ts';
 import { MAX_PULL_BATCH, MAX_PUSH_ROWS, SYNC_COLLECTIONS } from '../protocol/endpoints.ts';
 import { SyncHttpClient, type FetchLike } from './sync-http-client.ts';
+import { AccessTokenSource, type GetToken, type TokenProblem } from './access-token-source.ts';
+import type { ExpiryScheduler } from '../expiry/expiry-scheduler.ts';
 import { PendingWrites } from './pending-writes.ts';
 import { RejectedWrites, type RejectedWrite } from './rejected-writes.ts';
 import { replicateCollection, type CollectionReplication } from './replicate-collection.ts';
 import { cappedBackoff } from './capped-backoff.ts';
-import { isRetentionDelete } from '../expiry/retention.ts';
-import { retentionInUse } from '../expiry/retention-in-use.ts';
+import { isRetentionDelete } from '../collections/retention.ts';
+import { retentionInUse } from '../store/retention-in-use.ts';
 import { watchSession, type SessionWatch, type SyncSession } from './watch-session.ts';
 import { markReplicated, watchClockOffset, writeClockOffset } from '../store/local-settings.ts';
 import { trackClockOffset } from './track-clock-offset.ts';
-import { registerUnacknowledgedCheck } from '../expiry/unacknowledged-writes.ts';
+import { registerUnacknowledgedCheck } from '../store/unacknowledged-writes.ts';
 import { unacknowledgedByReplication } from './unacknowledged-by-replication.ts';
 import { sharedFirstSync } from './first-sync/shared-first-sync.ts';
 import type { FirstSyncProgress } from './first-sync/run-first-sync.ts';
+import { leadershipFor } from './leadership/leadership.ts';
+import { shareSyncTruth } from './leadership/shared-sync-truth.ts';
 
-export type SyncState = 'idle' | 'syncing' | 'offline' | 'error';
+/**
+ * - `upgrade-required`: the server no longer serves this client's protocol version
+ *   (docs/upgrades.md). Nothing is lost: every local write stays queued (none is marked
+ *   rejected) and syncs once the app is reloaded or restarted with the new version; `error`
+ *   (code UPGRADE_REQUIRED) names the versions in its `parameters`. A dashboard shows "a new
+ *   version is available — reload".
+ * - `unauthorized`: the server refused the access token (expired, or signed by another secret)
+ *   and no other one is known yet. Local writes are kept and counted in `pending`; replication
+ *   goes on by itself once getToken returns a new token or the app calls `setToken`.
+ */
+export type SyncState = 'idle' | 'syncing' | 'offline' | 'upgrade-required' | 'error' | 'unauthorized';
 
 export interface SyncStatus {
   readonly state: SyncState;
@@ -28,15 +42,25 @@ export interface SyncStatus {
   /** When the server last answered a pull or push (store clock), or null. */
   readonly lastSyncedAt: number | null;
   readonly error?: BrainStoreError;
+  /** With state `unauthorized`: why the token cannot be used. */
+  readonly tokenProblem?: TokenProblem;
 }
 
 export interface ReplicateBrainStoreOptions {
   /** The sync server's base URL, e.g. `http://127.0.0.1:8787`. */
   readonly url: string;
-  /** A fixed access token … */
+  /** A fixed access token (replace it with `setToken`) … */
   readonly token?: string;
-  /** … or a function asked before every request (return a refreshed token when needed). */
-  readonly getToken?: () => string | Promise<string>;
+  /**
+   * … or a function asked before every request, again after the server refused a token (a
+   * 401; `{ refused }` names it, so a cached copy can be dropped), and shortly before the
+   * token's `exp` (`{ expiring }`; open streams then reconnect with the new one).
+   * While it keeps returning a refused token, status is `unauthorized` and it is asked again
+   * on a jittered backoff from `retryTime` up to 60 s.
+   */
+  readonly getToken?: GetToken;
+  /** Timers of the token renewal before expiry (default the global ones; tests inject a fake). */
+  readonly scheduler?: ExpiryScheduler;
   /** Keep pulling changes from the server's stream (default true); false syncs once. */
   readonly live?: boolean;
   /** Documents per push request (default 200, at most 1000). */
@@ -61,6 +85,8 @@ export interface ReplicateBrainStoreOptions {
    * kept across restarts and used while offline. false: the store keeps the device's time.
    */
   readonly correctClock?: boolean;
+  /** The sync protocol version to speak. Default: this release's PROTOCOL_VERSION; tests and tools play older clients with it. */
+  readonly protocolVersion?: number;
 }
 
 export interface BrainSync {
@@ -88,6 +114,17 @@ export interface BrainSync {
   awaitWrite(id: string): Promise<void>;
   /** Pull now (e.g. after the app learns it is back online). */
   resync(): void;
+  /**
+   * Whether this tab is the one that replicates (always true for a store of its own). In a
+   * browser it follows the tab in use: see docs/multi-tab.md.
+   */
+  readonly leading$: Observable<boolean>;
+  isLeader(): boolean;
+  /**
+   * Use this token from now on (e.g. the person opened a new link): a replication waiting in
+   * state `unauthorized` goes on at once and pushes the writes kept meanwhile.
+   */
+  setToken(token: string): void;
   cancel(): Promise<void>;
 }
 
@@ -99,8 +136,8 @@ export interface BrainSync {
  * await sync.awaitInSync();
  */
 export function replicateBrainStore(store: BrainStore, options: ReplicateBrainStoreOptions): BrainSync {
-  const getToken = options.getToken ?? (options.token !== undefined ? () => options.token as string : undefined);
-  if (!getToken) throw new BrainStoreError('CONFIG', { parameters: { option: 'token' }, message: 'Pass `token` or `getToken`.' });
+  if (options.getToken === undefined && options.token === undefined)
+    throw new BrainStoreError('CONFIG', { parameters: { option: 'token' }, message: 'Pass `token` or `getToken`.' });
   const batchSize = wholeOption('batchSize', options.batchSize ?? 200, MAX_PUSH_ROWS);
   const pullBatchSize = wholeOption('pullBatchSize', options.pullBatchSize ?? 1_000, MAX_PULL_BATCH);
   const retryTime = options.retryTime ?? 5_000;
@@ -116,21 +153,28 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
   markReplicated(store.database).catch(() => undefined);
   // Set once the replications exist; the token wrapper and skipPush run only later.
   const sessionRef: { watch?: SessionWatch } = {};
+  const tokens = new AccessTokenSource({
+    getToken: options.getToken ?? (() => options.token as string),
+    renewable: options.getToken !== undefined,
+    now: store.now,
+    retryMs: retryTime,
+    ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+    // Every token sent is shown to the session watch: a refreshed one may grant other workspaces.
+    onToken: (token) => sessionRef.watch?.tokenSeen(token),
+  });
   const client = new SyncHttpClient({
     url: options.url,
-    // Every token sent is shown to the session watch: a refreshed one may grant other workspaces.
-    getToken: async () => {
-      const token = await getToken();
-      sessionRef.watch?.tokenSeen(token);
-      return token;
-    },
+    tokens,
     clientId: globalThis.crypto.randomUUID(),
     clock: store.clock.base,
     onServerTime: (sample) => clockOffset.add(sample),
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.protocolVersion !== undefined ? { protocolVersion: options.protocolVersion } : {}),
   });
+  // Which tab replicates: the one in use (issue 18, docs/multi-tab.md).
+  const leadership = leadershipFor(store.database);
   // Shared by the tabs of a multi-instance database: every tab counts what the server lacks.
-  const pending = PendingWrites.forDatabase(store.database);
+  const pending = PendingWrites.forDatabase(store.database, () => leadership.isLeader());
   const rejected = new RejectedWrites();
   const lastSyncedAt$ = new BehaviorSubject<number | null>(null);
   pending.syncedAt$.subscribe((at) => lastSyncedAt$.next(at));
@@ -169,6 +213,9 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       },
       onStreamError: (error) => streamError$.next(error),
       firstSync: firstSync.forCollection,
+      leading$: leadership.leading$,
+      live$: leadership.live$,
+      renewed$: tokens.renewed$,
     }),
   );
 
@@ -194,13 +241,18 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
   const lastError$ = combineLatest([...errors, streamError$]).pipe(map((errors) => errors.find((error) => error !== undefined)));
   const active$ = combineLatest(replications.map((replication) => replication.active$)).pipe(map((all) => all.some(Boolean)));
 
-  const status$ = combineLatest([active$, pending.count$, lastSyncedAt$, lastError$]).pipe(
-    map(([active, pendingCount, lastSyncedAt, error]): SyncStatus => {
+  const localStatus$ = combineLatest([active$, pending.count$, lastSyncedAt$, lastError$, tokens.problem$]).pipe(
+    map(([active, pendingCount, lastSyncedAt, error, refused]): SyncStatus => {
+      // One state for a refused token, whatever each collection's requests are doing meanwhile.
+      if (refused)
+        return { state: 'unauthorized', pending: pendingCount, lastSyncedAt, error: refused.error, tokenProblem: refused.problem };
       const failure = error === undefined ? undefined : toBrainStoreError(error);
       const state: SyncState = failure
         ? failure.code === 'NETWORK'
           ? 'offline'
-          : 'error'
+          : failure.code === 'UPGRADE_REQUIRED'
+            ? 'upgrade-required'
+            : 'error'
         : active || pendingCount > 0
           ? 'syncing'
           : 'idle';
@@ -208,14 +260,29 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     }),
     distinctUntilChanged(deepEqual),
   );
+  // Every tab shows the replicating tab's state and refused writes (issue 18.2).
+  const shared = shareSyncTruth({
+    channel: store.database.multiInstance ? `brain-store-sync-truth:${store.database.name}` : undefined,
+    leading$: leadership.leading$,
+    isLeader: () => leadership.isLeader(),
+    local$: localStatus$,
+    pending$: pending.count$,
+    rejected,
+  });
+  const status$ = shared.status$;
 
   let cancelled: Promise<void> | undefined;
   const cancel = () =>
     (cancelled ??= (async () => {
       for (const unregister of unregisterChecks) unregister();
       firstSyncAbort.abort();
+      // Requests waiting for a usable token give up first, so the replications can stop.
+      tokens.stop();
       await Promise.all(replications.map((replication) => replication.cancel()));
+      // Only now may another tab start: this one pushes nothing more.
+      leadership.stop();
       for (const replication of replications) replication.restore();
+      shared.stop();
       pending.stop();
       rejected.stop();
       sessionWatch.stop();
@@ -248,6 +315,9 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       await Promise.race([asLeader(), pending.settledAsFollower(id)]);
     },
     resync: () => replications.forEach((replication) => replication.resync()),
+    leading$: leadership.leading$,
+    isLeader: () => leadership.isLeader(),
+    setToken: (token) => tokens.set(token),
     cancel,
   };
 }

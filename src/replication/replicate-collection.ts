@@ -1,13 +1,25 @@
-import { Subject, map, merge } from 'rxjs';
+import { EMPTY, Subject, interval, map, merge, switchMap, type Observable } from 'rxjs';
 import type { RxCollection, RxConflictHandler, WithDeleted } from 'rxdb';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import type { CollectionName } from '../collections/declare-collection.ts';
 import { endpoints } from '../protocol/endpoints.ts';
-import type { PullResponse, PushResponse, PushRow, StreamEvent, SyncCheckpoint, WireDocument } from '../protocol/messages.ts';
+import {
+  pullResponseSchema,
+  pushResponseSchema,
+  type PushResponse,
+  type PushRow,
+  type RejectedRow,
+  type StreamEvent,
+  type SyncCheckpoint,
+  type WireDocument,
+} from '../protocol/messages.ts';
+import { splitPushRows } from './split-push-rows.ts';
+import { isBrainStoreError } from '../errors/brain-store-error.ts';
 import type { SyncHttpClient } from './sync-http-client.ts';
 import { syncEventStream } from './sync-event-stream.ts';
 import { PendingWrites } from './pending-writes.ts';
 import type { RejectedWrites } from './rejected-writes.ts';
+import type { LiveMode } from './leadership/leadership.ts';
 import { createFirstSync, type FirstSyncSeed, type FirstSyncTarget } from './first-sync/run-first-sync.ts';
 import { FirstSyncOrigins } from './first-sync/first-sync-origins.ts';
 
@@ -35,6 +47,18 @@ export interface CollectionReplicationOptions {
   /** Asked before each pull: true to pull this once from the start (a workspace was granted). */
   readonly fromStart?: () => boolean;
   readonly onStreamError?: (error: unknown) => void;
+  /**
+   * Whether this tab is the one that replicates (src/replication/leadership): the replication
+   * runs while true and pauses while false, its change stream open only while it runs.
+   * Without it, RxDB's own leader election decides, once and for good.
+   */
+  readonly leading$?: Observable<boolean>;
+  /** How a live replication hears of changes (default: the stream, always). */
+  readonly live$?: Observable<LiveMode>;
+  /** Between pulls when live$ says 'poll' (ms, default 2000). */
+  readonly pollMs?: number;
+  /** Tokens renewed before expiry: the stream reconnects with the new one. */
+  readonly renewed$?: Observable<unknown>;
   /**
    * The first sync run before RxDB's replication starts (issue 19): given this collection, it
    * fills an empty one and returns the checkpoints to continue from. Default: this
@@ -68,9 +92,13 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
     replicationIdentifier,
     live: options.live,
     retryTime: options.retryTime,
-    waitForLeadership: true,
-    // Started by startAfterFirstSync, once the first sync has run.
+    waitForLeadership: !options.leading$,
+    // Started below, once the first sync has run (issue 19).
     autoStart: false,
+    // Leadership decides; RxDB's own visibility toggle would start a follower's replication.
+    // (Only where there is a document: elsewhere RxDB installs no toggle, and turning it off
+    // would start its anti-hibernation interval, which keeps a Node process alive.)
+    ...(options.leading$ && typeof document !== 'undefined' ? { toggleOnDocumentVisible: false } : {}),
     pull: {
       batchSize: options.pullBatchSize ?? options.batchSize,
       handler: async (checkpoint, batchSize) => {
@@ -82,20 +110,41 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
           options.onSynced?.();
           return local;
         }
-        const response = await client.postJson<PullResponse>(endpoints.pull(name), { checkpoint: from, batchSize });
+        let response = await client.postJson(endpoints.pull(name), { checkpoint: from, batchSize }, pullResponseSchema);
         options.onSynced?.();
-        return { documents: response.documents, checkpoint: response.checkpoint ?? checkpoint };
+        const documents = response.documents;
+        let next = response.checkpoint ?? checkpoint;
+        // A page cut by the server's byte budget (issue 23) is shorter than batchSize, which
+        // RxDB reads as "caught up": pull on here, and past a few pages (memory) ask RxDB
+        // for another round instead.
+        for (let pages = 1; response.more === true && documents.length < batchSize; pages++) {
+          if (options.live && pages >= MAX_PAGES_PER_PULL) {
+            queueMicrotask(() => resync$.next('RESYNC'));
+            break;
+          }
+          response = await client.postJson(
+            endpoints.pull(name),
+            { checkpoint: next, batchSize: batchSize - documents.length },
+            pullResponseSchema,
+          );
+          documents.push(...response.documents);
+          next = response.checkpoint ?? next;
+        }
+        return { documents, checkpoint: next };
       },
       ...(options.live
         ? {
             stream$: merge(
               resync$,
-              syncEventStream({
-                client,
-                path: endpoints.stream(name),
-                backoff: options.backoff,
-                onError: (error) => options.onStreamError?.(error),
-              }).pipe(
+              liveEvents(options.live$, options.pollMs ?? 2_000, () =>
+                syncEventStream({
+                  client,
+                  path: endpoints.stream(name),
+                  backoff: options.backoff,
+                  onError: (error) => options.onStreamError?.(error),
+                  ...(options.renewed$ ? { renewed$: options.renewed$ } : {}),
+                }),
+              ).pipe(
                 // Every event leads to a pull; a CHANGES event is kept so that the pull can be
                 // answered from it when RxDB asks from the very checkpoint it continues.
                 map((event) => {
@@ -117,9 +166,12 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
         pending.acknowledged(allRows.filter((row) => !sent.has(row)).map((row) => row.newDocumentState));
         if (rows.length === 0) return [];
         pending.sending(rows.map((row) => row.newDocumentState));
-        const response = await client.postJson<PushResponse>(endpoints.push(name), {
-          rows: rows.map((row) => toWireRow(row, origins.get(row.newDocumentState[key] as string))),
+        // A first-sync document has no assumed master in RxDB's meta data: its first edit replaced the server's version.
+        const withOrigins = rows.map((row) => {
+          const origin = row.assumedMasterState ? undefined : origins.get(row.newDocumentState[key] as string);
+          return origin ? { ...row, assumedMasterState: origin } : row;
         });
+        const response = await pushInBatches(client, name, withOrigins, key);
         options.onSynced?.();
         for (const row of rows) origins.settled(row.newDocumentState[key] as string);
         const failed = new Set<string>();
@@ -150,35 +202,47 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
       },
     },
   });
-  void startAfterFirstSync(state, {
-    retryTime: options.retryTime,
-    onSynced: options.onSynced,
-    firstSync:
-      options.firstSync ??
-      ((target) =>
-        createFirstSync({ client, targets: [target], pageSize: options.pullBatchSize ?? options.batchSize })
-          .run()
-          .then((seeds) => seeds.get(target.name))),
-    target: {
-      name,
-      collection,
-      replicationIdentifier,
-      metaCollectionName: state.metaInfoPromise.then((info) => info.collectionName),
-    },
-  });
   pending.watch(collection);
+  let firstSynced: Promise<void> | undefined;
+  const afterFirstSync = () =>
+    (firstSynced ??= firstSyncOnce(state, {
+      retryTime: options.retryTime,
+      onSynced: options.onSynced,
+      firstSync:
+        options.firstSync ??
+        ((target) =>
+          createFirstSync({ client, targets: [target], pageSize: options.pullBatchSize ?? options.batchSize })
+            .run()
+            .then((seeds) => seeds.get(target.name))),
+      target: { name, collection, replicationIdentifier, metaCollectionName: state.metaInfoPromise.then((info) => info.collectionName) },
+    }));
+  if (options.leading$) {
+    let leadingNow = false;
+    const leadership = options.leading$.subscribe((leading) => {
+      leadingNow = leading;
+      // Errors of start() are emitted on error$; both run on RxDB's start queue, in order.
+      if (leading) void afterFirstSync().then(() => (leadingNow && !state.isStopped() ? state.start().catch(() => undefined) : undefined));
+      else void state.pause();
+    });
+    state.onCancel.push(() => leadership.unsubscribe());
+  } else {
+    // What RxDB's own start does with waitForLeadership: lead the tabs of the database first.
+    const database = collection.database;
+    void (database.multiInstance ? database.waitForLeadership() : Promise.resolve())
+      .then(afterFirstSync)
+      .then(() => (state.isStopped() ? undefined : state.start().catch(() => undefined)));
+  }
   // A tracker made here is this replication's alone: it stops with it.
   if (!options.pending) state.onCancel.push(() => pending.stop());
   return Object.assign(state, { resync: () => resync$.next('RESYNC'), restore: reverts.restore });
 }
 
 /**
- * What RxDB's own start does (wait to lead the tabs of the database), then the first sync,
- * retried every `retryTime` while it fails (each failure on error$, as a failed pull), then
- * RxDB's replication from the first sync's checkpoints. Active meanwhile, so a status says
- * "syncing".
+ * The first sync, retried every `retryTime` while it fails (each failure on error$, as a
+ * failed pull), its checkpoints handed to RxDB's replication before it starts. Active
+ * meanwhile, so a status says "syncing".
  */
-async function startAfterFirstSync(
+async function firstSyncOnce(
   state: RxReplicationState<SyncDoc, SyncCheckpoint>,
   args: {
     retryTime: number;
@@ -187,8 +251,6 @@ async function startAfterFirstSync(
     target: FirstSyncTarget;
   },
 ): Promise<void> {
-  const database = state.collection.database;
-  if (database.multiInstance) await database.waitForLeadership();
   while (args.firstSync && !state.isStopped()) {
     try {
       state.subjects.active.next(true);
@@ -199,14 +261,29 @@ async function startAfterFirstSync(
         state.push.initialCheckpoint = seed.up;
       }
       args.onSynced?.();
-      break;
+      return;
     } catch (error) {
       if (state.isStopped()) return;
       state.subjects.error.next(error as never);
       await new Promise((resolve) => setTimeout(resolve, args.retryTime));
     }
   }
-  if (!state.isStopped()) await state.start().catch(() => undefined);
+}
+
+/** Byte-cut pages one pull handler call chains in live mode before handing back to RxDB. */
+const MAX_PAGES_PER_PULL = 4;
+
+/**
+ * The stream while this tab leads (always, without leadership), closed while it follows; a
+ * RESYNC every `pollMs` instead while the mode is 'poll'.
+ */
+function liveEvents(live$: Observable<LiveMode> | undefined, pollMs: number, open: () => Observable<StreamEvent>): Observable<StreamEvent> {
+  if (!live$) return open();
+  return live$.pipe(
+    switchMap((mode) =>
+      mode === 'stream' ? open() : mode === 'poll' ? interval(pollMs).pipe(map((): StreamEvent => ({ type: 'RESYNC' }))) : EMPTY,
+    ),
+  );
 }
 
 /** Most CHANGES events kept while waiting for the pull that uses them. */
@@ -244,12 +321,71 @@ class FedChanges {
   }
 }
 
-/** `origin`: for a first-sync document without an assumed master in RxDB's meta data, the server's version its first edit replaced. */
-function toWireRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }, origin: WireDocument | undefined): PushRow {
+/**
+ * Pushes rows in bodies under the server's announced limit (issue 23), one after the other,
+ * and merges the answers. A 413 that announces a smaller limit than the one split for (the
+ * first push to a server with a lowered limit) splits the rest again at once. A row no body
+ * can carry is refused here, as the server would: kept in rejected$ and reverted, never
+ * retried (it would hold back every later write for ever).
+ */
+async function pushInBatches<Row extends { newDocumentState: unknown; assumedMasterState?: unknown }>(
+  client: SyncHttpClient,
+  name: string,
+  rows: readonly Row[],
+  key: string,
+): Promise<PushResponse> {
+  const response: PushResponse = { conflicts: [], rejected: [] };
+  let remaining = rows;
+  while (remaining.length > 0) {
+    const limit = client.maxBodyBytes;
+    const { batches, oversized } = splitPushRows(remaining, toWireRow, limit);
+    for (const row of oversized) response.rejected.push(tooLargeRow(row, key, limit));
+    remaining = [];
+    for (const [index, batch] of batches.entries()) {
+      try {
+        const answer = await client.postJson(endpoints.push(name), { rows: batch.map(toWireRow) }, pushResponseSchema);
+        response.conflicts.push(...answer.conflicts);
+        response.rejected.push(...answer.rejected);
+      } catch (error) {
+        if (!isBrainStoreError(error, 'TOO_LARGE') || client.maxBodyBytes >= limit) throw error;
+        remaining = batches.slice(index).flat();
+        break;
+      }
+    }
+  }
+  return response;
+}
+
+/** The refusal of a row larger than the server's body limit, as the server words its own. */
+function tooLargeRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }, key: string, maxBodyBytes: number): RejectedRow {
+  const document = row.newDocumentState as WireDocument;
+  const message = `the document is larger than the server's body limit (${maxBodyBytes} bytes) and can never be pushed`;
   return {
-    newDocumentState: row.newDocumentState as WireDocument,
-    assumedMasterState: (row.assumedMasterState ?? origin ?? null) as WireDocument | null,
+    id: String(document[key]),
+    code: 'TOO_LARGE',
+    message,
+    issues: [{ path: [], message, code: 'too_big' }],
+    master: (row.assumedMasterState ?? null) as WireDocument | null,
   };
+}
+
+function toWireRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }): PushRow {
+  const assumed = row.assumedMasterState as WireDocument | null | undefined;
+  return {
+    newDocumentState: withoutBookkeeping(row.newDocumentState as WireDocument),
+    assumedMasterState: assumed ? withoutBookkeeping(assumed) : null,
+  };
+}
+
+/**
+ * RxDB's own fields never go on the wire. A schema migration (issue 20) writes
+ * `_attachments: {}` into the assumed master states it migrates: sent as they are, the
+ * server saw a field the writer changed and refused the store's first push after an upgrade.
+ */
+function withoutBookkeeping(doc: WireDocument): WireDocument {
+  if (!('_attachments' in doc) && !('_meta' in doc) && !('_rev' in doc)) return doc;
+  const { _attachments: _a, _meta: _m, _rev: _r, ...rest } = doc;
+  return rest;
 }
 
 interface ForcedReverts {

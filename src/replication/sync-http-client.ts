@@ -1,15 +1,21 @@
+import type * as z from 'zod/mini';
 import { BrainStoreError, type BrainStoreErrorCode } from '../errors/brain-store-error.ts';
 import { CLIENT_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION } from '../protocol/protocol-version.ts';
-import type { WireError } from '../protocol/messages.ts';
+import { wireErrorSchema } from '../protocol/messages.ts';
+import { isKnownErrorCode, readMessage } from '../protocol/read-message.ts';
 import { readServerTime } from '../protocol/server-time.ts';
 import type { ClockSample } from './clock-offset.ts';
+import { MAX_BODY_BYTES, MAX_BODY_HEADER } from '../protocol/endpoints.ts';
+import { AccessTokenSource, type GetToken } from './access-token-source.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface SyncHttpClientOptions {
   readonly url: string;
-  /** A fixed token, or a function asked before each request (refresh is its business). */
-  readonly getToken: () => string | Promise<string>;
+  /** The access token: a source (replicateBrainStore's, with renewal and a refused state) … */
+  readonly tokens?: AccessTokenSource;
+  /** … or a function asked before each request. */
+  readonly getToken?: GetToken;
   readonly fetch?: FetchLike;
   /** Sent as the client header so the server skips poking this client about its own writes. */
   readonly clientId?: string;
@@ -17,6 +23,8 @@ export interface SyncHttpClientOptions {
   readonly clock?: () => number;
   /** Each response that carries the server's time (see SERVER_TIME_HEADER). */
   readonly onServerTime?: (sample: ClockSample) => void;
+  /** The protocol version to speak (default PROTOCOL_VERSION; tests play older clients with it). */
+  readonly protocolVersion?: number;
 }
 
 const STATUS_CODES: Record<number, BrainStoreErrorCode> = {
@@ -24,25 +32,39 @@ const STATUS_CODES: Record<number, BrainStoreErrorCode> = {
   401: 'UNAUTHORIZED',
   404: 'BAD_REQUEST',
   413: 'TOO_LARGE',
+  426: 'UPGRADE_REQUIRED',
   429: 'RATE_LIMITED',
 };
 
 /** Thin JSON-over-HTTP client for the sync endpoints; every failure is a BrainStoreError. */
 export class SyncHttpClient {
   readonly #base: string;
-  readonly #getToken: () => string | Promise<string>;
+  readonly #tokens: AccessTokenSource;
+  /** With a source of its own (replicateBrainStore's), a 401 waits for a new token; else it throws. */
+  readonly #waitOnRefusal: boolean;
   readonly #fetch: FetchLike;
   readonly #clientId: string | undefined;
   readonly #clock: () => number;
   readonly #onServerTime: ((sample: ClockSample) => void) | undefined;
+  readonly #protocolVersion: string;
+  #maxBodyBytes = MAX_BODY_BYTES;
 
   constructor(options: SyncHttpClientOptions) {
     this.#base = options.url.replace(/\/+$/, '');
-    this.#getToken = options.getToken;
+    const getToken = options.getToken;
+    if (!options.tokens && !getToken) throw new Error('SyncHttpClient needs tokens or getToken');
+    this.#waitOnRefusal = options.tokens !== undefined;
+    this.#tokens = options.tokens ?? new AccessTokenSource({ getToken: getToken!, now: () => Date.now(), renewable: false });
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#clientId = options.clientId;
     this.#clock = options.clock ?? (() => Date.now());
     this.#onServerTime = options.onServerTime;
+    this.#protocolVersion = String(options.protocolVersion ?? PROTOCOL_VERSION);
+  }
+
+  /** The server's body limit as it last announced it (MAX_BODY_HEADER); the protocol's default until then. */
+  get maxBodyBytes(): number {
+    return this.#maxBodyBytes;
   }
 
   /** Identifies the server, so a store synced with another server starts from scratch. */
@@ -50,31 +72,52 @@ export class SyncHttpClient {
     return this.#base;
   }
 
-  async headers(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  /** The protocol headers of every request (the token is added by request(), per attempt). */
+  headers(extra: Record<string, string> = {}): Record<string, string> {
     return {
-      authorization: `Bearer ${await this.#getToken()}`,
-      [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
+      [PROTOCOL_HEADER]: this.#protocolVersion,
       ...(this.#clientId ? { [CLIENT_HEADER]: this.#clientId } : {}),
       ...extra,
     };
   }
 
-  async postJson<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  /** POSTs `body` as JSON; the answer is checked against `schema` (a mismatch is a PROTOCOL error). */
+  async postJson<T>(path: string, body: unknown, schema: z.ZodMiniType<T>, signal?: AbortSignal): Promise<T> {
     const response = await this.request(path, {
       method: 'POST',
-      headers: await this.headers({ 'content-type': 'application/json' }),
+      headers: this.headers({ 'content-type': 'application/json' }),
       body: JSON.stringify(body),
       ...(signal ? { signal } : {}),
     });
-    return (await response.json()) as T;
+    return readJson(response, schema, path);
   }
 
   #fetchOnce(path: string, init: RequestInit): Promise<Response> {
     return this.#fetch(this.#base + path, init);
   }
 
-  /** Sends a request; a non-2xx answer becomes a BrainStoreError with the server's code. */
+  /**
+   * Sends a request with the current token; a non-2xx answer becomes a BrainStoreError with
+   * the server's code. A 401 is not an answer for the caller: the token goes back to the
+   * source, and the request is sent again once a token the server has not refused is there
+   * (at once when getToken has a fresh one; while none is, the source's problem$ says why).
+   */
   async request(path: string, init: RequestInit): Promise<Response> {
+    const signal = init.signal ?? undefined;
+    let token = await this.#tokens.get(signal);
+    for (;;) {
+      const response = await this.#send(path, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
+      });
+      if (response.ok) return response;
+      const error = await toError(response);
+      if (response.status !== 401 || !this.#waitOnRefusal) throw error;
+      token = await this.#tokens.refused(token, error, signal);
+    }
+  }
+
+  async #send(path: string, init: RequestInit): Promise<Response> {
     let response: Response;
     const sentAt = this.#clock();
     try {
@@ -89,8 +132,9 @@ export class SyncHttpClient {
       throw new BrainStoreError('NETWORK', { cause, parameters: { url: this.#base + path } });
     }
     this.#sampleClock(response, sentAt);
-    if (response.ok) return response;
-    throw await toError(response);
+    const announced = Number(response.headers.get(MAX_BODY_HEADER) ?? NaN);
+    if (Number.isSafeInteger(announced) && announced > 0) this.#maxBodyBytes = announced;
+    return response;
   }
 
   #sampleClock(response: Response, sentAt: number): void {
@@ -104,19 +148,42 @@ function isConnectionReset(error: unknown): boolean {
   return code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE';
 }
 
-async function toError(response: Response): Promise<BrainStoreError> {
-  let body: Partial<WireError> = {};
+/** The body of a 2xx answer, checked against `schema`; a body that is not JSON is a PROTOCOL error too. */
+export async function readJson<T>(response: Response, schema: z.ZodMiniType<T>, path: string): Promise<T> {
+  let body: unknown;
   try {
-    body = (await response.json()) as WireError;
+    body = await response.json();
+  } catch (cause) {
+    throw new BrainStoreError('PROTOCOL', { cause, parameters: { path }, message: `the answer to ${path} is not JSON` });
+  }
+  return readMessage(schema, body, path);
+}
+
+/**
+ * The error a non-2xx answer stands for. The server's code when it is one of ours; a code
+ * this client does not know (a newer server) or a body that is not a wire error (a proxy's
+ * HTML page, an empty body) falls back to what the status says, the server's code kept in
+ * `parameters.serverCode`.
+ */
+async function toError(response: Response): Promise<BrainStoreError> {
+  let body: unknown;
+  try {
+    body = await response.json();
   } catch {
     // A proxy's HTML page or an empty body: the status says enough.
   }
+  const parsed = wireErrorSchema.safeParse(body);
+  const wire = parsed.success ? parsed.data.error : undefined;
   const fallback = STATUS_CODES[response.status] ?? (response.status >= 500 ? 'NETWORK' : 'BAD_REQUEST');
-  const code = (body.error?.code ?? fallback) as BrainStoreErrorCode;
+  const code = wire && isKnownErrorCode(wire.code) ? wire.code : fallback;
   const retryAfter = response.headers.get('retry-after');
   return new BrainStoreError(code, {
-    message: body.error?.message ?? `HTTP ${response.status}`,
-    issues: body.error?.issues ?? [],
-    parameters: { status: response.status, ...(retryAfter ? { retryAfterSeconds: Number(retryAfter) } : {}) },
+    message: wire?.message ?? `HTTP ${response.status}`,
+    issues: wire?.issues ?? [],
+    parameters: {
+      status: response.status,
+      ...(wire && wire.code !== code ? { serverCode: wire.code } : {}),
+      ...(retryAfter ? { retryAfterSeconds: Number(retryAfter) } : {}),
+    },
   });
 }

@@ -1,6 +1,6 @@
 import { getComposedPrimaryKeyOfDocumentData, type RxCollection } from 'rxdb';
 import type { RxReplicationState } from 'rxdb/plugins/replication';
-import type { UnacknowledgedCheck } from '../expiry/unacknowledged-writes.ts';
+import type { UnacknowledgedCheck } from '../store/unacknowledged-writes.ts';
 
 /**
  * A replication's answer to "has the server acknowledged this document's current state?",

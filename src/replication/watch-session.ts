@@ -2,10 +2,10 @@ import { BehaviorSubject, type Observable } from 'rxjs';
 import type { RxCollection } from 'rxdb';
 import type { CollectionName } from '../collections/declare-collection.ts';
 import { endpoints } from '../protocol/endpoints.ts';
-import type { SessionResponse } from '../protocol/session.ts';
+import { sessionResponseSchema, type SessionResponse } from '../protocol/session.ts';
 import type { WireDocument } from '../protocol/messages.ts';
 import { stripBookkeeping } from '../store/conflict-handler.ts';
-import type { SyncHttpClient } from './sync-http-client.ts';
+import { readJson, type SyncHttpClient } from './sync-http-client.ts';
 import type { RejectedWrites } from './rejected-writes.ts';
 
 /** What the current token grants, as the server reads it (GET /sync/session). */
@@ -53,8 +53,8 @@ export function watchSession(options: WatchSessionOptions): SessionWatch {
   let stopped = false;
 
   const ask = async (): Promise<SyncSession> => {
-    const response = await options.client.request(endpoints.session, { method: 'GET', headers: await options.client.headers() });
-    const session = (await response.json()) as SyncSession;
+    const response = await options.client.request(endpoints.session, { method: 'GET', headers: options.client.headers() });
+    const session: SyncSession = await readJson(response, sessionResponseSchema, endpoints.session);
     if (stopped) return session;
     const previous = granted;
     granted = new Set(session.workspaces);

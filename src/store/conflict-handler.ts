@@ -23,7 +23,11 @@ export function conflictHandlerFor<Doc extends { id: string; workspace_id: strin
       const { _deleted: _m, ...master } = stripBookkeeping(realMasterState) as { _deleted: boolean };
       const { _deleted: _n, ...incoming } = stripBookkeeping(newDocumentState) as { _deleted: boolean };
       const winner = declaration.merge(master as unknown as Doc, incoming as unknown as Doc) as unknown;
-      return winner === master ? realMasterState : newDocumentState;
+      if (winner === master) return realMasterState;
+      if (winner === incoming) return newDocumentState;
+      // A merge of both (an action's snooze from one side, the rest from the other): RxDB
+      // writes it to the fork and pushes it against the master state.
+      return { ...(winner as Doc), _deleted: false };
     },
   };
 }

@@ -45,7 +45,8 @@ export interface CreateBrainStoreOptions {
   readonly name?: string;
   /**
    * Any RxDB storage. Default: Dexie over the global `indexedDB` in a browser; in Node,
-   * durable SQLite (getRxStorageSQLite) at `path`. It is wrapped with ajv validation.
+   * durable SQLite (@brain-store/node) at `path`. It is wrapped with the collections'
+   * validation (their zod declarations and invariants).
    */
   readonly storage?: RxStorage<unknown, unknown>;
   /** Node, without `storage`: the SQLite file. Default `.data/<name>.sqlite` under the working directory. */

@@ -11,8 +11,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { createAccessToken } from '../../src/server/auth/access-token.ts';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
-import { startOutageProxy, type OutageProxy } from '../helpers/outage-proxy.ts';
-import { buildDashboard, describeInChromium, launchChromiumBrowser } from '../helpers/chromium.ts';
+import { startOutageProxy, type OutageProxy } from '../../harness/outage-proxy.ts';
+import { buildDashboard, launchChromiumBrowser } from '../../harness/chromium.ts';
+import { describeInChromium } from '../helpers/skip-or-fail.ts';
 import { pullAll, SAMPLE_ACTIONS, startBot, WORKSPACE, writeInsightsAndSummaries, type Bot } from './dashboard-fixtures.ts';
 
 const ARTIFACTS = 'test-results/dashboard';

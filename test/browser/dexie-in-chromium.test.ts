@@ -11,17 +11,17 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { BrainStore, CreateActionArgs } from '../../src/index.ts';
 import { T0, actionArgs } from '../queries/fixtures.ts';
-import type { BrowserFixtureApi } from './fixture-entry.ts';
+import type { BrowserFixtureApi } from '../../harness/browser-fixture-entry.ts';
 import {
   bundleForBrowser,
-  describeInChromium,
   htmlPage,
   launchChromium,
   serveStatic,
   type Bundle,
   type LaunchedChromium,
   type StaticServer,
-} from '../helpers/chromium.ts';
+} from '../../harness/chromium.ts';
+import { describeInChromium } from '../helpers/skip-or-fail.ts';
 
 /** What the fixture and the evaluate callbacks keep on the page's window. */
 interface PageWindow {
@@ -42,7 +42,7 @@ describeInChromium('brain-store in Chromium (Dexie over real IndexedDB)', () => 
   let browser: LaunchedChromium;
 
   beforeAll(async () => {
-    bundle = await bundleForBrowser({ entry: 'test/browser/fixture-entry.ts', globalName: 'BrainStoreFixture' });
+    bundle = await bundleForBrowser({ entry: 'harness/browser-fixture-entry.ts', globalName: 'BrainStoreFixture' });
     server = await serveStatic(bundle.dir, { '/index.html': htmlPage(`/${bundle.fileName}`) });
     browser = await launchChromium();
   }, 120_000);

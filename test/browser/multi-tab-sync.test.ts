@@ -13,15 +13,15 @@ import { createAccessToken } from '../../src/server/auth/access-token.ts';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
 import {
   bundleForBrowser,
-  describeInChromium,
   htmlPage,
   launchChromium,
   serveStatic,
   type Bundle,
   type LaunchedChromium,
   type StaticServer,
-} from '../helpers/chromium.ts';
-import type { BrowserFixtureApi } from './fixture-entry.ts';
+} from '../../harness/chromium.ts';
+import { describeInChromium } from '../helpers/skip-or-fail.ts';
+import type { BrowserFixtureApi } from '../../harness/browser-fixture-entry.ts';
 import { pullAll } from './dashboard-fixtures.ts';
 
 interface PageWindow {
@@ -47,7 +47,7 @@ describeInChromium('sync status in two tabs of one store (issue 8)', () => {
   beforeAll(async () => {
     server = await startTestServer({ backend: 'pglite' });
     token = await createAccessToken({ secret: server.secret, workspaces: [WORKSPACE], ttlSeconds: 3600, role: 'bot', subject: 'bot' });
-    bundle = await bundleForBrowser({ entry: 'test/browser/fixture-entry.ts', globalName: 'BrainStoreFixture' });
+    bundle = await bundleForBrowser({ entry: 'harness/browser-fixture-entry.ts', globalName: 'BrainStoreFixture' });
     site = await serveStatic(bundle.dir, { '/index.html': htmlPage(`/${bundle.fileName}`) });
     browser = await launchChromium();
   }, 180_000);
@@ -89,7 +89,9 @@ describeInChromium('sync status in two tabs of one store (issue 8)', () => {
       return { ...rest, ...(error ? { error: `${error.code}: ${error.message}` } : {}) };
     });
   const pending = async (page: Page) => (await status(page))?.pending;
-  const isLeader = (page: Page) => page.evaluate(() => (window as unknown as PageWindow).store.database.isLeader());
+  const isLeader = (page: Page) => page.evaluate(() => (window as unknown as PageWindow).sync.isLeader());
+  const waitForLeadership = (page: Page) =>
+    page.waitForFunction(() => (window as unknown as PageWindow).sync.isLeader(), undefined, { timeout: STEP });
 
   async function createAction(page: Page, reason: string): Promise<string> {
     return page.evaluate(
@@ -127,7 +129,7 @@ describeInChromium('sync status in two tabs of one store (issue 8)', () => {
     "a follower's write reaches the server through the leader, and both tabs then report it synced",
     async () => {
       leader = await openTab();
-      await leader.evaluate(() => (window as unknown as PageWindow).store.database.waitForLeadership());
+      await waitForLeadership(leader);
       follower = await openTab();
       expect(await isLeader(follower)).toBe(false);
       syncRequests.set(follower, 0);
@@ -172,7 +174,7 @@ describeInChromium('sync status in two tabs of one store (issue 8)', () => {
       const acked = await createAction(follower, 'acknowledged before the hand-over');
       expect(await settles(follower, { awaitWrite: acked })).toBe('settled');
       await leader.close({ runBeforeUnload: true });
-      await follower.evaluate(() => (window as unknown as PageWindow).store.database.waitForLeadership());
+      await waitForLeadership(follower);
       expect(await isLeader(follower)).toBe(true);
       await expect.poll(() => pending(follower), { timeout: STEP }).toBe(0);
       const after = await createAction(follower, 'written by the new leader');

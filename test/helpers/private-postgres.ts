@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { describe } from 'vitest';
+import { describeNeeding, skipReason } from './skip-or-fail.ts';
 import { makeCheckoutReachableByNobody } from './reachable-by-nobody.ts';
 
 /**
@@ -65,15 +65,14 @@ export function privatePostgresState(): { available: boolean; reason: string } {
     }
   }
   if (!reason) return { available: true, reason };
-  if (process.env['CI'] === 'true') throw new Error(`${reason}; CI=true, so private-PostgreSQL tests fail instead of skipping`);
-  console.warn(`\n*** SKIPPING private-PostgreSQL tests: ${reason} ***\n`);
+  skipReason({ available: false, reason }, 'private-PostgreSQL tests');
   return { available: false, reason };
 }
 
 /** `describe` for a block that starts its own cluster: skipped loudly without the binaries, failing when CI=true. */
 export function describeOnPrivatePostgres(name: string, body: () => void): void {
   const state = privatePostgresState();
-  describe.skipIf(!state.available)(state.available ? name : `${name} (SKIPPED: ${state.reason})`, body);
+  describeNeeding(state.available ? { available: true } : state, 'private-PostgreSQL tests', name, body);
 }
 
 function postgresIds(): [number, number] {

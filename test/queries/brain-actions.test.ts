@@ -20,6 +20,7 @@ describe.each(STORAGES)('brainActions on $name', ({ make }) => {
       status_at: T0,
       created_at: T0,
       expires_at: T0 + DAY,
+      snoozed_until: 0,
     });
     expect(byId.get(explicit)).toMatchObject({ expires_at: T0 + HOUR, status: 'pending' });
   });

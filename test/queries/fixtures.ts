@@ -61,6 +61,7 @@ export function actionDoc(
     status_at,
     created_at,
     expires_at,
+    snoozed_until: 0,
     priority_rank: 100 - priority,
     created_desc: descendingTime(created_at),
     ...(status === 'actioned' ? { actioned_at: status_at, actioned_by: 'u1' } : {}),

@@ -144,6 +144,7 @@ describe.each(STORAGES)('live $ emissions on $name', ({ make }) => {
         'id',
         'priority',
         'reason',
+        'snoozed_until',
         'status',
         'status_at',
         'urgency',

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { describeOnPostgres, POSTGRES_URL } from '../helpers/sync-server.ts';
-import { CLIENTS_PER_PROCESS, runLoad } from './load/load-driver.ts';
+import { CLIENTS_PER_PROCESS, runLoad } from '../../harness/load/load-driver.ts';
 
 /**
  * Issue 11 §4: LOAD_CLIENTS brain-store clients — each a real store on memory storage,

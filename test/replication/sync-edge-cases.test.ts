@@ -27,8 +27,10 @@ describe.each(backends)('sync edge cases against %s', (backend) => {
       },
     });
     const id = await a.brainActions.createActionRecommendation(action(ws));
-    const failing = await until(syncA.status$, (s) => s.state === 'error');
+    // One typed state for the refused token (issue 17), the write kept meanwhile.
+    const failing = await until(syncA.status$, (s) => s.state === 'unauthorized');
     expect(failing.error?.code).toBe('UNAUTHORIZED');
+    expect(failing.tokenProblem).toBe('expired');
     expect(failing.pending).toBe(1);
 
     token = await server.token([ws]);

@@ -22,6 +22,7 @@ export function action(ws: string, overrides: Record<string, unknown> = {}): Wir
     status_at: created,
     created_at: created,
     expires_at: created + DAY_MS,
+    snoozed_until: 0,
     priority_rank: 100 - priority,
     created_desc: MAX_TIME - created,
     _deleted: false,

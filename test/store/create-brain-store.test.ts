@@ -72,7 +72,7 @@ describe.each(STORAGES)('createBrainStore on $name', ({ make }) => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('refuses an invalid document written through store.database (ajv-wrapped storage)', async () => {
+  it('refuses an invalid document written through store.database (validated storage)', async () => {
     const store = await stores.open(make);
     const id = await store.brainActions.createActionRecommendation(actionArgs());
     const valid = (await store.database.brainActions.findOne(id).exec())!.toMutableJSON();

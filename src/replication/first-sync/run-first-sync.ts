@@ -1,4 +1,5 @@
 import { BehaviorSubject, type Observable } from 'rxjs';
+import type { ZodMiniType } from 'zod/mini';
 import {
   INTERNAL_CONTEXT_COLLECTION,
   _collectionNamePrimary,
@@ -9,7 +10,12 @@ import {
 } from 'rxdb';
 import { REST_PART } from '../../collections/first-sync-parts.ts';
 import { BrainStoreError } from '../../errors/brain-store-error.ts';
-import { firstSyncPath, type FirstSyncBeginResponse, type FirstSyncPageResponse } from '../../protocol/first-sync-messages.ts';
+import {
+  firstSyncBeginResponseSchema,
+  firstSyncPageResponseSchema,
+  firstSyncPath,
+  type FirstSyncPageResponse,
+} from '../../protocol/first-sync-messages.ts';
 import type { SyncCheckpoint } from '../../protocol/messages.ts';
 import type { SyncHttpClient } from '../sync-http-client.ts';
 import { firstSyncRecordStore, type FirstSyncRecord, type FirstSyncRecordStore } from './first-sync-record.ts';
@@ -104,10 +110,11 @@ export function createFirstSync(options: FirstSyncOptions): FirstSync {
           : 'skipped';
     progress.next({ state, collections });
   };
-  const post = <T>(name: string, body: unknown) => options.client.postJson<T>(firstSyncPath(name), body, options.signal);
+  const post = <T>(name: string, body: unknown, schema: ZodMiniType<T>) =>
+    options.client.postJson(firstSyncPath(name), body, schema, options.signal);
   /** A page of a workspace the token no longer grants (refreshed mid-way) is empty: its documents are being removed. */
   const page = (name: string, body: Record<string, unknown>) =>
-    post<FirstSyncPageResponse>(name, { step: 'page', ...body }).catch((error: unknown) => {
+    post(name, { step: 'page', ...body }, firstSyncPageResponseSchema).catch((error: unknown) => {
       if (error instanceof BrainStoreError && error.code === 'FORBIDDEN_WORKSPACE') return { documents: [], after: null };
       throw error;
     });
@@ -117,7 +124,7 @@ export function createFirstSync(options: FirstSyncOptions): FirstSync {
     let record = await store.read();
     if (!record) {
       if (await hasHistory(target)) return undefined;
-      const begin = await post<FirstSyncBeginResponse>(target.name, { step: 'begin' });
+      const begin = await post(target.name, { step: 'begin' }, firstSyncBeginResponseSchema);
       const total = Object.values(begin.totals).reduce((sum, count) => sum + count, 0);
       record = {
         checkpoint: begin.checkpoint,

@@ -2,6 +2,7 @@ import type { RejectedRow } from '../../protocol/messages.ts';
 import type { DocumentKey } from './document-store.ts';
 import { findUnsafeText } from './find-unsafe-text.ts';
 import type { HostedCollection } from './hosted-collections.ts';
+import { isPreviousRow, upgradeRow } from './schema-versions.ts';
 
 /** A push row as it arrived (shape checked): raw JSON.parse objects, never copied through a schema. */
 export interface RawPushRow {
@@ -18,6 +19,8 @@ export interface AcceptedRow extends DocumentKey {
   /** The wire form as sent (with `_deleted`), compared against the stored wire form. */
   readonly wire: Record<string, unknown>;
   readonly assumed: Record<string, unknown> | null;
+  /** Sent in the collection's previous schema version (an old client): upgraded, and carried over the stored version once read. */
+  readonly previousVersion?: boolean;
 }
 
 /** A row refused before any write; `masterKey` names the server version the caller may see. */
@@ -34,9 +37,12 @@ export interface RefusedRow {
 export function checkPushRow(
   collection: HostedCollection,
   workspaces: ReadonlySet<string>,
-  row: RawPushRow,
+  sent: RawPushRow,
   index: number,
 ): AcceptedRow | RefusedRow {
+  // An old client's document is checked as the current version it becomes.
+  const previousVersion = isPreviousRow(collection, sent);
+  const row = previousVersion ? upgradeRow(collection, sent) : sent;
   const wire = row.newDocumentState;
   const id = wire[collection.primaryKey] as string;
   const refuse = (
@@ -88,7 +94,7 @@ export function checkPushRow(
       })),
     );
   }
-  return { index, ws, id, doc, deleted, wire, assumed };
+  return previousVersion ? { index, ws, id, doc, deleted, wire, assumed, previousVersion } : { index, ws, id, doc, deleted, wire, assumed };
 }
 
 function workspaceOf(collection: HostedCollection, doc: Record<string, unknown>): string | null {

@@ -1,5 +1,10 @@
 import { COLLECTIONS } from '../../collections/all-collections.ts';
-import { checkDocument, type CollectionDeclaration, type MergeRule } from '../../collections/declare-collection.ts';
+import {
+  checkDocument,
+  type CollectionDeclaration,
+  type MergeRule,
+  type PreviousSchemaVersion,
+} from '../../collections/declare-collection.ts';
 import type { WriteRules } from '../../collections/write-rules.ts';
 import type { FirstSyncPart } from '../../collections/first-sync-parts.ts';
 import { BrainStoreError, type BrainStoreIssue } from '../../errors/brain-store-error.ts';
@@ -39,6 +44,11 @@ export interface HostedCollection {
   readonly writeRules: WriteRules<Record<string, unknown>> | null;
   /** The parts a first sync reads before the rest (none for an extra collection). */
   readonly firstSync: readonly FirstSyncPart[];
+  /**
+   * The collection's previous schema version, which clients of the previous protocol still
+   * speak (schema-versions.ts converts); null when it never changed.
+   */
+  readonly previousVersion: PreviousSchemaVersion | null;
 }
 
 function fromDeclaration<Doc extends { id: string; workspace_id: string }, Public>(
@@ -53,6 +63,7 @@ function fromDeclaration<Doc extends { id: string; workspace_id: string }, Publi
     merge: declaration.merge as unknown as MergeRule<Record<string, unknown>>,
     writeRules: declaration.writeRules as unknown as WriteRules<Record<string, unknown>>,
     firstSync: declaration.firstSync,
+    previousVersion: declaration.previousVersion ?? null,
   };
 }
 
@@ -86,6 +97,7 @@ export function hostedCollections(extra: Readonly<Record<string, HostedCollectio
       merge: null,
       writeRules: null,
       firstSync: [],
+      previousVersion: null,
     });
   }
   return hosted;

@@ -13,6 +13,8 @@ import {
 } from './document-store.ts';
 import type { HostedCollection } from './hosted-collections.ts';
 import { sameContent } from './same-content.ts';
+import { carryOver, currentStored } from './schema-versions.ts';
+import { toWire } from './to-wire.ts';
 import { withRetriedTransaction, type SqlDatabase, type SqlExecutor } from '../sql/sql-database.ts';
 
 /** One accepted write, for the audit log: which document and how its status moved. */
@@ -92,10 +94,6 @@ function transitionOf(row: AcceptedRow, stored: StoredDocument | undefined): str
 function mergeKeeps(merge: HostedCollection['merge'], row: AcceptedRow, stored: StoredDocument): boolean {
   if (!merge || row.deleted || stored.deleted) return true;
   return merge(row.doc, stored.doc) === row.doc;
-}
-
-export function toWire(stored: Pick<StoredDocument, 'doc' | 'deleted'>): WireDocument {
-  return { ...stored.doc, _deleted: stored.deleted } as WireDocument;
 }
 
 /**
@@ -225,8 +223,11 @@ async function applyRound(
     const inserts: AcceptedRow[] = [];
     const updates: AcceptedRow[] = [];
     const transitions = new Map<AcceptedRow, string>();
-    for (const row of pending) {
-      const current = stored.get(keyOf(row));
+    for (const sent of pending) {
+      const found = stored.get(keyOf(sent));
+      const current = found && currentStored(hosted, found);
+      // An old client's row keeps what it could not see of the stored version (schema-versions.ts).
+      const row = sent.previousVersion && current && !current.deleted ? carryOver(hosted, sent, current.doc) : sent;
       const decision = decide(row, current, hosted, judge);
       if (decision === 'insert') inserts.push(row);
       else if (decision === 'update') updates.push(row);

@@ -4,8 +4,10 @@ import { cors } from 'hono/cors';
 import { BrainStoreError } from '../../errors/brain-store-error.ts';
 import { CLIENT_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION } from '../../protocol/protocol-version.ts';
 import type { SessionResponse } from '../../protocol/session.ts';
+import { MAX_BODY_HEADER } from '../../protocol/endpoints.ts';
 import { SERVER_TIME_HEADER } from '../../protocol/server-time.ts';
 import { clientIdOf } from './client-id.ts';
+import { isPreviousProtocol, protocolOf } from './protocol-window.ts';
 import { verifyAccessToken, type AccessClaims } from '../auth/access-token.ts';
 import { handlePull } from './handle-pull.ts';
 import { handlePush } from './handle-push.ts';
@@ -16,6 +18,9 @@ import { createBodyBudget, parseJsonBody, readBodyText } from './read-body-text.
 import type { ServerContext } from '../server-context.ts';
 import { requestError, wireErrorResponse } from './wire-error-response.ts';
 import { serveDashboard } from './serve-dashboard.ts';
+import { loggerOf, REQUEST_ID_HEADER, requestLog } from './request-log.ts';
+import { registerProbes } from './probes.ts';
+import { timingSafeEqual } from 'node:crypto';
 
 /** A sync endpoint; `body` is the parsed JSON body (POST only), parsed once the caller is known. */
 type Handler = (
@@ -27,49 +32,56 @@ type Handler = (
 ) => Promise<Response> | Response;
 
 /**
- * The HTTP surface: /sync/:collection/{pull,push,stream}, /sync/session, /healthz (open),
- * /metrics (operators). Every sync
+ * The HTTP surface: /sync/:collection/{pull,push,stream}, /sync/session, /healthz, /livez,
+ * /readyz (open), /metrics (operators, or METRICS_TOKEN). Every sync
  * request passes, in order: protocol version, token (401), rate limit (429), collection (404).
  * Testable without a port through `app.request()`.
  */
 export function createSyncApp(ctx: ServerContext, options: { readonly dashboardDir?: string | undefined } = {}): Hono {
   const app = new Hono();
 
+  app.use('*', requestLog(ctx.logger));
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
     c.header(PROTOCOL_HEADER, String(PROTOCOL_VERSION));
     // The server's clock on every answer (errors too): clients correct their own by it.
     c.header(SERVER_TIME_HEADER, String(Math.round(ctx.now())));
+    // The body limit, so clients split push batches under it (issue 23).
+    c.header(MAX_BODY_HEADER, String(ctx.limits.maxBodyBytes));
     const route = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
     ctx.metrics.latency.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - started) / 1000);
-    // The query string may carry a token (streams): log the path only.
-    ctx.logger.debug(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
-      'request',
-    );
   });
-  app.use(
-    '*',
-    cors({
-      origin: typeof ctx.corsOrigin === 'string' ? ctx.corsOrigin : [...ctx.corsOrigin],
-      allowHeaders: ['authorization', 'content-type', PROTOCOL_HEADER, CLIENT_HEADER],
-      exposeHeaders: ['retry-after', PROTOCOL_HEADER, SERVER_TIME_HEADER],
-      maxAge: 600,
-    }),
-  );
+  // No origins (serve's default): same origin only, no CORS headers at all.
+  const origins = typeof ctx.corsOrigin === 'string' ? [ctx.corsOrigin] : [...ctx.corsOrigin];
+  if (origins.length > 0) {
+    app.use(
+      '*',
+      cors({
+        origin: origins.includes('*') ? '*' : origins,
+        allowHeaders: ['authorization', 'content-type', PROTOCOL_HEADER, CLIENT_HEADER, REQUEST_ID_HEADER],
+        exposeHeaders: ['retry-after', PROTOCOL_HEADER, SERVER_TIME_HEADER, MAX_BODY_HEADER, REQUEST_ID_HEADER],
+        maxAge: 600,
+      }),
+    );
+  }
 
   app.get('/healthz', async (c) => {
     try {
       await ctx.db.query('SELECT 1');
       return c.json({ ok: true });
     } catch (error) {
-      ctx.logger.error({ err: error }, 'health check failed');
+      loggerOf(c, ctx.logger).error({ err: error }, 'health check failed');
       return c.json({ ok: false }, 503);
     }
   });
-  // Metrics span every workspace: only an operator reads them (403 FORBIDDEN_ROLE for the others).
+  if (ctx.health) registerProbes(app, ctx.health);
+  // Metrics span every workspace: only an operator reads them (403 FORBIDDEN_ROLE for the
+  // others), or a scraper with the static METRICS_TOKEN (operator JWTs expire; scrapers cannot mint).
   app.get('/metrics', async (c) => {
+    if (ctx.metricsToken !== undefined && sameSecret(bearerToken(c), ctx.metricsToken)) {
+      return c.text(await ctx.metrics.registry.metrics(), 200, { 'content-type': ctx.metrics.registry.contentType });
+    }
     const claims = await authenticate(c);
     if (claims.role !== 'operator') throw requestError('FORBIDDEN_ROLE', 'only an operator token reads /metrics');
     return c.text(await ctx.metrics.registry.metrics(), 200, { 'content-type': ctx.metrics.registry.contentType });
@@ -96,12 +108,7 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
   const bodies = createBodyBudget(ctx.limits.maxBodyBytes * 4);
   const sync = (handler: Handler) => async (c: Context) => {
     const text = c.req.method === 'POST' ? await readBodyText(c, ctx.limits.maxBodyBytes, bodies) : undefined;
-    const version = c.req.header(PROTOCOL_HEADER);
-    if (version !== undefined && version !== String(PROTOCOL_VERSION)) {
-      throw requestError('BAD_REQUEST', `protocol version ${version} is not supported; this server speaks ${PROTOCOL_VERSION}`, {
-        protocolVersion: PROTOCOL_VERSION,
-      });
-    }
+    protocolOf(c); // inside the support window, or 426 UPGRADE_REQUIRED / 400 (protocol-window.ts)
     const claims = await authenticate(c);
     const collection = ctx.collections.get(c.req.param('collection') ?? '');
     if (!collection) throw requestError('NOT_FOUND', 'no such collection');
@@ -123,7 +130,8 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
     sync((c, context, collection, claims) =>
       c.req.method === 'HEAD'
         ? c.body(null, 200, { 'content-type': 'text/event-stream; charset=utf-8' })
-        : openChangeStream(context, collection, claims, clientIdOf(c), nodeResponseOf(c)),
+        : // A client of the previous protocol gets pokes only: CHANGES carry current-version documents.
+          openChangeStream(context, collection, claims, isPreviousProtocol(c) ? undefined : clientIdOf(c), nodeResponseOf(c)),
     ),
   );
 
@@ -135,14 +143,23 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: 'NOT_FOUND: no such endpoint' } }, 404));
   app.onError((error, c) => {
     const { status, body, retryAfterSeconds } = wireErrorResponse(error);
-    if (status === 500) ctx.logger.error({ err: error, path: c.req.path }, 'request failed');
-    else ctx.logger.debug({ code: body.error.code, path: c.req.path }, 'request refused');
+    const logger = loggerOf(c, ctx.logger);
+    if (status === 500) logger.error({ err: error, path: c.req.path }, 'request failed');
+    else logger.debug({ code: body.error.code, path: c.req.path }, 'request refused');
     if (retryAfterSeconds !== undefined) c.header('retry-after', String(retryAfterSeconds));
     // A body refused for its size was not read to the end: the connection cannot be reused.
     if (status === 413) c.header('connection', 'close');
     return c.json(body, status);
   });
   return app;
+}
+
+/** Compares in constant time (the metrics token is a static secret). */
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** The token from `Authorization: Bearer`, or `?token=` on streams (EventSource cannot set headers). */

@@ -6,9 +6,11 @@ import { MAX_PULL_BATCH } from '../../protocol/endpoints.ts';
 import type { AccessClaims } from '../auth/access-token.ts';
 import { pullPage, type PullPosition } from '../documents/document-store.ts';
 import type { HostedCollection } from '../documents/hosted-collections.ts';
-import { toWire } from '../documents/push-documents.ts';
+import { toWire } from '../documents/to-wire.ts';
 import type { ServerContext } from '../server-context.ts';
 import { clientIdOf } from './client-id.ts';
+import { isPreviousProtocol } from './protocol-window.ts';
+import { forClient } from '../documents/schema-versions.ts';
 import { EMPTY_SNAPSHOT, isValidSnapshot } from '../sql/pg-snapshot.ts';
 import { serverIdentity } from '../sql/server-identity.ts';
 
@@ -61,15 +63,26 @@ export async function handlePull(
   try {
     page =
       workspaces.length === 0
-        ? { rows: [], next: from }
-        : await pullPage(ctx.db, { collection: collection.name, workspaces, from, limit: batchSize, target: feed.target });
+        ? { rows: [], next: from, more: false }
+        : await pullPage(ctx.db, {
+            collection: collection.name,
+            workspaces,
+            from,
+            limit: batchSize,
+            target: feed.target,
+            maxBytes: ctx.limits.maxPageBytes,
+          });
   } finally {
     feed.end(page?.next, page?.rows.length ?? 0, from.upto === null && from !== START ? from.prev : null);
   }
+  const previous = isPreviousProtocol(c);
   const response: PullResponse = {
-    documents: page.rows.map(toWire),
+    documents: page.rows.map((row) => forClient(collection, toWire(row), previous)),
     checkpoint: { server, snap: page.next.prev, upto: page.next.upto, tx: page.next.tx, seq: page.next.seq },
   };
+  // Cut short by the byte budget (issue 23): a page shorter than batchSize says "caught up"
+  // to RxDB, so the client is told to pull again at once.
+  if (page.more && page.rows.length < batchSize) response.more = true;
   ctx.metrics.pulls.inc({ collection: collection.name });
   ctx.metrics.pulledDocuments.inc({ collection: collection.name }, response.documents.length);
   return c.json(response);

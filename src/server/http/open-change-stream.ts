@@ -71,8 +71,10 @@ export function openChangeStream(
     }
   };
 
-  const close = (): void => {
+  const close = (retryHintMs?: unknown): void => {
     if (closed) return;
+    // A shutdown's hint: the client comes back within it, at a random moment (SSE `retry:`).
+    if (typeof retryHintMs === 'number') send(new TextEncoder().encode(`retry: ${Math.round(retryHintMs)}\n\n`));
     closed = true;
     for (const timer of timers) clearTimeout(timer);
     unsubscribe();

@@ -2,7 +2,7 @@ import { BrainStoreError, type BrainStoreErrorCode } from '../../errors/brain-st
 import type { WireError } from '../../protocol/messages.ts';
 
 /** HTTP status for each error code a request can end with; anything else is a 500. */
-const STATUS: Partial<Record<BrainStoreErrorCode, 400 | 401 | 403 | 404 | 413 | 429>> = {
+const STATUS: Partial<Record<BrainStoreErrorCode, 400 | 401 | 403 | 404 | 413 | 426 | 429>> = {
   BAD_REQUEST: 400,
   VALIDATION: 400,
   UNAUTHORIZED: 401,
@@ -11,6 +11,7 @@ const STATUS: Partial<Record<BrainStoreErrorCode, 400 | 401 | 403 | 404 | 413 | 
   NOT_FOUND: 404,
   TOO_LARGE: 413,
   RATE_LIMITED: 429,
+  UPGRADE_REQUIRED: 426,
 };
 
 /**
@@ -18,7 +19,7 @@ const STATUS: Partial<Record<BrainStoreErrorCode, 400 | 401 | 403 | 404 | 413 | 
  * 500 STORAGE: their message, stack and cause stay in the server log, never in the response.
  */
 export function wireErrorResponse(error: unknown): {
-  status: 400 | 401 | 403 | 404 | 413 | 429 | 500 | 507;
+  status: 400 | 401 | 403 | 404 | 413 | 426 | 429 | 500 | 507;
   body: WireError;
   retryAfterSeconds?: number;
 } {

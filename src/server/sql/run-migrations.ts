@@ -64,6 +64,23 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       INSERT INTO brain_store_server (id) VALUES (replace(gen_random_uuid()::text, '-', ''));
     `,
   },
+  {
+    version: 3,
+    name: 'snooze',
+    // brainActions schema version 1 (snooze): every stored action gets the field its version
+    // 0 lacked, as the clients' RxDB migration does (brain-actions.ts upgradeActionFromV0),
+    // so a new client reads them valid and compares them equal to its migrated copies. The
+    // stamping trigger is off for this rewrite: the content the clients derive themselves is
+    // not a change to deliver again (no re-pull of every action). Old server instances still
+    // running during a rollout may write version-0 actions afterwards; the server upgrades
+    // those as it reads them (hosted-collections.ts).
+    sql: `
+      ALTER TABLE brain_store_documents DISABLE TRIGGER brain_store_stamp;
+      UPDATE brain_store_documents SET doc = doc || '{"snoozed_until": 0}'::jsonb
+        WHERE collection = 'brainActions' AND NOT (doc ? 'snoozed_until');
+      ALTER TABLE brain_store_documents ENABLE TRIGGER brain_store_stamp;
+    `,
+  },
 ];
 
 /** Arbitrary constant: serializes migrations when several instances start at once. */

@@ -16,6 +16,8 @@ export interface SqlListener {
    * between are gone, so whoever relies on them must resynchronise.
    */
   readonly onReconnect: () => void;
+  /** Called when the LISTEN connection is lost (before it reconnects): readiness reports it. */
+  readonly onLost?: () => void;
 }
 
 export interface SqlDatabase extends SqlExecutor {
@@ -35,7 +37,7 @@ export interface SqlDatabase extends SqlExecutor {
  * array, the target snapshot from the statement itself), so on estimates a few times too
  * small it chose a bitmap or sequential scan and a sort of every row after the cursor: a
  * 100k first sync in pages of 5,000 took 2–3× the ordered walk, more the bigger the
- * workspace (test/server/query-plans.pg.test.ts counts the pages read).
+ * workspace (test/server/sql/query-plans.pg.test.ts counts the pages read).
  */
 export const SESSION_SETTINGS: Readonly<Record<string, string>> = { enable_bitmapscan: 'off', enable_seqscan: 'off' };
 

@@ -32,7 +32,7 @@ function indexesOf(schema: RxStorageInstanceCreationParams<unknown, object>['sch
  * A durable RxDB storage on SQLite (better-sqlite3), for Node: WAL, one transaction per
  * bulkWrite, queries served by range scans of the schema's indexes.
  * @example
- * import { getRxStorageSQLite } from 'brain-store/node';
+ * import { getRxStorageSQLite } from '@brain-store/node';
  * const store = await createBrainStore({ name: 'bot', storage: getRxStorageSQLite({ path: '.data/bot.sqlite' }) });
  */
 export function getRxStorageSQLite(options: RxStorageSQLiteOptions): RxStorageSQLite {

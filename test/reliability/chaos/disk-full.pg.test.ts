@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpoints } from '../../../src/protocol/endpoints.ts';
 import { createAccessToken } from '../../../src/server/auth/access-token.ts';
 import { privatePostgresState, startPrivatePostgres, type PrivatePostgres } from '../../helpers/private-postgres.ts';
-import { startServerProcess, urlOf, type ServerProcess } from '../../helpers/server-process.ts';
+import { startServerProcess, urlOf, type ServerProcess } from '../../../harness/server-process.ts';
 import { mountSmallDisk, refusedOrThrow } from '../../helpers/small-disk.ts';
 import { action, client } from '../../server/fixtures.ts';
 

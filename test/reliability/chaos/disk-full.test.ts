@@ -5,7 +5,7 @@ import { createAccessToken } from '../../../src/server/auth/access-token.ts';
 import { wireErrorResponse } from '../../../src/server/http/wire-error-response.ts';
 import { openPgliteDatabase } from '../../../src/server/sql/pglite-database.ts';
 import { databaseChecksum } from '../../helpers/database-checksum.ts';
-import { startServerProcess, urlOf, type ServerProcess } from '../../helpers/server-process.ts';
+import { startServerProcess, urlOf, type ServerProcess } from '../../../harness/server-process.ts';
 import { mountSmallDisk, refusedOrThrow } from '../../helpers/small-disk.ts';
 import { action, client } from '../../server/fixtures.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startFaultProxy } from '../../helpers/fault-proxy.ts';
+import { startFaultProxy } from '../../../harness/fault-proxy.ts';
 import { describeOnPostgres, startTestServer, type TestServer } from '../../helpers/sync-server.ts';
 import { action as wireAction, client } from '../../server/fixtures.ts';
 import { openSyncedStore, sync, action, until } from '../../replication/sync-fixtures.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { createAccessToken } from '../../../src/server/auth/access-token.ts';
-import { startServerProcess, urlOf } from '../../helpers/server-process.ts';
+import { startServerProcess, urlOf } from '../../../harness/server-process.ts';
 import { action, client } from '../../server/fixtures.ts';
 import { makeCheckoutReachableByNobody } from '../../helpers/reachable-by-nobody.ts';
 

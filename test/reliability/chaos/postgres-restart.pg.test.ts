@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAccessToken } from '../../../src/server/auth/access-token.ts';
 import { describeOnPrivatePostgres, startPrivatePostgres, type PrivatePostgres } from '../../helpers/private-postgres.ts';
-import { startServerProcess, urlOf, type ServerProcess } from '../../helpers/server-process.ts';
+import { startServerProcess, urlOf, type ServerProcess } from '../../../harness/server-process.ts';
 import { action, openSyncedStore, sync, until } from '../../replication/sync-fixtures.ts';
 import { action as wireAction, client, openStream } from '../../server/fixtures.ts';
 

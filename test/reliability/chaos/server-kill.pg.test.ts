@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAccessToken } from '../../../src/server/auth/access-token.ts';
 import { fuzzSettings } from '../../helpers/fuzz-settings.ts';
-import { startServerProcess, urlOf, type ServerProcess } from '../../helpers/server-process.ts';
+import { startServerProcess, urlOf, type ServerProcess } from '../../../harness/server-process.ts';
 import { createScratchPostgresDatabase, describeOnPostgres } from '../../helpers/sync-server.ts';
 import { action, client } from '../../server/fixtures.ts';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOutageProxy, type OutageProxy } from '../../helpers/outage-proxy.ts';
+import { startOutageProxy, type OutageProxy } from '../../../harness/outage-proxy.ts';
 import { startTestServer, syncBackends, type TestBackend, type TestServer } from '../../helpers/sync-server.ts';
 import { startClientProcess, type ClientProcess, type TombstonedEvent } from './client-process.ts';
 import { ConvergenceModel, type ModelStatus } from './convergence-model.ts';
