@@ -3,6 +3,7 @@ import { oneOf, DAY_MS, identifier, text, timestamp } from './fields.ts';
 import { createdDescIssues, toRxJsonSchema, type CollectionDeclaration } from './declare-collection.ts';
 import { ACTION_STATUSES, mergeActionVersions } from './action-status.ts';
 import { actionWriteRules } from './action-write-rules.ts';
+import { ACTION_RETENTION } from './retention-rule.ts';
 import { withSnoozeOf } from './action-snooze.ts';
 import type { BrainStoreIssue } from '../errors/brain-store-error.ts';
 import { checkFirstSyncParts } from './first-sync-parts.ts';
@@ -125,4 +126,5 @@ export const brainActions: CollectionDeclaration<BrainActionDocument, BrainActio
       limit: 200,
     },
   ]),
+  retention: ACTION_RETENTION,
 };

@@ -4,6 +4,7 @@ import { BrainStoreError, type BrainStoreIssue } from '../errors/brain-store-err
 import { descendingTime } from './fields.ts';
 import { appendOnlyWriteRules, type WriteRules } from './write-rules.ts';
 import type { FirstSyncPart } from './first-sync-parts.ts';
+import type { RetentionRule } from './retention-rule.ts';
 
 export type CollectionName = 'brainSummaries' | 'brainInsights' | 'brainActions';
 
@@ -32,6 +33,8 @@ export interface CollectionDeclaration<Doc extends { id: string; workspace_id: s
   readonly writeRules: WriteRules<Doc>;
   /** What a first sync brings before the rest of the collection (first-sync-parts.ts), read by the server's SQL and the client. */
   readonly firstSync: readonly FirstSyncPart[];
+  /** How long finished documents stay (retention-rule.ts), applied by the local cleanup and the server's SQL alike. */
+  readonly retention: RetentionRule;
 }
 
 export interface PreviousSchemaVersion {

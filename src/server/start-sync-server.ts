@@ -7,13 +7,15 @@ import { createChangeHub } from './fanout/create-change-hub.ts';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './http/create-rate-limiter.ts';
 import { createServerMetrics } from './create-server-metrics.ts';
 import { createSyncApp } from './http/create-sync-app.ts';
-import { resolveLimits, type LimitOverrides } from './http/limits/server-limits.ts';
+import { resolveLimits, type LimitOverrides, type ServerLimits } from './http/limits/server-limits.ts';
+import { capConnections } from './http/limits/cap-connections.ts';
+import type { Server } from 'node:http';
 import { hostedCollections, type HostedCollectionOptions } from './documents/hosted-collections.ts';
 import {
-  DEFAULT_RETENTION,
+  resolveServerRetention,
   runServerMaintenance,
   type MaintenanceResult,
-  type RetentionOptions,
+  type ServerRetentionOptions,
 } from './maintenance/run-server-maintenance.ts';
 import type { ServerContext } from './server-context.ts';
 import { openDatabase } from './open-database.ts';
@@ -63,7 +65,7 @@ export interface SyncServerOptions {
   readonly logLevel?: LevelWithSilent;
   /** How often expiry and retention run (default 60 s; 0 turns the timer off, runMaintenance() still works). */
   readonly expiryIntervalMs?: number;
-  readonly retention?: RetentionOptions;
+  readonly retention?: ServerRetentionOptions;
   /** Heartbeat period of change streams (default 15 s). */
   readonly heartbeatMs?: number;
   /** Per-token request limit (default 3000 per 10 s); false turns it off. */
@@ -110,6 +112,8 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   const now = options.now ?? Date.now;
   const logger = options.logger ?? pino({ name: 'brain-store', level: options.logLevel ?? (process.env['VITEST'] ? 'silent' : 'info') });
   const collections = hostedCollections(options.collections);
+  // Checked before anything opens: a bad window is a CONFIG error naming the option.
+  const retention = resolveServerRetention(options.retention);
   const owned = options.database === undefined;
   const db = options.database ?? (await openDatabase(options, logger));
   try {
@@ -142,12 +146,11 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     };
     trackOldestOpenTransaction(ctx.metrics.registry, db);
     const app = createSyncApp(ctx, { dashboardDir: options.dashboardDir });
-    const http = await listen(app.fetch, options.port ?? 0, options.host ?? '127.0.0.1');
+    const http = await listen(app.fetch, options.port ?? 0, options.host ?? '127.0.0.1', ctx.limits);
     const address = http.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
 
-    const retention = { ...DEFAULT_RETENTION, ...options.retention };
     // One run at a time: a slow run never overlaps the next tick.
     let running: Promise<MaintenanceResult> | undefined;
     const runMaintenance = (): Promise<MaintenanceResult> => {
@@ -215,9 +218,28 @@ async function countDocuments(db: SqlDatabase) {
   return rows.map((row) => ({ collection: row.collection, deleted: row.deleted, count: Number(row.count) }));
 }
 
-function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string): Promise<ServerType> {
+function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  port: number,
+  hostname: string,
+  limits: ServerLimits,
+): Promise<ServerType> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port, hostname }, () => resolve(server));
+    const server = serve(
+      {
+        fetch,
+        port,
+        hostname,
+        // Issue 23: a connection has headersTimeoutMs for its request line and headers,
+        // checked every second (Node's default check ran every 30 s: slow headers stayed ~73 s).
+        serverOptions: {
+          headersTimeout: limits.headersTimeoutMs,
+          connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+        },
+      },
+      () => resolve(server),
+    );
+    capConnections(server as Server, { max: limits.maxConnections, retryAfterSeconds: 5 });
     server.once('error', reject);
   });
 }
