@@ -7,7 +7,9 @@ import { createChangeHub } from './fanout/create-change-hub.ts';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './http/create-rate-limiter.ts';
 import { createServerMetrics } from './create-server-metrics.ts';
 import { createSyncApp } from './http/create-sync-app.ts';
-import { resolveLimits, type LimitOverrides } from './http/limits/server-limits.ts';
+import { resolveLimits, type LimitOverrides, type ServerLimits } from './http/limits/server-limits.ts';
+import { capConnections } from './http/limits/cap-connections.ts';
+import type { Server } from 'node:http';
 import { hostedCollections, type HostedCollectionOptions } from './documents/hosted-collections.ts';
 import {
   DEFAULT_RETENTION,
@@ -142,7 +144,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     };
     trackOldestOpenTransaction(ctx.metrics.registry, db);
     const app = createSyncApp(ctx, { dashboardDir: options.dashboardDir });
-    const http = await listen(app.fetch, options.port ?? 0, options.host ?? '127.0.0.1');
+    const http = await listen(app.fetch, options.port ?? 0, options.host ?? '127.0.0.1', ctx.limits);
     const address = http.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
@@ -215,9 +217,28 @@ async function countDocuments(db: SqlDatabase) {
   return rows.map((row) => ({ collection: row.collection, deleted: row.deleted, count: Number(row.count) }));
 }
 
-function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string): Promise<ServerType> {
+function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  port: number,
+  hostname: string,
+  limits: ServerLimits,
+): Promise<ServerType> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port, hostname }, () => resolve(server));
+    const server = serve(
+      {
+        fetch,
+        port,
+        hostname,
+        // Issue 23: a connection has headersTimeoutMs for its request line and headers,
+        // checked every second (Node's default check ran every 30 s: slow headers stayed ~73 s).
+        serverOptions: {
+          headersTimeout: limits.headersTimeoutMs,
+          connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+        },
+      },
+      () => resolve(server),
+    );
+    capConnections(server as Server, { max: limits.maxConnections, retryAfterSeconds: 5 });
     server.once('error', reject);
   });
 }

@@ -17,6 +17,8 @@ import { createBodyBudget, parseJsonBody, readBodyText } from './read-body-text.
 import type { ServerContext } from '../server-context.ts';
 import { requestError, wireErrorResponse } from './wire-error-response.ts';
 import { serveDashboard } from './serve-dashboard.ts';
+import { createStreamCap } from './limits/create-stream-cap.ts';
+import { createAddressLimiter, createInFlightCap } from './limits/create-key-counters.ts';
 import { loggerOf, REQUEST_ID_HEADER, requestLog } from './request-log.ts';
 import { registerProbes } from './probes.ts';
 import { timingSafeEqual } from 'node:crypto';
@@ -93,12 +95,33 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
   });
 
   const verify = ctx.verifyToken ?? ((token: string, at: number) => verifyAccessToken(token, ctx.secretKey, at));
-  /** Token (401) then rate limit (429), for every endpoint that needs a caller. */
+  // Issue 23: refused tokens per client address, streams and requests in flight per subject.
+  const unauthenticated = createAddressLimiter(ctx.limits.maxUnauthenticatedPerAddress, 10_000, ctx.now);
+  const streamCap = createStreamCap(ctx.limits.maxStreamsPerSubject);
+  const inFlight = createInFlightCap(ctx.limits.maxInFlightPerSubject);
+  /**
+   * Token (401) then rate limit (429), for every endpoint that needs a caller. An address
+   * that sent too many refused tokens is answered 429 before its next one is even verified;
+   * the rate limit counts per subject, so minting a new token does not start afresh.
+   */
   const authenticate = async (c: Context): Promise<AccessClaims> => {
+    const address = remoteAddressOf(c);
+    const blocked = unauthenticated.refused(address);
+    if (blocked !== null) {
+      throw requestError('RATE_LIMITED', `too many requests without a valid token from this address; retry in ${blocked} s`, {
+        retryAfterSeconds: blocked,
+      });
+    }
     const token = bearerToken(c);
-    if (!token) throw new BrainStoreError('UNAUTHORIZED', { message: 'send Authorization: Bearer <token>' });
-    const claims = await verify(token, ctx.now());
-    const wait = ctx.rateLimit(token);
+    let claims: AccessClaims;
+    try {
+      if (!token) throw new BrainStoreError('UNAUTHORIZED', { message: 'send Authorization: Bearer <token>' });
+      claims = await verify(token, ctx.now());
+    } catch (error) {
+      unauthenticated.failed(address);
+      throw error;
+    }
+    const wait = ctx.rateLimit(callerKey(claims, token));
     if (wait !== null) throw requestError('RATE_LIMITED', `retry in ${wait} s`, { retryAfterSeconds: wait });
     return claims;
   };
@@ -106,12 +129,23 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
   // Bodies held at once, all requests together: four of the largest allowed (issue 11).
   const bodies = createBodyBudget(ctx.limits.maxBodyBytes * 4);
   const sync = (handler: Handler) => async (c: Context) => {
-    const text = c.req.method === 'POST' ? await readBodyText(c, ctx.limits.maxBodyBytes, bodies) : undefined;
+    const text =
+      c.req.method === 'POST'
+        ? await readBodyText(c, ctx.limits.maxBodyBytes, bodies, {
+            minBytes: ctx.limits.bodyMinBytes,
+            intervalMs: ctx.limits.bodyIntervalMs,
+          })
+        : undefined;
     protocolOf(c); // inside the support window, or 426 UPGRADE_REQUIRED / 400 (protocol-window.ts)
     const claims = await authenticate(c);
     const collection = ctx.collections.get(c.req.param('collection') ?? '');
     if (!collection) throw requestError('NOT_FOUND', 'no such collection');
-    return handler(c, ctx, collection, claims, text === undefined ? undefined : parseJsonBody(text));
+    const leave = inFlight.enter(callerKey(claims, bearerToken(c)!));
+    try {
+      return await handler(c, ctx, collection, claims, text === undefined ? undefined : parseJsonBody(text));
+    } finally {
+      leave();
+    }
   };
   // Pull and push answers are JSON that compresses ~5-10x; gzip or deflate when the request
   // accepts it (browsers and Node's fetch send Accept-Encoding and decompress on their own).
@@ -128,7 +162,12 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
       c.req.method === 'HEAD'
         ? c.body(null, 200, { 'content-type': 'text/event-stream; charset=utf-8' })
         : // A client of the previous protocol gets pokes only: CHANGES carry current-version documents.
-          openChangeStream(context, collection, claims, isPreviousProtocol(c) ? undefined : clientIdOf(c), nodeResponseOf(c)),
+          openChangeStream(context, collection, claims, isPreviousProtocol(c) ? undefined : clientIdOf(c), nodeResponseOf(c), (close) =>
+            streamCap.admit(
+              { subject: claims.subject, token: bearerToken(c)!, clientId: clientIdOf(c), collection: collection.name },
+              close,
+            ),
+          ),
     ),
   );
 
@@ -144,11 +183,22 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
     if (status === 500) logger.error({ err: error, path: c.req.path }, 'request failed');
     else logger.debug({ code: body.error.code, path: c.req.path }, 'request refused');
     if (retryAfterSeconds !== undefined) c.header('retry-after', String(retryAfterSeconds));
-    // A body refused for its size was not read to the end: the connection cannot be reused.
-    if (status === 413) c.header('connection', 'close');
+    // A body refused for its size or pace was not read to the end: the connection cannot be reused.
+    if (status === 413 || (error instanceof BrainStoreError && error.parameters['slowBody'] === true)) c.header('connection', 'close');
     return c.json(body, status);
   });
   return app;
+}
+
+/** What per-caller limits count by: the token's subject, else the token itself. */
+function callerKey(claims: AccessClaims, token: string): string {
+  return claims.subject === undefined ? `t:${token}` : `s:${claims.subject}`;
+}
+
+/** The client's address (the socket's; behind a proxy, the proxy's), or 'local' under app.request(). */
+function remoteAddressOf(c: Context): string {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? 'local';
 }
 
 /** Compares in constant time (the metrics token is a static secret). */
