@@ -3,6 +3,7 @@ import { oneOf, DAY_MS, identifier, text, timestamp } from './fields.ts';
 import { createdDescIssues, toRxJsonSchema, type CollectionDeclaration } from './declare-collection.ts';
 import { ACTION_STATUSES, mergeActionVersions } from './action-status.ts';
 import { actionWriteRules } from './action-write-rules.ts';
+import { ACTION_RETENTION } from './retention-rule.ts';
 import { withSnoozeOf } from './action-snooze.ts';
 import type { BrainStoreIssue } from '../errors/brain-store-error.ts';
 
@@ -112,4 +113,5 @@ export const brainActions: CollectionDeclaration<BrainActionDocument, BrainActio
   toPublic: ({ priority_rank: _rank, created_desc: _sortKey, ...action }) => action,
   merge: mergeActionVersions,
   writeRules: actionWriteRules,
+  retention: ACTION_RETENTION,
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { oneOf, count, identifier, nonNegative, text, timestamp } from './fields.ts';
 import { appendOnlyRules, toRxJsonSchema, type CollectionDeclaration } from './declare-collection.ts';
+import { appendOnlyRetention } from './retention-rule.ts';
 
 export const SUMMARY_TYPES = ['daily', 'manual', 'scheduled'] as const;
 export const SUMMARY_TRIGGERS = ['cron', 'command', 'api'] as const;
@@ -52,4 +53,5 @@ export const brainSummaries: CollectionDeclaration<BrainSummaryDocument, BrainSu
   migrationStrategies: {},
   // Summaries are append-only: a conflicting edit keeps the server's version.
   ...appendOnlyRules<BrainSummaryDocument>(),
+  retention: appendOnlyRetention('summariesMs'),
 };

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBrainStore, replicateBrainStore, type BrainStore, type BrainSync } from '../../src/index.ts';
 import { getRxStorageSQLite } from '../../src/node/index.ts';
 import { restoreIndexedDB, type IndexedDBDump } from '../fixtures/previous-release/indexeddb-dump.ts';
+import { seedPreviousServer } from '../fixtures/previous-release/seed-server.ts';
 import { FIXTURE_URL, MANIFEST, WORKSPACE, type Manifest } from '../fixtures/previous-release/manifest.ts';
 import { scratchDir } from '../helpers/storages.ts';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
@@ -35,16 +36,9 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => server.close());
 
-/** The previous server's documents, stored as it stored them (schema version 0), after this release's migrations. */
-async function seedPreviousServer(): Promise<void> {
+async function seedServer(): Promise<void> {
   await server.reset();
-  for (const { collection, _deleted, ...doc } of manifest.server) {
-    await server.sql.query(
-      `INSERT INTO brain_store_documents (collection, workspace_id, id, doc, deleted, xid, seq, received_at)
-       VALUES ($1, $2, $3, $4::jsonb, $5, '0'::xid8, 0, $6)`,
-      [collection, doc['workspace_id'], doc['id'], JSON.stringify(doc), _deleted, manifest.clockEnd],
-    );
-  }
+  await seedPreviousServer(server.sql, manifest);
 }
 
 /** Replicates with the URL the fixture stores knew (their replication state is keyed by it); requests go to `server`. */
@@ -70,7 +64,7 @@ async function expectMigrated(store: BrainStore): Promise<void> {
 
 describe('stores of the previous release (issue 20)', () => {
   it('the bot’s SQLite file opens migrated and pushes its offline writes', { timeout: 60_000 }, async () => {
-    await seedPreviousServer();
+    await seedServer();
     const path = join(scratchDir(), 'bot.sqlite');
     copyFileSync(join(fixtures, 'bot.sqlite'), path);
     const bot = await createBrainStore({ name: manifest.bot.name, storage: getRxStorageSQLite({ path }), now: clock });
@@ -96,7 +90,7 @@ describe('stores of the previous release (issue 20)', () => {
   });
 
   it('the member dashboard’s IndexedDB opens migrated and pushes its offline transitions', { timeout: 60_000 }, async () => {
-    await seedPreviousServer();
+    await seedServer();
     const dump = JSON.parse(readFileSync(join(fixtures, 'dashboard-indexeddb.json'), 'utf8')) as IndexedDBDump;
     const idb = new IDBFactory();
     await restoreIndexedDB(dump, idb);
