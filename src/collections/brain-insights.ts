@@ -48,5 +48,7 @@ export const brainInsights: CollectionDeclaration<BrainInsightDocument, BrainIns
   migrationStrategies: {},
   // Insights are append-only: a conflicting edit keeps the server's version.
   ...appendOnlyRules<BrainInsightDocument>(),
+  // Nothing ahead of the rest, which comes newest first.
+  firstSync: [],
   retention: appendOnlyRetention('insightsMs'),
 };
