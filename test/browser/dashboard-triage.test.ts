@@ -72,7 +72,7 @@ describeInChromium('the dashboard as a daily tool (issue 22)', () => {
     for (const sample of TOP) ids[sample.reason] = await bot.action(sample);
     await bot.sync.awaitInSync();
     browser = await launchChromiumBrowser();
-  }, 240_000);
+  }, 420_000);
 
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
