@@ -3,6 +3,8 @@ import { createBrainStore, replicateBrainStore, startExpiryCleanup } from './bra
 import { readAccess } from './read-access.ts';
 import { App } from './app.tsx';
 import { Welcome } from './welcome.tsx';
+import { registerServiceWorker } from './register-service-worker.ts';
+import { mountUpdateBanner } from './update-banner.tsx';
 import './styles.css';
 
 /**
@@ -34,6 +36,9 @@ async function boot(root: HTMLElement): Promise<void> {
   render(<App store={store} sync={sync} access={access} />, root);
   performance.mark('dashboard:app-rendered');
 }
+
+// The app shell offline, Background Sync, and "A new version is available — Reload" (issues 18, 20).
+mountUpdateBanner(registerServiceWorker());
 
 const root = document.getElementById('app');
 if (root) {

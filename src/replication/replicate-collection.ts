@@ -51,6 +51,8 @@ export interface CollectionReplicationOptions {
   readonly live$?: Observable<LiveMode>;
   /** Between pulls when live$ says 'poll' (ms, default 2000). */
   readonly pollMs?: number;
+  /** A push got no answer (offline): its rows stay in unsentRows() for a last try. */
+  readonly onPushUnanswered?: () => void;
   /** Tokens renewed before expiry: the stream reconnects with the new one. */
   readonly renewed$?: Observable<unknown>;
 }
@@ -58,7 +60,12 @@ export interface CollectionReplicationOptions {
 /** A document as the replication sees it: plain JSON with a string `id`. */
 type SyncDoc = Record<string, unknown>;
 
-export type CollectionReplication = RxReplicationState<SyncDoc, SyncCheckpoint> & { resync(): void; restore(): void };
+export type CollectionReplication = RxReplicationState<SyncDoc, SyncCheckpoint> & {
+  resync(): void;
+  restore(): void;
+  /** Rows handed to a push that the server has not answered yet (for a last try when the page leaves). */
+  unsentRows(): PushRow[];
+};
 
 /**
  * One collection's replication with RxDB's replicateRxCollection: pull by checkpoint, push
@@ -72,6 +79,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
   const reverts = installForcedReverts(collection, key);
   const resync$ = new Subject<'RESYNC'>();
   const fed = new FedChanges();
+  const unsent = new Map<string, PushRow>();
 
   const state = replicateRxCollection<SyncDoc, SyncCheckpoint>({
     collection,
@@ -133,7 +141,15 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
         pending.acknowledged(allRows.filter((row) => !sent.has(row)).map((row) => row.newDocumentState));
         if (rows.length === 0) return [];
         pending.sending(rows.map((row) => row.newDocumentState));
-        const response = await client.postJson(endpoints.push(name), { rows: rows.map(toWireRow) }, pushResponseSchema);
+        const wireRows = rows.map(toWireRow);
+        for (const row of wireRows) unsent.set(row.newDocumentState[key] as string, row);
+        const response = await client.postJson(endpoints.push(name), { rows: wireRows }, pushResponseSchema).catch((error: unknown) => {
+          options.onPushUnanswered?.();
+          throw error;
+        });
+        // Answered: accepted, conflicting or refused, none of these rows needs a last try.
+        for (const row of wireRows)
+          if (unsent.get(row.newDocumentState[key] as string) === row) unsent.delete(row.newDocumentState[key] as string);
         options.onSynced?.();
         const failed = new Set<string>();
         const conflicts: WireDocument[] = [...response.conflicts];
@@ -174,7 +190,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
   }
   // A tracker made here is this replication's alone: it stops with it.
   if (!options.pending) state.onCancel.push(() => pending.stop());
-  return Object.assign(state, { resync: () => resync$.next('RESYNC'), restore: reverts.restore });
+  return Object.assign(state, { resync: () => resync$.next('RESYNC'), restore: reverts.restore, unsentRows: () => [...unsent.values()] });
 }
 
 /**
