@@ -15,7 +15,8 @@ const COMMANDS: Readonly<Record<CommandName, (argv: readonly string[], out: CliO
   status: async (argv, out) => (await import('./status-command.ts')).runStatusCommand(argv, out),
   demo: async (argv) => (await import('./demo.ts')).runDemoCommand(argv),
   // The server modules (PGlite, pg, hono) load only for the commands that need them.
-  serve: async (argv) => (await import('./server-commands.ts')).runServe(argv),
+  serve: async (argv, out) => (await import('./server-commands.ts')).runServe(argv, out),
+  migrate: async (argv, out) => (await import('./server-commands.ts')).runMigrate(argv, out),
   token: async (argv) => (await import('./server-commands.ts')).runToken(argv),
 };
 
@@ -64,7 +65,13 @@ function isCommand(name: string): name is CommandName {
 function describe(error: unknown): { line: string; exitCode: number } {
   // parseArgs reports bad options as TypeErrors with an ERR_PARSE_ARGS_* code; its first sentence is the point.
   if (String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
-    return { line: (error as Error).message.split('. ')[0]!.replace(/\.$/, ''), exitCode: 2 };
+    return {
+      line: (error as Error).message
+        .replace(/\s*\n\s*/g, ' ')
+        .split('. ')[0]!
+        .replace(/\.$/, ''),
+      exitCode: 2,
+    };
   }
   if (error instanceof CliError) return { line: error.message, exitCode: 2 };
   if (error instanceof CliFailure) return { line: error.message, exitCode: 1 };

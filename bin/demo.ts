@@ -81,7 +81,9 @@ export async function runDemo({ stepMs, print = console.log }: DemoOptions): Pro
       const note = ttlMs === undefined ? '' : `, expiring in ${(ttlMs / 1000).toFixed(1)}s`;
       log(`bot ▸ createActionRecommendation ${args.contact_id} priority ${args.priority}${note}`);
       const id = await brainActions.createActionRecommendation(ttlMs === undefined ? args : { ...args, expires_at: now() + ttlMs });
-      await tableWhere(has(id));
+      // An action expiring within moments (--step-ms 0) may never show in the live table: its
+      // expiry comes first, and waiting to see it was the hang of `demo --step-ms 0` (issue 17).
+      await (ttlMs === undefined ? tableWhere(has(id)) : Promise.race([tableWhere(has(id)), sleep(ttlMs)]));
       return id;
     };
     const pricing = await bot(actionArgs('c-101', 60, 'this_week', 'follow_up', 'Asked for the price list'));
@@ -131,6 +133,10 @@ export async function runDemo({ stepMs, print = console.log }: DemoOptions): Pro
     latest$.complete();
     await store.close();
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function actionArgs(

@@ -1,13 +1,30 @@
 /**
- * `brain-store serve` and `brain-store token`: run the sync server and mint access tokens.
- * The signing secret comes from AUTH_SECRET (never a flag: flags end up in shell history and
- * process listings); a real PostgreSQL from DATABASE_URL.
+ * `brain-store serve`, `brain-store migrate` and `brain-store token`. Their settings come from
+ * the environment (src/server/config: one table, docs/operations.md), a few flags over it;
+ * secrets are never flags (flags end up in shell history and process listings).
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { createAccessToken, startSyncServer } from '../src/server/index.ts';
+import {
+  ConfigError,
+  parseServerConfig,
+  printConfig,
+  syncServerOptionsOf,
+  type ConfigInput,
+} from '../src/server/config/parse-server-config.ts';
+import { openPgliteDatabase } from '../src/server/sql/pglite-database.ts';
+import { openPostgresDatabase } from '../src/server/sql/postgres-database.ts';
+import { runMigrations } from '../src/server/sql/run-migrations.ts';
+import { migrationStatus } from '../src/server/sql/migration-status.ts';
+import type { CliOutput } from './cli-output.ts';
 import { CliError } from './cli-error.ts';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT } from './server-defaults.ts';
+import { wholeNumberOption } from './cli-options.ts';
+
+/** A whole shutdown (drain, in-flight requests, close) ends within this, whatever hangs. */
+const EXIT_DEADLINE_MS = 10_000;
+/** How long /readyz answers 503 before the listener closes (within the deadline, with SHUTDOWN_GRACE). */
+const DRAIN_NOTICE_MS = 1_500;
 
 function authSecret(): string {
   const secret = process.env['AUTH_SECRET'];
@@ -15,15 +32,28 @@ function authSecret(): string {
   return secret;
 }
 
-function wholeNumber(name: string, value: string | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < min) throw new CliError(`--${name} must be a whole number ≥ ${min}`);
-  return number;
+/** The effective configuration; a bad value is one CliError line naming its variable (exit 2). */
+function configOf(input: ConfigInput) {
+  try {
+    return parseServerConfig(input);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message);
+    throw error;
+  }
 }
 
-/** Starts the server and keeps it running until SIGINT or SIGTERM. */
-export async function runServe(argv: readonly string[]): Promise<void> {
+/** Flags given (and only those) by the variable each overrides. */
+function flagsOf(values: Record<string, string | boolean | undefined>, names: Record<string, string>): NonNullable<ConfigInput['flags']> {
+  const flags: Record<string, string> = {};
+  for (const [flag, variable] of Object.entries(names)) {
+    const value = values[flag];
+    if (typeof value === 'string') flags[variable] = value;
+  }
+  return flags;
+}
+
+/** Starts the server and keeps it running until SIGINT or SIGTERM, then drains and exits within 10 s. */
+export async function runServe(argv: readonly string[], out: CliOutput = process.stdout): Promise<void> {
   const { values } = parseArgs({
     args: [...argv],
     strict: true,
@@ -31,26 +61,91 @@ export async function runServe(argv: readonly string[]): Promise<void> {
       port: { type: 'string' },
       host: { type: 'string' },
       'data-dir': { type: 'string' },
+      'dashboard-dir': { type: 'string' },
+      'print-config': { type: 'boolean' },
+      'no-migrate': { type: 'boolean' },
     },
   });
-  const databaseUrl = process.env['DATABASE_URL'];
+  const input: ConfigInput = {
+    env: process.env,
+    flags: flagsOf(values, { port: 'PORT', host: 'HOST', 'data-dir': 'DATA_DIR', 'dashboard-dir': 'DASHBOARD_DIR' }),
+    migrate: values['no-migrate'] !== true,
+  };
+  const config = configOf(input);
+  if (values['print-config']) {
+    out.write(printConfig(input));
+    return;
+  }
   const server = await startSyncServer({
-    authSecret: authSecret(),
-    port: wholeNumber('port', values.port, DEFAULT_PORT, 0),
-    host: values.host ?? '127.0.0.1',
-    ...(databaseUrl ? { databaseUrl } : { dataDir: resolve(values['data-dir'] ?? DEFAULT_DATA_DIR) }),
+    ...syncServerOptionsOf(config),
+    ...(config.databaseUrl === undefined ? { dataDir: resolve(config.dataDir) } : {}),
+    ...(config.dashboardDir === undefined ? {} : { dashboardDir: resolve(config.dashboardDir) }),
+    shutdownGraceMs: config.shutdownGraceMs,
   });
   await new Promise<void>((stop) => {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  // Whatever hangs (a stuck query, a client that never reads), the process is gone in 10 s.
+  setTimeout(() => process.exit(1), EXIT_DEADLINE_MS).unref();
+  // /readyz answers 503 while the listener stays open a moment, so a load balancer polling it
+  // sees the instance leave (new requests are still served meanwhile); then close.
+  server.drain();
+  await new Promise((resolve) => setTimeout(resolve, DRAIN_NOTICE_MS));
   await server.close();
 }
 
-/** Prints a signed access token for the given workspaces and role (`--role bot|member|operator [--subject dana]`). */
-export async function runToken(argv: readonly string[]): Promise<void> {
+/** Applies the pending migrations (`--status`: lists applied and pending ones, changes nothing). */
+export async function runMigrate(argv: readonly string[], out: CliOutput = process.stdout): Promise<void> {
   const { values } = parseArgs({
     args: [...argv],
+    strict: true,
+    options: { status: { type: 'boolean' }, 'data-dir': { type: 'string' } },
+  });
+  const databaseUrl = process.env['DATABASE_URL'] || undefined;
+  // Only the database settings matter here: no secret is needed to migrate.
+  const config = configOf({
+    env: { ...process.env, AUTH_SECRET: 'not-needed-to-migrate' },
+    flags: flagsOf(values, { 'data-dir': 'DATA_DIR' }),
+  });
+  // DDL needs a session the pooler does not share out mid-transaction: the direct URL when there is one.
+  const db = databaseUrl
+    ? await openPostgresDatabase({ connectionString: config.directDatabaseUrl ?? databaseUrl })
+    : await openPgliteDatabase({ dataDir: resolve(config.dataDir) });
+  try {
+    const where = databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${resolve(config.dataDir)}`;
+    if (values.status) {
+      const status = await migrationStatus(db);
+      out.write(`migrations of ${where}:\n`);
+      for (const migration of status.applied) out.write(`  applied  ${migration.version} ${migration.name} (${migration.appliedAt})\n`);
+      for (const migration of status.pending) out.write(`  pending  ${migration.version} ${migration.name}\n`);
+      out.write(status.pending.length === 0 ? 'up to date\n' : `${status.pending.length} pending: run brain-store migrate\n`);
+      return;
+    }
+    const applied = await runMigrations(db);
+    out.write(applied.length === 0 ? `${where}: up to date, nothing applied\n` : `${where}: applied ${applied.join(', ')}\n`);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Options whose value may start with a dash (`--ttl -5`): parseArgs would take it for an option. */
+const NUMERIC_OPTIONS = new Set(['--ttl']);
+
+/** Prints a signed access token for the given workspaces and role (`--role bot|member|operator [--subject dana]`). */
+export async function runToken(argv: readonly string[]): Promise<void> {
+  // `--ttl -5` becomes `--ttl=-5`, so the mistake is the one line naming --ttl, not parseArgs' three.
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (NUMERIC_OPTIONS.has(arg) && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i += 1;
+    } else joined.push(arg);
+  }
+  const { values } = parseArgs({
+    args: joined,
     strict: true,
     options: {
       workspace: { type: 'string', multiple: true },
@@ -64,10 +159,11 @@ export async function runToken(argv: readonly string[]): Promise<void> {
   const role = values.role;
   if (role !== 'bot' && role !== 'member' && role !== 'operator') throw new CliError('--role must be bot, member or operator');
   if (role === 'member' && values.subject === undefined) throw new CliError('a member token needs --subject (who actions with it)');
+  const ttlSeconds = wholeNumberOption('ttl', values.ttl, 3_600, 1);
   const token = await createAccessToken({
     secret: authSecret(),
     workspaces,
-    ttlSeconds: wholeNumber('ttl', values.ttl, 3_600, 1),
+    ttlSeconds,
     role,
     ...(values.subject === undefined ? {} : { subject: values.subject }),
   });

@@ -2,7 +2,7 @@
 import { DEFAULT_DATA_DIR, DEFAULT_PORT } from './server-defaults.ts';
 import { DEFAULT_BOT_DATA } from './bot/bot-defaults.ts';
 
-export type CommandName = 'start' | 'bot' | 'seed' | 'status' | 'demo' | 'serve' | 'token';
+export type CommandName = 'start' | 'bot' | 'seed' | 'status' | 'demo' | 'serve' | 'migrate' | 'token';
 
 const SERVER = `http://127.0.0.1:${DEFAULT_PORT}`;
 
@@ -85,17 +85,39 @@ Options:
 `,
   serve: `Usage: brain-store serve [options]
 
-Runs the sync server until Ctrl-C. Logs are JSON lines (pino).
+Runs the sync server until Ctrl-C or SIGTERM (then /readyz turns 503, streams end with a
+retry hint, in-flight requests finish, and the process exits within 10 s). Logs are JSON
+lines (pino), one access line per request with its x-request-id. Probes: /livez, /readyz.
 
 Options:
-  --port <n>          Port (default ${DEFAULT_PORT}; 0 picks a free one).
-  --host <addr>       Interface to listen on (default 127.0.0.1).
-  --data-dir <dir>    Embedded PGlite database directory (default ${DEFAULT_DATA_DIR}).
-  --help              This text.
+  --port <n>             Port (default ${DEFAULT_PORT}; 0 picks a free one). Env PORT.
+  --host <addr>          Interface to listen on (default 127.0.0.1). Env HOST.
+  --data-dir <dir>       Embedded PGlite database directory (default ${DEFAULT_DATA_DIR}). Env DATA_DIR.
+  --dashboard-dir <dir>  A built dashboard to serve at /. Env DASHBOARD_DIR.
+  --no-migrate           Do not migrate at start; refuse a database lacking a migration
+                         (run brain-store migrate once per deploy instead).
+  --print-config         Print the effective configuration (secrets redacted) and exit.
+  --help                 This text.
+
+Environment (every setting: docs/operations.md):
+  AUTH_SECRET or JWKS_URL (+ JWT_ISSUER, JWT_AUDIENCE)   Token verification (one is required).
+  DATABASE_URL           PostgreSQL instead of the embedded PGlite (may be a pooler).
+  DATABASE_DIRECT_URL    A direct connection for LISTEN when DATABASE_URL is a pooler.
+  LOG_LEVEL, CORS_ORIGINS, METRICS_TOKEN, RETENTION_*, RATE_LIMIT, RATE_LIMIT_WINDOW,
+  MAINTENANCE_INTERVAL, SHUTDOWN_GRACE.
+`,
+  migrate: `Usage: brain-store migrate [--status] [--data-dir <dir>]
+
+Applies the database migrations this version needs (once per deploy, before starting
+instances with serve --no-migrate). Safe to run from several places at once: they take turns.
+
+Options:
+  --status           List applied and pending migrations; change nothing.
+  --data-dir <dir>   Embedded PGlite database directory (default ${DEFAULT_DATA_DIR}). Env DATA_DIR.
+  --help             This text.
 
 Environment:
-  AUTH_SECRET   Secret (≥ 16 characters) that verifies tokens; token needs the same one.
-  DATABASE_URL  Use this PostgreSQL instead of the embedded PGlite (--data-dir ignored).
+  DATABASE_URL, DATABASE_DIRECT_URL   PostgreSQL (the direct URL is used when given).
 `,
   token: `Usage: brain-store token --workspace <id> [options]
 
@@ -117,7 +139,8 @@ Commands:
   bot      The bot: durable store, writes summaries, insights and actions, syncs upstream.
   seed     Bulk-load N actions into a workspace through the sync API.
   status   Server health, documents per collection, open streams, refused pushes.
-  serve    Run the sync server only.
+  serve    Run the sync server only (configured by environment: docs/operations.md).
+  migrate  Apply the database migrations (--status: list them).
   token    Print an access token.
   demo     A short store-only tour on memory storage (no server).
   help     This text (help <command>: that command's).

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { bundleReport } from './bundle-report.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -23,6 +24,8 @@ export default defineConfig({
     sourcemap: false,
     reportCompressedSize: false,
     chunkSizeWarningLimit: 2_000,
+    // .vite/bundle-report.json: the modules of each chunk, for the browser benchmark's bundle report.
+    rollupOptions: { plugins: [bundleReport()] },
   },
   plugins: [
     // Our own worker (dashboard/src/service-worker.ts): the precached app shell, an update that

@@ -1,6 +1,6 @@
 /**
- * A labelled select in a section head: the queue's urgency, the history's status and the
- * insights' time range. `any` adds a first option with the empty value ("no filter").
+ * A labelled select in a section head: the queue's urgency and sort, the history's status
+ * and the insights' period. `any` adds a first option with the empty value ("no filter").
  */
 export function FilterSelect<T extends string>({
   label,
@@ -11,7 +11,7 @@ export function FilterSelect<T extends string>({
   onChange,
 }: {
   label: string;
-  value: T | '';
+  value: string;
   values: readonly T[];
   name: (value: T) => string;
   any?: string;

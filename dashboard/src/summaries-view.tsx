@@ -34,7 +34,7 @@ export function SummariesView({ store, workspace }: { store: BrainStore; workspa
         {m.topQuestions?.length ? <TextList title="Top questions" items={m.topQuestions} /> : null}
         {m.rejectionReasons?.length ? <TextList title="Rejection reasons" items={m.rejectionReasons} /> : null}
       </div>
-      <h3>Lead temperature, last {series.length} summaries</h3>
+      <h3>Lead temperature{series.length === 1 ? ', latest summary' : `, last ${series.length} summaries`}</h3>
       <LazyLeadChart summaries={series} />
     </section>
   );

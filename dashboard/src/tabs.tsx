@@ -1,4 +1,4 @@
-export type TabId = 'actions' | 'history' | 'insights' | 'summaries';
+import type { TabId } from './view-state.ts';
 
 const TABS: readonly { id: TabId; label: string }[] = [
   { id: 'actions', label: 'Actions' },

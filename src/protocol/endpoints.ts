@@ -24,3 +24,15 @@ export const MAX_PUSH_ROWS = 1_000;
 export const MAX_PULL_BATCH = 5_000;
 /** Largest request body in bytes (413 beyond). */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Response header with the server's body limit in bytes (issue 23), on every answer: clients
+ * split push batches under it, so no valid document can wedge a push queue.
+ */
+export const MAX_BODY_HEADER = 'brain-store-max-body-bytes';
+/**
+ * Largest document, as JSON text, a store accepts at write time: an edit's push row carries
+ * the document twice (new and assumed state), so two of them and the row's envelope fit one
+ * default body. Far above what the brain schemas allow (a summary at every limit is ~1.5 MB).
+ */
+export const MAX_DOCUMENT_BYTES = Math.floor((MAX_BODY_BYTES - 64 * 1024) / 2);

@@ -80,6 +80,12 @@ export const pullResponseSchema = z.object({
   documents: wireDocumentsSchema,
   /** The position after the last document; unchanged (the request's) when there are none. */
   checkpoint: z.nullable(checkpointSchema),
+  /**
+   * True when the server's byte budget per page (issue 23) cut the page before `batchSize`
+   * documents and more are waiting: pull again from `checkpoint` at once. Absent otherwise,
+   * and a page shorter than `batchSize` without it means "caught up".
+   */
+  more: z.optional(z.boolean()),
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
@@ -102,8 +108,11 @@ export const wireIssueSchema = z.object({
 });
 export type WireIssue = z.infer<typeof wireIssueSchema>;
 
-/** The codes a push row can be refused with. */
-export const REJECT_CODES = ['VALIDATION', 'FORBIDDEN_WORKSPACE', 'IMMUTABLE_FIELD', 'FORBIDDEN_ROLE', 'CLOCK_SKEW'] as const;
+/**
+ * The codes a push row can be refused with. TOO_LARGE: refused by the client itself, a row
+ * larger than the server's announced body limit (issue 23).
+ */
+export const REJECT_CODES = ['VALIDATION', 'FORBIDDEN_WORKSPACE', 'IMMUTABLE_FIELD', 'FORBIDDEN_ROLE', 'CLOCK_SKEW', 'TOO_LARGE'] as const;
 
 /** A push row the server will never store (wrong workspace, invalid, immutable field changed). */
 export const rejectedRowSchema = z.object({

@@ -5,6 +5,8 @@ import { BrainStoreError, type BrainStoreIssue } from '../errors/brain-store-err
 import { checkDocument, parseOrThrow, toIssues, type CollectionDeclaration } from '../collections/declare-collection.ts';
 import { identifier, timestamp } from '../collections/fields.ts';
 import { DEFAULT_TIME_ALLOWANCE, judgeWrite, type Writer } from '../collections/write-rules.ts';
+import { MAX_DOCUMENT_BYTES } from '../protocol/endpoints.ts';
+import { utf8Length } from '../protocol/utf8-length.ts';
 
 /** What the query modules need from the store: the clock, the id maker, open/closed. */
 export interface QueryContext {
@@ -89,6 +91,7 @@ export async function insertAll<Doc extends { id: string; workspace_id: string }
   pathPrefix: (index: number) => (string | number)[] = () => [],
   argsValidated = false,
 ): Promise<void> {
+  docs.forEach((doc, index) => assertDocumentSize(declaration.name, doc, pathPrefix(index)));
   docs.forEach((doc, index) => {
     // Documents built from arguments zod already accepted only need what the store added:
     // the id, the clock's timestamps and the derived sort keys (the invariants).
@@ -103,6 +106,33 @@ export async function insertAll<Doc extends { id: string; workspace_id: string }
   if (result.error.length > 0) {
     throw new BrainStoreError('STORAGE', { cause: result.error[0], parameters: { failed: result.error.length } });
   }
+}
+
+/**
+ * Refuses, at write time, a document no push could carry (issue 23): TOO_LARGE naming its
+ * largest field, instead of a write that syncs never and holds back every later one.
+ * `maxBytes` is the protocol's MAX_DOCUMENT_BYTES (two copies fit one default body).
+ */
+export function assertDocumentSize(
+  collection: string,
+  doc: object,
+  pathPrefix: (string | number)[] = [],
+  maxBytes = MAX_DOCUMENT_BYTES,
+): void {
+  const bytes = utf8Length(JSON.stringify(doc));
+  if (bytes <= maxBytes) return;
+  let field = '';
+  let largest = -1;
+  for (const [name, value] of Object.entries(doc)) {
+    const size = utf8Length(JSON.stringify(value) ?? '');
+    if (size > largest) [field, largest] = [name, size];
+  }
+  const message = `the document is ${bytes} bytes as JSON, more than the ${maxBytes} a sync server accepts; "${field}" holds ${largest} of them`;
+  throw new BrainStoreError('TOO_LARGE', {
+    message,
+    parameters: { collection, field, bytes, maxBytes },
+    issues: [{ path: [...pathPrefix, field], message, code: 'too_big' }],
+  });
 }
 
 /** Runs a storage call, turning foreign errors into STORAGE (ours pass through). */

@@ -6,11 +6,15 @@ import { endpoints } from '../protocol/endpoints.ts';
 import {
   pullResponseSchema,
   pushResponseSchema,
+  type PushResponse,
   type PushRow,
+  type RejectedRow,
   type StreamEvent,
   type SyncCheckpoint,
   type WireDocument,
 } from '../protocol/messages.ts';
+import { splitPushRows } from './split-push-rows.ts';
+import { isBrainStoreError } from '../errors/brain-store-error.ts';
 import type { SyncHttpClient } from './sync-http-client.ts';
 import { syncEventStream } from './sync-event-stream.ts';
 import { PendingWrites } from './pending-writes.ts';
@@ -103,9 +107,27 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
           options.onSynced?.();
           return local;
         }
-        const response = await client.postJson(endpoints.pull(name), { checkpoint: from, batchSize }, pullResponseSchema);
+        let response = await client.postJson(endpoints.pull(name), { checkpoint: from, batchSize }, pullResponseSchema);
         options.onSynced?.();
-        return { documents: response.documents, checkpoint: response.checkpoint ?? checkpoint };
+        const documents = response.documents;
+        let next = response.checkpoint ?? checkpoint;
+        // A page cut by the server's byte budget (issue 23) is shorter than batchSize, which
+        // RxDB reads as "caught up": pull on here, and past a few pages (memory) ask RxDB
+        // for another round instead.
+        for (let pages = 1; response.more === true && documents.length < batchSize; pages++) {
+          if (options.live && pages >= MAX_PAGES_PER_PULL) {
+            queueMicrotask(() => resync$.next('RESYNC'));
+            break;
+          }
+          response = await client.postJson(
+            endpoints.pull(name),
+            { checkpoint: next, batchSize: batchSize - documents.length },
+            pullResponseSchema,
+          );
+          documents.push(...response.documents);
+          next = response.checkpoint ?? next;
+        }
+        return { documents, checkpoint: next };
       },
       ...(options.live
         ? {
@@ -143,7 +165,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
         pending.sending(rows.map((row) => row.newDocumentState));
         const wireRows = rows.map(toWireRow);
         for (const row of wireRows) unsent.set(row.newDocumentState[key] as string, row);
-        const response = await client.postJson(endpoints.push(name), { rows: wireRows }, pushResponseSchema).catch((error: unknown) => {
+        const response = await pushInBatches(client, name, rows, key).catch((error: unknown) => {
           options.onPushUnanswered?.();
           throw error;
         });
@@ -193,6 +215,9 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
   return Object.assign(state, { resync: () => resync$.next('RESYNC'), restore: reverts.restore, unsentRows: () => [...unsent.values()] });
 }
 
+/** Byte-cut pages one pull handler call chains in live mode before handing back to RxDB. */
+const MAX_PAGES_PER_PULL = 4;
+
 /**
  * The stream while this tab leads (always, without leadership), closed while it follows; a
  * RESYNC every `pollMs` instead while the mode is 'poll'.
@@ -241,11 +266,71 @@ class FedChanges {
   }
 }
 
-function toWireRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }): PushRow {
+/**
+ * Pushes rows in bodies under the server's announced limit (issue 23), one after the other,
+ * and merges the answers. A 413 that announces a smaller limit than the one split for (the
+ * first push to a server with a lowered limit) splits the rest again at once. A row no body
+ * can carry is refused here, as the server would: kept in rejected$ and reverted, never
+ * retried (it would hold back every later write for ever).
+ */
+async function pushInBatches<Row extends { newDocumentState: unknown; assumedMasterState?: unknown }>(
+  client: SyncHttpClient,
+  name: string,
+  rows: readonly Row[],
+  key: string,
+): Promise<PushResponse> {
+  const response: PushResponse = { conflicts: [], rejected: [] };
+  let remaining = rows;
+  while (remaining.length > 0) {
+    const limit = client.maxBodyBytes;
+    const { batches, oversized } = splitPushRows(remaining, toWireRow, limit);
+    for (const row of oversized) response.rejected.push(tooLargeRow(row, key, limit));
+    remaining = [];
+    for (const [index, batch] of batches.entries()) {
+      try {
+        const answer = await client.postJson(endpoints.push(name), { rows: batch.map(toWireRow) }, pushResponseSchema);
+        response.conflicts.push(...answer.conflicts);
+        response.rejected.push(...answer.rejected);
+      } catch (error) {
+        if (!isBrainStoreError(error, 'TOO_LARGE') || client.maxBodyBytes >= limit) throw error;
+        remaining = batches.slice(index).flat();
+        break;
+      }
+    }
+  }
+  return response;
+}
+
+/** The refusal of a row larger than the server's body limit, as the server words its own. */
+function tooLargeRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }, key: string, maxBodyBytes: number): RejectedRow {
+  const document = row.newDocumentState as WireDocument;
+  const message = `the document is larger than the server's body limit (${maxBodyBytes} bytes) and can never be pushed`;
   return {
-    newDocumentState: row.newDocumentState as WireDocument,
-    assumedMasterState: (row.assumedMasterState ?? null) as WireDocument | null,
+    id: String(document[key]),
+    code: 'TOO_LARGE',
+    message,
+    issues: [{ path: [], message, code: 'too_big' }],
+    master: (row.assumedMasterState ?? null) as WireDocument | null,
   };
+}
+
+function toWireRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }): PushRow {
+  const assumed = row.assumedMasterState as WireDocument | null | undefined;
+  return {
+    newDocumentState: withoutBookkeeping(row.newDocumentState as WireDocument),
+    assumedMasterState: assumed ? withoutBookkeeping(assumed) : null,
+  };
+}
+
+/**
+ * RxDB's own fields never go on the wire. A schema migration (issue 20) writes
+ * `_attachments: {}` into the assumed master states it migrates: sent as they are, the
+ * server saw a field the writer changed and refused the store's first push after an upgrade.
+ */
+function withoutBookkeeping(doc: WireDocument): WireDocument {
+  if (!('_attachments' in doc) && !('_meta' in doc) && !('_rev' in doc)) return doc;
+  const { _attachments: _a, _meta: _m, _rev: _r, ...rest } = doc;
+  return rest;
 }
 
 interface ForcedReverts {

@@ -5,6 +5,7 @@ import { wireErrorSchema } from '../protocol/messages.ts';
 import { isKnownErrorCode, readMessage } from '../protocol/read-message.ts';
 import { readServerTime } from '../protocol/server-time.ts';
 import type { ClockSample } from './clock-offset.ts';
+import { MAX_BODY_BYTES, MAX_BODY_HEADER } from '../protocol/endpoints.ts';
 import { AccessTokenSource, type GetToken } from './access-token-source.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -46,6 +47,7 @@ export class SyncHttpClient {
   readonly #clock: () => number;
   readonly #onServerTime: ((sample: ClockSample) => void) | undefined;
   readonly #protocolVersion: string;
+  #maxBodyBytes = MAX_BODY_BYTES;
 
   constructor(options: SyncHttpClientOptions) {
     this.#base = options.url.replace(/\/+$/, '');
@@ -58,6 +60,11 @@ export class SyncHttpClient {
     this.#clock = options.clock ?? (() => Date.now());
     this.#onServerTime = options.onServerTime;
     this.#protocolVersion = String(options.protocolVersion ?? PROTOCOL_VERSION);
+  }
+
+  /** The server's body limit as it last announced it (MAX_BODY_HEADER); the protocol's default until then. */
+  get maxBodyBytes(): number {
+    return this.#maxBodyBytes;
   }
 
   /** Identifies the server, so a store synced with another server starts from scratch. */
@@ -125,6 +132,8 @@ export class SyncHttpClient {
       throw new BrainStoreError('NETWORK', { cause, parameters: { url: this.#base + path } });
     }
     this.#sampleClock(response, sentAt);
+    const announced = Number(response.headers.get(MAX_BODY_HEADER) ?? NaN);
+    if (Number.isSafeInteger(announced) && announced > 0) this.#maxBodyBytes = announced;
     return response;
   }
 

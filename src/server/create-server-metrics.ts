@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Live and deleted documents per collection, counted when the metrics are read. */
 export type DocumentCounter = () => Promise<readonly { collection: string; deleted: boolean; count: number }[]>;
@@ -11,6 +11,8 @@ export type DocumentCounter = () => Promise<readonly { collection: string; delet
 export function createServerMetrics(countDocuments?: DocumentCounter) {
   const registry = new Registry();
   const registers = [registry];
+  // The process's own figures (CPU, memory, event-loop lag, handles, GC) beside brain-store's.
+  collectDefaultMetrics({ register: registry });
   if (countDocuments) {
     new Gauge({
       name: 'brain_store_documents',

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { openPgliteDatabase } from './sql/pglite-database.ts';
 import { openPostgresDatabase } from './sql/postgres-database.ts';
 import { runMigrations } from './sql/run-migrations.ts';
+import { requireMigrated } from './sql/migration-status.ts';
 import type { SqlDatabase } from './sql/sql-database.ts';
 
 /**
@@ -9,16 +10,27 @@ import type { SqlDatabase } from './sql/sql-database.ts';
  * dataDir, in memory without) — and brings its schema up to date.
  */
 export async function openDatabase(
-  options: { readonly databaseUrl?: string; readonly dataDir?: string },
+  options: {
+    readonly databaseUrl?: string;
+    readonly directDatabaseUrl?: string;
+    readonly dataDir?: string;
+    /** false: refuse a database lacking a migration instead of applying it (--no-migrate). */
+    readonly migrate?: boolean;
+  },
   logger: Logger,
 ): Promise<SqlDatabase> {
   const db = options.databaseUrl
     ? await openPostgresDatabase({
         connectionString: options.databaseUrl,
+        ...(options.directDatabaseUrl === undefined ? {} : { directConnectionString: options.directDatabaseUrl }),
         onError: (err) => logger.warn({ err }, 'database connection error'),
       })
     : await openPgliteDatabase(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
   try {
+    if (options.migrate === false) {
+      await requireMigrated(db);
+      return db;
+    }
     const applied = await runMigrations(db);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     return db;

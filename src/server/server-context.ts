@@ -5,6 +5,8 @@ import type { ChangeHub } from './fanout/create-change-hub.ts';
 import type { ServerMetrics } from './create-server-metrics.ts';
 import type { HostedCollection } from './documents/hosted-collections.ts';
 import type { SqlDatabase } from './sql/sql-database.ts';
+import type { ServerHealth } from './server-health.ts';
+import type { ServerLimits } from './http/limits/server-limits.ts';
 
 /** Everything a request handler needs, built once by startSyncServer. */
 export interface ServerContext {
@@ -20,9 +22,14 @@ export interface ServerContext {
   readonly metrics: ServerMetrics;
   readonly hub: ChangeHub;
   readonly rateLimit: (key: string) => number | null;
-  readonly limits: { readonly maxBodyBytes: number; readonly maxPushRows: number };
+  readonly limits: ServerLimits;
   readonly heartbeatMs: number;
-  /** Closers of the open streams, so close() can end them. */
-  readonly streams: Set<() => void>;
+  /** Closers of the open streams, so close() can end them (with an SSE retry hint in ms, on shutdown). */
+  readonly streams: Set<(retryHintMs?: number) => void>;
+  /** Allowed browser origins; empty: same origin only (no CORS headers). */
   readonly corsOrigin: string | readonly string[];
+  /** A static bearer token that reads /metrics (a scraper's), beside operator tokens. */
+  readonly metricsToken?: string | undefined;
+  /** Readiness (/readyz) and the shutdown's draining flag; without it no probes are served. */
+  readonly health?: ServerHealth;
 }

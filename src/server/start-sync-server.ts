@@ -1,13 +1,15 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import { MAX_BODY_BYTES, MAX_PUSH_ROWS } from '../protocol/endpoints.ts';
 import { createTokenVerifier, type AuthOptions } from './auth/create-token-verifier.ts';
 import { DEFAULT_TIME_ALLOWANCE, type TimeAllowance } from '../collections/write-rules.ts';
 import { createChangeHub } from './fanout/create-change-hub.ts';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './http/create-rate-limiter.ts';
 import { createServerMetrics } from './create-server-metrics.ts';
 import { createSyncApp } from './http/create-sync-app.ts';
+import { resolveLimits, type LimitOverrides, type ServerLimits } from './http/limits/server-limits.ts';
+import { capConnections } from './http/limits/cap-connections.ts';
+import type { Server } from 'node:http';
 import { hostedCollections, type HostedCollectionOptions } from './documents/hosted-collections.ts';
 import {
   DEFAULT_RETENTION,
@@ -19,9 +21,12 @@ import type { ServerContext } from './server-context.ts';
 import { openDatabase } from './open-database.ts';
 import type { SqlDatabase } from './sql/sql-database.ts';
 import { trackOldestOpenTransaction } from './sql/oldest-open-transaction.ts';
+import { createServerHealth } from './server-health.ts';
 
 /** How long close() lets in-flight requests finish before cutting their connections. */
 const CLOSE_GRACE_MS = 2_000;
+/** Streams ended by a shutdown tell their clients to come back within this (SSE `retry:`). */
+const STREAM_RETRY_HINT_MS = 5_000;
 
 export interface SyncServerOptions {
   /** Secret that signs access tokens (createAccessToken); at least 16 characters. Same as `auth.secret`. */
@@ -38,6 +43,17 @@ export interface SyncServerOptions {
   readonly host?: string;
   /** PostgreSQL connection string; without it the server runs on embedded PGlite. */
   readonly databaseUrl?: string;
+  /**
+   * A direct (unpooled) connection string for the LISTEN session, when databaseUrl goes
+   * through a pooler in transaction mode (LISTEN needs a session of its own). Default: databaseUrl.
+   */
+  readonly directDatabaseUrl?: string;
+  /** false: do not migrate at start, and refuse a database that lacks a migration (run `brain-store migrate` first). Default true. */
+  readonly migrate?: boolean;
+  /** A static bearer token that reads /metrics (a Prometheus scraper's); operator tokens keep working. */
+  readonly metricsToken?: string;
+  /** How long close() lets in-flight requests finish before cutting their connections (default 2 s). */
+  readonly shutdownGraceMs?: number;
   /** Where PGlite keeps its files; in memory without it. Ignored with databaseUrl. */
   readonly dataDir?: string;
   /** An already open database (shared between servers in one process, e.g. tests); not closed by close(). */
@@ -54,9 +70,13 @@ export interface SyncServerOptions {
   readonly heartbeatMs?: number;
   /** Per-token request limit (default 3000 per 10 s); false turns it off. */
   readonly rateLimit?: RateLimitOptions | false;
+  /** Same as `limits.maxBodyBytes` (default 8 MiB). */
   readonly maxBodyBytes?: number;
+  /** Same as `limits.maxPushRows` (default 1,000). */
   readonly maxPushRows?: number;
-  /** Allowed browser origins (default '*': tokens travel in headers, never cookies). */
+  /** The bounds on one token, client, connection or document (issue 23); see ServerLimits for each default. */
+  readonly limits?: LimitOverrides;
+  /** Allowed browser origins (default '*': tokens travel in headers, never cookies); [] for same origin only (`serve`'s default). */
   readonly corsOrigin?: string | readonly string[];
   /** A built dashboard (e.g. dist/dashboard) to serve at `/`; without it only the API is served. */
   readonly dashboardDir?: string;
@@ -66,6 +86,12 @@ export interface SyncServerOptions {
 
 export interface SyncServer {
   readonly url: string;
+  /**
+   * Starts a shutdown: /readyz answers 503 at once (the load balancer stops sending), open
+   * streams end with a retry hint, in-flight requests finish (up to shutdownGraceMs).
+   * close() does the same and then closes; drain() alone is for a caller that waits between.
+   */
+  drain(): void;
   /** Runs expiry and retention once now (the timer runs it every expiryIntervalMs). */
   runMaintenance(): Promise<MaintenanceResult>;
   close(): Promise<void>;
@@ -90,6 +116,13 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   const db = options.database ?? (await openDatabase(options, logger));
   try {
     const hub = await createChangeHub(db, logger);
+    const health = createServerHealth(db, hub);
+    // Prove that a NOTIFY sent through the query connections reaches the LISTEN session (a
+    // pooler in transaction mode would swallow it and live delivery would silently stop).
+    if (db.kind === 'postgres') {
+      const delivered = await hub.proveDelivery!();
+      if (!delivered) logger.error({ reason: await health.notReady() }, 'change notifications do not arrive: not ready');
+    }
     const ctx: ServerContext = {
       db,
       collections,
@@ -102,14 +135,16 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       metrics: createServerMetrics(() => countDocuments(db)),
       hub,
       rateLimit: createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, now),
-      limits: { maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES, maxPushRows: options.maxPushRows ?? MAX_PUSH_ROWS },
+      limits: resolveLimits({ maxBodyBytes: options.maxBodyBytes, maxPushRows: options.maxPushRows }, options.limits),
       heartbeatMs: options.heartbeatMs ?? 15_000,
       streams: new Set(),
       corsOrigin: options.corsOrigin ?? '*',
+      metricsToken: options.metricsToken,
+      health,
     };
     trackOldestOpenTransaction(ctx.metrics.registry, db);
     const app = createSyncApp(ctx, { dashboardDir: options.dashboardDir });
-    const http = await listen(app.fetch, options.port ?? 0, options.host ?? '127.0.0.1');
+    const http = await listen(app.fetch, options.port ?? 0, options.host ?? '127.0.0.1', ctx.limits);
     const address = http.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
@@ -137,20 +172,28 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     logger.info({ url, database: db.kind, collections: [...collections.keys()] }, 'sync server listening');
 
     let closing: Promise<void> | undefined;
+    const drain = (): void => {
+      if (health.draining) return;
+      health.draining = true;
+      // Clients come back spread over the hint (their full jitter), to another instance or this one restarted.
+      for (const closeStream of [...ctx.streams]) closeStream(STREAM_RETRY_HINT_MS);
+      logger.info({ url }, 'draining: /readyz 503, streams ended');
+    };
     return {
       url,
       runMaintenance,
+      drain,
       close() {
         closing ??= (async () => {
+          drain();
           if (timer) clearInterval(timer);
-          for (const closeStream of [...ctx.streams]) closeStream();
           // In-flight requests get a grace period to answer; then their sockets are cut
           // (a cut push is safe: the client resends and an identical resend is a no-op).
           await new Promise<void>((resolve) => {
             http.close(() => resolve());
             if (!('closeAllConnections' in http)) return;
             http.closeIdleConnections();
-            setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS).unref();
+            setTimeout(() => http.closeAllConnections(), options.shutdownGraceMs ?? CLOSE_GRACE_MS).unref();
           });
           await running?.catch(() => undefined);
           await hub.close();
@@ -174,9 +217,28 @@ async function countDocuments(db: SqlDatabase) {
   return rows.map((row) => ({ collection: row.collection, deleted: row.deleted, count: Number(row.count) }));
 }
 
-function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string): Promise<ServerType> {
+function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  port: number,
+  hostname: string,
+  limits: ServerLimits,
+): Promise<ServerType> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port, hostname }, () => resolve(server));
+    const server = serve(
+      {
+        fetch,
+        port,
+        hostname,
+        // Issue 23: a connection has headersTimeoutMs for its request line and headers,
+        // checked every second (Node's default check ran every 30 s: slow headers stayed ~73 s).
+        serverOptions: {
+          headersTimeout: limits.headersTimeoutMs,
+          connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+        },
+      },
+      () => resolve(server),
+    );
+    capConnections(server as Server, { max: limits.maxConnections, retryAfterSeconds: 5 });
     server.once('error', reject);
   });
 }

@@ -149,6 +149,7 @@ export async function writeInsightsAndSummaries(bot: Bot): Promise<void> {
 export interface ServerDocument {
   readonly id: string;
   readonly status?: string;
+  readonly snoozed_until?: number;
   readonly actioned_by?: string;
   readonly _deleted: boolean;
 }

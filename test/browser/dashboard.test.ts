@@ -186,12 +186,12 @@ describeInChromium('the dashboard in Chromium (issue 8)', () => {
       const reason = SAMPLE_ACTIONS[2]!.reason;
       await row(page, reason).getByRole('button', { name: 'Done' }).click();
       await expect.poll(() => row(page, reason).count(), { timeout: 2_000 }).toBe(0);
-      await expect.poll(() => syncState(page), { timeout: STEP }).toMatch(/Offline.*1 change not yet synced/);
+      await expect.poll(() => syncState(page), { timeout: STEP }).toMatch(/Offline.*1 change saved on this device/);
 
       await page.reload();
       await page.getByRole('heading', { name: 'Action queue' }).waitFor({ timeout: STEP });
       await expect.poll(() => reasons(page), { timeout: STEP }).toEqual([SAMPLE_ACTIONS[0]!.reason, SAMPLE_ACTIONS[1]!.reason]);
-      await expect.poll(() => syncState(page), { timeout: STEP }).toMatch(/Offline.*1 change not yet synced/);
+      await expect.poll(() => syncState(page), { timeout: STEP }).toMatch(/Offline.*1 change saved on this device/);
       await page.getByRole('tab', { name: 'History' }).click();
       await expect.poll(() => page.getByTestId('action-history').textContent(), { timeout: STEP }).toContain(reason);
       await page.screenshot({ path: `${ARTIFACTS}/offline-history.png` });
@@ -204,7 +204,7 @@ describeInChromium('the dashboard in Chromium (issue 8)', () => {
       const onServer = (await pullAll(server.url, botToken)).find((doc) => doc.id === ids[reason]);
       expect(onServer?.actioned_by).toBe('dana');
       expect(await serverStatus(ids[SAMPLE_ACTIONS[3]!.reason]!)).toBe('dismissed');
-      await expect.poll(() => syncState(page), { timeout: STEP }).toMatch(/Online.*All changes synced/);
+      await expect.poll(() => syncState(page), { timeout: STEP }).toMatch(/All changes synced/);
       await page.getByRole('tab', { name: 'Actions' }).click();
     },
     STEP * 3,

@@ -9,6 +9,7 @@ import { openPgliteDatabase } from '../../src/server/sql/pglite-database.ts';
 import { openPostgresDatabase } from '../../src/server/sql/postgres-database.ts';
 import { runMigrations } from '../../src/server/sql/run-migrations.ts';
 import type { SqlDatabase } from '../../src/server/sql/sql-database.ts';
+import { startPgBouncer } from './pgbouncer.ts';
 
 /**
  * Sync servers for tests, on either backend. One database per test FILE (vitest isolates
@@ -20,7 +21,7 @@ import type { SqlDatabase } from '../../src/server/sql/sql-database.ts';
  * await describeOnPostgres('on postgres', () => { ... startTestServer({ backend: 'postgres' }) ... });
  * describe.each(await syncBackends())('against %s', (backend) => { ... startTestServer({ backend }) ... });
  */
-export type TestBackend = 'pglite' | 'postgres';
+export type TestBackend = 'pglite' | 'postgres' | 'pgbouncer';
 
 export const POSTGRES_URL = process.env['BRAIN_STORE_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432';
 
@@ -40,7 +41,10 @@ export interface TestServer extends SyncServer {
 export type TestServerOptions = Partial<Omit<SyncServerOptions, 'database' | 'databaseUrl' | 'dataDir'>> & { backend: TestBackend };
 
 const secret = randomBytes(24).toString('hex');
-const databases = new Map<TestBackend, Promise<{ sql: SqlDatabase; url: string | undefined; drop: () => Promise<void> }>>();
+const databases = new Map<
+  TestBackend,
+  Promise<{ sql: SqlDatabase; url: string | undefined; pooledUrl?: string; drop: () => Promise<void> }>
+>();
 const servers = new Set<SyncServer>();
 
 let probe: Promise<{ available: boolean; reason: string }> | undefined;
@@ -98,7 +102,7 @@ export async function createScratchPostgresDatabase(): Promise<{ url: string; dr
 function fileDatabase(backend: TestBackend) {
   let database = databases.get(backend);
   if (!database) {
-    database = backend === 'pglite' ? openSharedPglite() : createPostgresDatabase();
+    database = backend === 'pglite' ? openSharedPglite() : backend === 'pgbouncer' ? createPooledDatabase() : createPostgresDatabase();
     databases.set(backend, database);
   }
   return database;
@@ -124,10 +128,27 @@ async function createPostgresDatabase() {
   };
 }
 
+/**
+ * 'pgbouncer': the file's PostgreSQL database reached through a PgBouncer of its own in
+ * transaction mode; servers query through it and LISTEN on a direct connection (issue 17.8).
+ */
+async function createPooledDatabase() {
+  const database = await createPostgresDatabase();
+  const bouncer = await startPgBouncer();
+  return {
+    ...database,
+    pooledUrl: bouncer.urlOf(new URL(database.url).pathname.slice(1)),
+    async drop() {
+      await bouncer.stop();
+      await database.drop();
+    },
+  };
+}
+
 /** Starts a server on the file's database of `backend`. Close it (or let the file's afterAll do it). */
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
   const { backend, ...rest } = options;
-  const { sql, url } = await fileDatabase(backend);
+  const { sql, url, pooledUrl } = await fileDatabase(backend);
   const server = await startSyncServer({
     authSecret: secret,
     logLevel: 'silent',
@@ -136,7 +157,11 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     // allowance, so files that do not test the time rules lift that one bound.
     timeAllowance: { maxPastMs: Number.POSITIVE_INFINITY, ...rest.timeAllowance },
     ...rest,
-    ...(backend === 'pglite' ? { database: sql } : { databaseUrl: url! }),
+    ...(backend === 'pglite'
+      ? { database: sql }
+      : pooledUrl !== undefined
+        ? { databaseUrl: pooledUrl, directDatabaseUrl: url! }
+        : { databaseUrl: url! }),
   });
   servers.add(server);
   const now = rest.now ?? Date.now;

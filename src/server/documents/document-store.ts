@@ -23,6 +23,8 @@ export interface PulledRow {
   readonly deleted: boolean;
   readonly tx: string;
   readonly seq: string;
+  /** Length of the document's JSON text as PostgreSQL renders it (what the page budget counts). */
+  readonly bytes: number;
 }
 
 /**
@@ -44,7 +46,14 @@ export const CHANGES_CHANNEL = 'brain_store_changes';
  * cursor ($5, $6), at most $7. "Not visible in prev" is index ranges per workspace: one per
  * transaction prev listed as running (if it has ended by the target), and one from prev's
  * xmax up to the target's, starting after ($8, $9) (see rangeStart). The last row names the
- * target snapshot, so a page cut short can continue toward the same one.
+ * target snapshot, so a page cut short can continue toward the same one, and how many rows
+ * the page had before the byte budget.
+ *
+ * The byte budget ($10, issue 23): rows are kept, in order, while the JSON text of the rows
+ * before them stays under it, so the first row always goes, however large. The text is
+ * rendered only for rows whose *stored* (possibly compressed) sizes before them stay under
+ * the budget: a stored size never exceeds the text's, so no row that could pass is left out,
+ * and a page of a thousand 1 MB documents renders a handful of them, not a gigabyte.
  */
 export const PULL_SQL = `WITH b AS MATERIALIZED (
      SELECT s.target, pg_snapshot_xmax(s.prev) AS prev_xmax, ARRAY(SELECT pg_snapshot_xip(s.prev)) AS prev_xip,
@@ -70,10 +79,24 @@ export const PULL_SQL = `WITH b AS MATERIALIZED (
         ORDER BY d.xid, d.seq LIMIT $7)
      ) p
      ORDER BY p.xid, p.seq LIMIT $7
+   ),
+   stored AS (
+     SELECT page.*, COALESCE(sum(pg_column_size(page.doc)) OVER (ORDER BY page.xid, page.seq
+       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS stored_before
+     FROM page
+   ),
+   sized AS (
+     SELECT s.*, octet_length(s.doc::text) AS bytes FROM stored s WHERE s.stored_before < $10::bigint
+   ),
+   kept AS (
+     SELECT sized.*, COALESCE(sum(sized.bytes) OVER (ORDER BY sized.xid, sized.seq
+       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS bytes_before
+     FROM sized
    )
-   SELECT ws, doc, deleted, xid::text AS tx, seq::text AS seq, NULL AS target FROM page
+   SELECT ws, doc, deleted, xid::text AS tx, seq::text AS seq, bytes, NULL AS target, NULL::bigint AS page_rows
+   FROM kept WHERE bytes_before < $10::bigint
    UNION ALL
-   SELECT NULL, NULL, NULL, NULL, NULL, target::text FROM b`;
+   SELECT NULL, NULL, NULL, NULL, NULL, NULL, target::text, (SELECT count(*) FROM page) FROM b`;
 
 /** A stable string for a (workspace, id) pair, for maps. */
 export function keyOf(key: DocumentKey): string {
@@ -99,58 +122,91 @@ export async function pullPage(
     limit: number;
     /** Deliver toward this snapshot instead of the current one (the change feed's position). */
     target?: string | undefined;
+    /** JSON bytes of documents per page (the first row always goes); default unbounded. */
+    maxBytes?: number | undefined;
   },
-): Promise<{ rows: PulledRow[]; next: PullPosition }> {
+): Promise<{ rows: PulledRow[]; next: PullPosition; more: boolean }> {
   const { from, limit, target } = args;
-  const first = await pullBatch(db, args, from.upto === null && target !== undefined ? { ...from, upto: target } : from, limit);
-  if (first.rows.length > limit) return cut(first.rows, limit, from.prev, first.target);
-  if (from.upto === null) return { rows: first.rows, next: { prev: first.target, upto: null, tx: '0', seq: '0' } };
+  const maxBytes = args.maxBytes ?? UNBOUNDED_BYTES;
+  const first = await pullBatch(db, args, from.upto === null && target !== undefined ? { ...from, upto: target } : from, limit, maxBytes);
+  if (first.more) return cut(first.rows, from.prev, first.target);
+  if (from.upto === null) return { rows: first.rows, next: { prev: first.target, upto: null, tx: '0', seq: '0' }, more: false };
   // The fixed batch is done: go on with the next one (toward the current snapshot).
   const remaining = limit - first.rows.length;
-  const second = await pullBatch(db, args, { prev: from.upto, upto: target ?? null, tx: '0', seq: '0' }, remaining);
-  if (second.rows.length > remaining) {
-    const rest = cut(second.rows, remaining, from.upto, second.target);
-    return { rows: [...first.rows, ...rest.rows], next: rest.next };
+  const remainingBytes = maxBytes - sumBytes(first.rows);
+  const between: PullPosition = { prev: from.upto, upto: null, tx: '0', seq: '0' };
+  // The budget is spent: the next batch may hold rows, so the caller is told to pull again.
+  if (remainingBytes <= 0 && remaining > 0) return { rows: first.rows, next: between, more: true };
+  const second = await pullBatch(db, args, { ...between, upto: target ?? null }, remaining, remainingBytes);
+  if (second.more) {
+    const rest = cut(second.rows, from.upto, second.target);
+    return { rows: [...first.rows, ...rest.rows], next: rest.next, more: true };
   }
-  return { rows: [...first.rows, ...second.rows], next: { prev: second.target, upto: null, tx: '0', seq: '0' } };
+  return { rows: [...first.rows, ...second.rows], next: { prev: second.target, upto: null, tx: '0', seq: '0' }, more: false };
 }
 
-/** The first `limit` rows of a batch that has more; the position stays inside the batch. */
-function cut(rows: PulledRow[], limit: number, prev: string, target: string): { rows: PulledRow[]; next: PullPosition } {
-  const kept = rows.slice(0, limit);
-  const last = kept.at(-1);
-  return { rows: kept, next: { prev, upto: target, tx: last?.tx ?? '0', seq: last?.seq ?? '0' } };
+/** Larger than any page: the byte budget of callers that set none. */
+const UNBOUNDED_BYTES = Number.MAX_SAFE_INTEGER;
+
+function sumBytes(rows: readonly PulledRow[]): number {
+  let total = 0;
+  for (const row of rows) total += row.bytes;
+  return total;
 }
 
-/** Up to `limit + 1` rows of one batch (the extra one says "more"), and the batch's target snapshot. */
+/** The rows of a batch that has more; the position stays inside the batch. */
+function cut(rows: PulledRow[], prev: string, target: string): { rows: PulledRow[]; next: PullPosition; more: true } {
+  const last = rows.at(-1);
+  return { rows, next: { prev, upto: target, tx: last?.tx ?? '0', seq: last?.seq ?? '0' }, more: true };
+}
+
+/**
+ * At most `limit` rows of one batch, within `maxBytes` (the first row always), the batch's
+ * target snapshot, and whether the batch holds more (a row past the limit, or rows left out
+ * by the byte budget).
+ */
 async function pullBatch(
   db: SqlExecutor,
   args: { collection: string; workspaces: readonly string[] },
   from: PullPosition,
   limit: number,
-): Promise<{ rows: PulledRow[]; target: string }> {
+  maxBytes: number,
+): Promise<{ rows: PulledRow[]; target: string; more: boolean }> {
   const result = await db.query<{
     ws: string | null;
     doc: Record<string, unknown> | null;
     deleted: boolean | null;
     tx: string | null;
     seq: string | null;
+    bytes: string | number | null;
     target: string | null;
-  }>(PULL_SQL, pullParameters(args, from, limit + 1));
-  const rows: PulledRow[] = [];
+    page_rows: string | number | null;
+  }>(PULL_SQL, pullParameters(args, from, limit + 1, maxBytes));
+  let rows: PulledRow[] = [];
   let target = from.upto ?? '';
+  let pageRows = 0;
   for (const row of result) {
-    if (row.target !== null) target = row.target;
-    else rows.push({ ws: row.ws!, doc: row.doc!, deleted: row.deleted!, tx: row.tx!, seq: row.seq! });
+    if (row.target !== null) {
+      target = row.target;
+      pageRows = Number(row.page_rows);
+    } else rows.push({ ws: row.ws!, doc: row.doc!, deleted: row.deleted!, tx: row.tx!, seq: row.seq!, bytes: Number(row.bytes) });
   }
   // UNION ALL keeps no order by contract: sort by (tx, seq) numerically here.
   rows.sort((a, b) => compareDecimal(a.tx, b.tx) || compareDecimal(a.seq, b.seq));
-  return { rows, target };
+  const more = rows.length > limit || pageRows > rows.length;
+  if (rows.length > limit) rows = rows.slice(0, limit);
+  return { rows, target, more };
 }
 
-/** The parameters of PULL_SQL for one batch page of at most `limit` rows. */
-export function pullParameters(args: { collection: string; workspaces: readonly string[] }, from: PullPosition, limit: number): unknown[] {
-  return [args.collection, args.workspaces, from.prev, from.upto, from.tx, from.seq, limit, ...rangeStart(from)];
+/** The parameters of PULL_SQL for one batch page of at most `limit` rows and `maxBytes` of documents. */
+export function pullParameters(
+  args: { collection: string; workspaces: readonly string[] },
+  from: PullPosition,
+  limit: number,
+  maxBytes = UNBOUNDED_BYTES,
+): unknown[] {
+  const budget = String(Math.max(1, Math.floor(maxBytes)));
+  return [args.collection, args.workspaces, from.prev, from.upto, from.tx, from.seq, limit, ...rangeStart(from), budget];
 }
 
 /**

@@ -8,6 +8,11 @@ import { encodeFrame } from './stream-frame.ts';
 
 /** Most rows one feed step reads; a bigger burst is announced by pokes and pulled. */
 const FEED_LIMIT = 1_000;
+/**
+ * Bytes of documents per feed step (issue 23): a step past it is a poke for everyone, who
+ * pull in byte-bounded pages; frames over 32 KiB are pokes anyway (see open-change-stream).
+ */
+const FEED_MAX_BYTES = 256 * 1024;
 
 /** A change notice as the writers NOTIFY it. */
 export interface Notice {
@@ -104,6 +109,7 @@ export class ChangeFeed {
       workspaces,
       from: { prev: from ?? EMPTY_SNAPSHOT, upto: null, tx: '0', seq: '0' },
       limit: from === null ? 0 : FEED_LIMIT,
+      maxBytes: FEED_MAX_BYTES,
     });
     if (page.next.upto !== null) {
       // More than a step carries: everyone pulls, from a fresh position.

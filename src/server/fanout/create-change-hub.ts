@@ -34,6 +34,14 @@ export interface ChangeHub {
    * the next changes instead of being poked.
    */
   beginPull(collection: string, clientId: string | undefined): Promise<FeedPull>;
+  /**
+   * Whether change notices reach this instance: `listening` false while the LISTEN session
+   * is lost; `delivery` 'failed' when a NOTIFY sent through the query connections did not
+   * arrive (LISTEN behind a pooler in transaction mode: live delivery would silently stop).
+   */
+  readonly listenState?: () => { readonly listening: boolean; readonly delivery: 'unproven' | 'proven' | 'failed' };
+  /** Sends a probe notice and waits for it (at most `timeoutMs`); the outcome lands in listenState. */
+  proveDelivery?(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -67,13 +75,24 @@ export async function createChangeHub(db: SqlDatabase, logger: Logger): Promise<
     return feed;
   };
 
+  let listening = true;
+  let delivery: 'unproven' | 'proven' | 'failed' = 'unproven';
+  const probes = new Map<string, () => void>();
   const unlisten = await db.listen(CHANGES_CHANNEL, {
     onNotify(payload) {
+      if (payload.startsWith(PROBE_PREFIX)) {
+        probes.get(payload)?.();
+        return;
+      }
       const notice = parseNotice(payload);
       if (!notice) logger.warn({ payload: payload.slice(0, 200) }, 'ignoring a malformed change notice');
       else if (sinksOf(notice.c).length > 0) feedOf(notice.c).notify(notice);
     },
+    onLost() {
+      listening = false;
+    },
     onReconnect() {
+      listening = true;
       logger.info({ streams: sinks.size }, 'change listener reconnected; sending RESYNC to every stream');
       for (const feed of feeds.values()) feed.reset();
       for (const sink of sinks) sink.resync();
@@ -113,6 +132,26 @@ export async function createChangeHub(db: SqlDatabase, logger: Logger): Promise<
         },
       };
     },
+    listenState: () => ({ listening, delivery }),
+    async proveDelivery(timeoutMs = 5_000) {
+      const probe = `${PROBE_PREFIX}${globalThis.crypto.randomUUID()}`;
+      let timer: NodeJS.Timeout | undefined;
+      const arrived = new Promise<boolean>((resolve) => {
+        probes.set(probe, () => resolve(true));
+        timer = setTimeout(() => resolve(false), timeoutMs);
+        timer.unref();
+      });
+      try {
+        // Sent like every write's notice: through the query connections (a pooler, maybe).
+        await db.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, probe]);
+        const ok = await arrived;
+        delivery = ok ? 'proven' : 'failed';
+        return ok;
+      } finally {
+        clearTimeout(timer);
+        probes.delete(probe);
+      }
+    },
     async close() {
       sinks.clear();
       feeds.clear();
@@ -120,6 +159,9 @@ export async function createChangeHub(db: SqlDatabase, logger: Logger): Promise<
     },
   };
 }
+
+/** Payload prefix of the delivery probe (never a JSON notice). */
+const PROBE_PREFIX = 'probe:';
 
 function parseNotice(payload: string): Notice | null {
   try {

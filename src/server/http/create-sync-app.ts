@@ -4,6 +4,7 @@ import { cors } from 'hono/cors';
 import { BrainStoreError } from '../../errors/brain-store-error.ts';
 import { CLIENT_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION } from '../../protocol/protocol-version.ts';
 import type { SessionResponse } from '../../protocol/session.ts';
+import { MAX_BODY_HEADER } from '../../protocol/endpoints.ts';
 import { SERVER_TIME_HEADER } from '../../protocol/server-time.ts';
 import { clientIdOf } from './client-id.ts';
 import { isPreviousProtocol, protocolOf } from './protocol-window.ts';
@@ -16,6 +17,11 @@ import { createBodyBudget, parseJsonBody, readBodyText } from './read-body-text.
 import type { ServerContext } from '../server-context.ts';
 import { requestError, wireErrorResponse } from './wire-error-response.ts';
 import { serveDashboard } from './serve-dashboard.ts';
+import { createStreamCap } from './limits/create-stream-cap.ts';
+import { createAddressLimiter, createInFlightCap } from './limits/create-key-counters.ts';
+import { loggerOf, REQUEST_ID_HEADER, requestLog } from './request-log.ts';
+import { registerProbes } from './probes.ts';
+import { timingSafeEqual } from 'node:crypto';
 
 /** A sync endpoint; `body` is the parsed JSON body (POST only), parsed once the caller is known. */
 type Handler = (
@@ -27,49 +33,56 @@ type Handler = (
 ) => Promise<Response> | Response;
 
 /**
- * The HTTP surface: /sync/:collection/{pull,push,stream}, /sync/session, /healthz (open),
- * /metrics (operators). Every sync
+ * The HTTP surface: /sync/:collection/{pull,push,stream}, /sync/session, /healthz, /livez,
+ * /readyz (open), /metrics (operators, or METRICS_TOKEN). Every sync
  * request passes, in order: protocol version, token (401), rate limit (429), collection (404).
  * Testable without a port through `app.request()`.
  */
 export function createSyncApp(ctx: ServerContext, options: { readonly dashboardDir?: string | undefined } = {}): Hono {
   const app = new Hono();
 
+  app.use('*', requestLog(ctx.logger));
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
     c.header(PROTOCOL_HEADER, String(PROTOCOL_VERSION));
     // The server's clock on every answer (errors too): clients correct their own by it.
     c.header(SERVER_TIME_HEADER, String(Math.round(ctx.now())));
+    // The body limit, so clients split push batches under it (issue 23).
+    c.header(MAX_BODY_HEADER, String(ctx.limits.maxBodyBytes));
     const route = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
     ctx.metrics.latency.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - started) / 1000);
-    // The query string may carry a token (streams): log the path only.
-    ctx.logger.debug(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
-      'request',
-    );
   });
-  app.use(
-    '*',
-    cors({
-      origin: typeof ctx.corsOrigin === 'string' ? ctx.corsOrigin : [...ctx.corsOrigin],
-      allowHeaders: ['authorization', 'content-type', PROTOCOL_HEADER, CLIENT_HEADER],
-      exposeHeaders: ['retry-after', PROTOCOL_HEADER, SERVER_TIME_HEADER],
-      maxAge: 600,
-    }),
-  );
+  // No origins (serve's default): same origin only, no CORS headers at all.
+  const origins = typeof ctx.corsOrigin === 'string' ? [ctx.corsOrigin] : [...ctx.corsOrigin];
+  if (origins.length > 0) {
+    app.use(
+      '*',
+      cors({
+        origin: origins.includes('*') ? '*' : origins,
+        allowHeaders: ['authorization', 'content-type', PROTOCOL_HEADER, CLIENT_HEADER, REQUEST_ID_HEADER],
+        exposeHeaders: ['retry-after', PROTOCOL_HEADER, SERVER_TIME_HEADER, MAX_BODY_HEADER, REQUEST_ID_HEADER],
+        maxAge: 600,
+      }),
+    );
+  }
 
   app.get('/healthz', async (c) => {
     try {
       await ctx.db.query('SELECT 1');
       return c.json({ ok: true });
     } catch (error) {
-      ctx.logger.error({ err: error }, 'health check failed');
+      loggerOf(c, ctx.logger).error({ err: error }, 'health check failed');
       return c.json({ ok: false }, 503);
     }
   });
-  // Metrics span every workspace: only an operator reads them (403 FORBIDDEN_ROLE for the others).
+  if (ctx.health) registerProbes(app, ctx.health);
+  // Metrics span every workspace: only an operator reads them (403 FORBIDDEN_ROLE for the
+  // others), or a scraper with the static METRICS_TOKEN (operator JWTs expire; scrapers cannot mint).
   app.get('/metrics', async (c) => {
+    if (ctx.metricsToken !== undefined && sameSecret(bearerToken(c), ctx.metricsToken)) {
+      return c.text(await ctx.metrics.registry.metrics(), 200, { 'content-type': ctx.metrics.registry.contentType });
+    }
     const claims = await authenticate(c);
     if (claims.role !== 'operator') throw requestError('FORBIDDEN_ROLE', 'only an operator token reads /metrics');
     return c.text(await ctx.metrics.registry.metrics(), 200, { 'content-type': ctx.metrics.registry.contentType });
@@ -82,12 +95,33 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
   });
 
   const verify = ctx.verifyToken ?? ((token: string, at: number) => verifyAccessToken(token, ctx.secretKey, at));
-  /** Token (401) then rate limit (429), for every endpoint that needs a caller. */
+  // Issue 23: refused tokens per client address, streams and requests in flight per subject.
+  const unauthenticated = createAddressLimiter(ctx.limits.maxUnauthenticatedPerAddress, 10_000, ctx.now);
+  const streamCap = createStreamCap(ctx.limits.maxStreamsPerSubject);
+  const inFlight = createInFlightCap(ctx.limits.maxInFlightPerSubject);
+  /**
+   * Token (401) then rate limit (429), for every endpoint that needs a caller. An address
+   * that sent too many refused tokens is answered 429 before its next one is even verified;
+   * the rate limit counts per subject, so minting a new token does not start afresh.
+   */
   const authenticate = async (c: Context): Promise<AccessClaims> => {
+    const address = remoteAddressOf(c);
+    const blocked = unauthenticated.refused(address);
+    if (blocked !== null) {
+      throw requestError('RATE_LIMITED', `too many requests without a valid token from this address; retry in ${blocked} s`, {
+        retryAfterSeconds: blocked,
+      });
+    }
     const token = bearerToken(c);
-    if (!token) throw new BrainStoreError('UNAUTHORIZED', { message: 'send Authorization: Bearer <token>' });
-    const claims = await verify(token, ctx.now());
-    const wait = ctx.rateLimit(token);
+    let claims: AccessClaims;
+    try {
+      if (!token) throw new BrainStoreError('UNAUTHORIZED', { message: 'send Authorization: Bearer <token>' });
+      claims = await verify(token, ctx.now());
+    } catch (error) {
+      unauthenticated.failed(address);
+      throw error;
+    }
+    const wait = ctx.rateLimit(callerKey(claims, token));
     if (wait !== null) throw requestError('RATE_LIMITED', `retry in ${wait} s`, { retryAfterSeconds: wait });
     return claims;
   };
@@ -95,12 +129,23 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
   // Bodies held at once, all requests together: four of the largest allowed (issue 11).
   const bodies = createBodyBudget(ctx.limits.maxBodyBytes * 4);
   const sync = (handler: Handler) => async (c: Context) => {
-    const text = c.req.method === 'POST' ? await readBodyText(c, ctx.limits.maxBodyBytes, bodies) : undefined;
+    const text =
+      c.req.method === 'POST'
+        ? await readBodyText(c, ctx.limits.maxBodyBytes, bodies, {
+            minBytes: ctx.limits.bodyMinBytes,
+            intervalMs: ctx.limits.bodyIntervalMs,
+          })
+        : undefined;
     protocolOf(c); // inside the support window, or 426 UPGRADE_REQUIRED / 400 (protocol-window.ts)
     const claims = await authenticate(c);
     const collection = ctx.collections.get(c.req.param('collection') ?? '');
     if (!collection) throw requestError('NOT_FOUND', 'no such collection');
-    return handler(c, ctx, collection, claims, text === undefined ? undefined : parseJsonBody(text));
+    const leave = inFlight.enter(callerKey(claims, bearerToken(c)!));
+    try {
+      return await handler(c, ctx, collection, claims, text === undefined ? undefined : parseJsonBody(text));
+    } finally {
+      leave();
+    }
   };
   // Pull and push answers are JSON that compresses ~5-10x; gzip or deflate when the request
   // accepts it (browsers and Node's fetch send Accept-Encoding and decompress on their own).
@@ -117,7 +162,12 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
       c.req.method === 'HEAD'
         ? c.body(null, 200, { 'content-type': 'text/event-stream; charset=utf-8' })
         : // A client of the previous protocol gets pokes only: CHANGES carry current-version documents.
-          openChangeStream(context, collection, claims, isPreviousProtocol(c) ? undefined : clientIdOf(c), nodeResponseOf(c)),
+          openChangeStream(context, collection, claims, isPreviousProtocol(c) ? undefined : clientIdOf(c), nodeResponseOf(c), (close) =>
+            streamCap.admit(
+              { subject: claims.subject, token: bearerToken(c)!, clientId: clientIdOf(c), collection: collection.name },
+              close,
+            ),
+          ),
     ),
   );
 
@@ -129,14 +179,34 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: 'NOT_FOUND: no such endpoint' } }, 404));
   app.onError((error, c) => {
     const { status, body, retryAfterSeconds } = wireErrorResponse(error);
-    if (status === 500) ctx.logger.error({ err: error, path: c.req.path }, 'request failed');
-    else ctx.logger.debug({ code: body.error.code, path: c.req.path }, 'request refused');
+    const logger = loggerOf(c, ctx.logger);
+    if (status === 500) logger.error({ err: error, path: c.req.path }, 'request failed');
+    else logger.debug({ code: body.error.code, path: c.req.path }, 'request refused');
     if (retryAfterSeconds !== undefined) c.header('retry-after', String(retryAfterSeconds));
-    // A body refused for its size was not read to the end: the connection cannot be reused.
-    if (status === 413) c.header('connection', 'close');
+    // A body refused for its size or pace was not read to the end: the connection cannot be reused.
+    if (status === 413 || (error instanceof BrainStoreError && error.parameters['slowBody'] === true)) c.header('connection', 'close');
     return c.json(body, status);
   });
   return app;
+}
+
+/** What per-caller limits count by: the token's subject, else the token itself. */
+function callerKey(claims: AccessClaims, token: string): string {
+  return claims.subject === undefined ? `t:${token}` : `s:${claims.subject}`;
+}
+
+/** The client's address (the socket's; behind a proxy, the proxy's), or 'local' under app.request(). */
+function remoteAddressOf(c: Context): string {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? 'local';
+}
+
+/** Compares in constant time (the metrics token is a static secret). */
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** The token from `Authorization: Bearer`, or `?token=` on streams (EventSource cannot set headers). */

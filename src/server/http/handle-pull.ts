@@ -63,8 +63,15 @@ export async function handlePull(
   try {
     page =
       workspaces.length === 0
-        ? { rows: [], next: from }
-        : await pullPage(ctx.db, { collection: collection.name, workspaces, from, limit: batchSize, target: feed.target });
+        ? { rows: [], next: from, more: false }
+        : await pullPage(ctx.db, {
+            collection: collection.name,
+            workspaces,
+            from,
+            limit: batchSize,
+            target: feed.target,
+            maxBytes: ctx.limits.maxPageBytes,
+          });
   } finally {
     feed.end(page?.next, page?.rows.length ?? 0, from.upto === null && from !== START ? from.prev : null);
   }
@@ -73,6 +80,9 @@ export async function handlePull(
     documents: page.rows.map((row) => forClient(collection, toWire(row), previous)),
     checkpoint: { server, snap: page.next.prev, upto: page.next.upto, tx: page.next.tx, seq: page.next.seq },
   };
+  // Cut short by the byte budget (issue 23): a page shorter than batchSize says "caught up"
+  // to RxDB, so the client is told to pull again at once.
+  if (page.more && page.rows.length < batchSize) response.more = true;
   ctx.metrics.pulls.inc({ collection: collection.name });
   ctx.metrics.pulledDocuments.inc({ collection: collection.name }, response.documents.length);
   return c.json(response);

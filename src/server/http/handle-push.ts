@@ -9,6 +9,7 @@ import type { RawPushRow } from '../documents/check-push-row.ts';
 import type { HostedCollection } from '../documents/hosted-collections.ts';
 import { pushDocuments } from '../documents/push-documents.ts';
 import { DEFAULT_TIME_ALLOWANCE } from '../../collections/write-rules.ts';
+import { loggerOf } from './request-log.ts';
 import type { ServerContext } from '../server-context.ts';
 import { requestError } from './wire-error-response.ts';
 import { isPreviousProtocol } from './protocol-window.ts';
@@ -90,10 +91,13 @@ export async function handlePush(
   for (const row of outcome.rejected) ctx.metrics.rejected.inc({ collection: name, code: row.code });
   if (outcome.writes.length > 0) {
     // The audit trail: who wrote what (one line per push, every accepted row in it).
-    ctx.logger.info({ collection: name, subject: claims.subject, role: claims.role, writes: outcome.writes }, 'push rows written');
+    loggerOf(c, ctx.logger).info(
+      { collection: name, subject: claims.subject, role: claims.role, writes: outcome.writes },
+      'push rows written',
+    );
   }
   if (outcome.rejected.length > 0) {
-    ctx.logger.info(
+    loggerOf(c, ctx.logger).info(
       { collection: name, subject: claims.subject, role: claims.role, rejected: outcome.rejected.map(({ id, code }) => ({ id, code })) },
       'push rows rejected',
     );

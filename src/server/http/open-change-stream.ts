@@ -37,6 +37,8 @@ export function openChangeStream(
   claims: AccessClaims,
   origin?: string,
   outgoing?: ServerResponse,
+  /** Admission (issue 23: streams per subject and token): throws to refuse; returns the release. */
+  admit?: (close: () => void) => () => void,
 ): Response {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let closed = false;
@@ -71,12 +73,15 @@ export function openChangeStream(
     }
   };
 
-  const close = (): void => {
+  const close = (retryHintMs?: unknown): void => {
     if (closed) return;
+    // A shutdown's hint: the client comes back within it, at a random moment (SSE `retry:`).
+    if (typeof retryHintMs === 'number') send(new TextEncoder().encode(`retry: ${Math.round(retryHintMs)}\n\n`));
     closed = true;
     for (const timer of timers) clearTimeout(timer);
     unsubscribe();
     ctx.streams.delete(close);
+    release?.();
     ctx.metrics.streamClients.dec();
     try {
       controller.close();
@@ -85,6 +90,8 @@ export function openChangeStream(
     }
   };
 
+  // Before anything is subscribed: a refusal leaves nothing behind.
+  const release = admit?.(() => close());
   const expired = (): boolean => ctx.now() >= claims.expiresAt;
   const unsubscribe = ctx.hub.subscribe({
     collection: collection.name,

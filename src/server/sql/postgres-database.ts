@@ -3,6 +3,17 @@ import { SESSION_SETTINGS, type SqlDatabase, type SqlExecutor, type SqlListener 
 
 export interface PostgresDatabaseOptions {
   readonly connectionString: string;
+  /**
+   * A direct (unpooled) connection for LISTEN, when `connectionString` goes through a pooler
+   * in transaction mode. Giving it also marks `connectionString` as pooled (see `pooled`).
+   */
+  readonly directConnectionString?: string;
+  /**
+   * Whether `connectionString` is a transaction-mode pooler (default: whether a direct one is
+   * given). Pooled, no session state is kept: the planner settings travel with each
+   * transaction (SET LOCAL) instead of in the startup packet, which poolers strip or refuse.
+   */
+  readonly pooled?: boolean;
   /** Pool size for pulls and pushes (default 10). */
   readonly maxConnections?: number;
   /** Delay before the LISTEN connection reconnects after a loss (default 500 ms, doubling to 10 s). */
@@ -22,29 +33,42 @@ const MAX_RECONNECT_DELAY_MS = 10_000;
  * const db = await openPostgresDatabase({ connectionString: process.env.DATABASE_URL! });
  */
 export async function openPostgresDatabase(options: PostgresDatabaseOptions): Promise<SqlDatabase> {
+  const pooled = options.pooled ?? options.directConnectionString !== undefined;
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.maxConnections ?? 10,
     application_name: 'brain-store',
-    options: Object.entries(SESSION_SETTINGS)
-      .map(([name, value]) => `-c ${name}=${value}`)
-      .join(' '),
+    ...(pooled
+      ? {}
+      : {
+          options: Object.entries(SESSION_SETTINGS)
+            .map(([name, value]) => `-c ${name}=${value}`)
+            .join(' '),
+        }),
   });
   // An idle client that dies (server restart) must not crash the process; the pool replaces it.
   pool.on('error', (error) => options.onError?.(error));
   await pool.query('SELECT 1');
   const listeners = new Set<() => Promise<void>>();
 
+  // Unnamed statements only (pg names none unless asked): a pooler may hand each to another backend.
   const executor = (client: pg.Pool | pg.PoolClient): SqlExecutor => ({
     async query<Row extends object>(text: string, params: readonly unknown[] = []) {
       const result = await client.query<Row>(text, [...params]);
       return result.rows;
     },
   });
+  /** BEGIN, plus the planner settings for this transaction alone when pooled (one round trip). */
+  const begin = pooled
+    ? `BEGIN; ${Object.entries(SESSION_SETTINGS)
+        .map(([name, value]) => `SET LOCAL ${name} = ${value};`)
+        .join(' ')}`
+    : 'BEGIN';
 
-  return {
+  const database: SqlDatabase = {
     kind: 'postgres',
-    ...executor(pool),
+    // Pooled, a lone statement runs in a transaction of its own that carries the settings.
+    ...(pooled ? { query: (text, params) => database.transaction((tx) => tx.query(text, params)) } : executor(pool)),
     async transaction(work) {
       const client = await pool.connect();
       let broken = false;
@@ -57,7 +81,7 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
       };
       client.on('error', lost);
       try {
-        await client.query('BEGIN');
+        await client.query(begin);
         const result = await work(executor(client));
         await client.query('COMMIT');
         return result;
@@ -83,6 +107,7 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
       await pool.end();
     },
   };
+  return database;
 }
 
 /** Keeps one connection LISTENing on `channel` until stopped; resolves once the first LISTEN succeeded. */
@@ -94,7 +119,10 @@ async function listenWithReconnect(options: PostgresDatabaseOptions, channel: st
   const quoted = `"${channel.replaceAll('"', '""')}"`;
 
   const connect = async (): Promise<void> => {
-    const next = new pg.Client({ connectionString: options.connectionString, application_name: 'brain-store-listen' });
+    const next = new pg.Client({
+      connectionString: options.directConnectionString ?? options.connectionString,
+      application_name: 'brain-store-listen',
+    });
     next.on('notification', (message) => {
       if (message.channel === channel) listener.onNotify(message.payload ?? '');
     });
@@ -120,26 +148,31 @@ async function listenWithReconnect(options: PostgresDatabaseOptions, channel: st
   const lost = (which: pg.Client): void => {
     if (stopped || client !== which) return;
     client = undefined;
+    listener.onLost?.();
     which.end().catch(() => undefined);
     scheduleReconnect();
   };
 
   const scheduleReconnect = (): void => {
     if (stopped || timer) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      connect().then(
-        () => {
-          delay = options.reconnectDelayMs ?? 500;
-          if (!stopped) listener.onReconnect();
-        },
-        (error: unknown) => {
-          options.onError?.(error);
-          delay = Math.min(delay * 2, MAX_RECONNECT_DELAY_MS);
-          scheduleReconnect();
-        },
-      );
-    }, delay);
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        connect().then(
+          () => {
+            delay = options.reconnectDelayMs ?? 500;
+            if (!stopped) listener.onReconnect();
+          },
+          (error: unknown) => {
+            options.onError?.(error);
+            delay = Math.min(delay * 2, MAX_RECONNECT_DELAY_MS);
+            scheduleReconnect();
+          },
+        );
+        // Full jitter: instances that lost PostgreSQL together do not all come back at once.
+      },
+      Math.round(Math.random() * delay),
+    );
     timer.unref();
   };
 

@@ -16,6 +16,8 @@ export interface SqlListener {
    * between are gone, so whoever relies on them must resynchronise.
    */
   readonly onReconnect: () => void;
+  /** Called when the LISTEN connection is lost (before it reconnects): readiness reports it. */
+  readonly onLost?: () => void;
 }
 
 export interface SqlDatabase extends SqlExecutor {

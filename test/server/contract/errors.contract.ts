@@ -121,7 +121,7 @@ export function errorsContract(backend: TestBackend): void {
   });
 
   describe('rate limit', () => {
-    it('429 with Retry-After beyond the per-token limit', async () => {
+    it('429 with Retry-After beyond the per-subject limit (issue 23: a new token of the same subject does not start afresh)', async () => {
       const server = await startTestServer({ backend, rateLimit: { requests: 2, windowMs: 60_000 } });
       const api = client(server.url, await server.token(['w1']));
       expect((await api.pull('brainActions', null)).status).toBe(200);
@@ -130,8 +130,10 @@ export function errorsContract(backend: TestBackend): void {
       expect(limited.status).toBe(429);
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
       expect((limited.body as unknown as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
-      // another token is counted apart
-      expect((await client(server.url, await server.token(['w2'])).pull('brainActions', null)).status).toBe(200);
+      // a new token of the same subject is counted with the first; another subject apart
+      expect((await client(server.url, await server.token(['w2'])).pull('brainActions', null)).status).toBe(429);
+      const other = await server.token(['w2'], 3_600, { role: 'bot', subject: 'other-bot' });
+      expect((await client(server.url, other).pull('brainActions', null)).status).toBe(200);
       await server.close();
     });
   });

@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '../../../src/server/http/limits/server-limits.ts';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createAccessToken, secretKey } from '../../../src/server/auth/access-token.ts';
@@ -34,7 +35,7 @@ function app() {
     metrics: createServerMetrics(),
     hub,
     rateLimit: () => null,
-    limits: { maxBodyBytes: 1_000, maxPushRows: 10 },
+    limits: { ...DEFAULT_LIMITS, maxBodyBytes: 1_000, maxPushRows: 10 },
     heartbeatMs: 1_000,
     streams: new Set(),
     corsOrigin: '*',

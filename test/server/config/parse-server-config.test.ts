@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES } from '../../../src/server/config/config-variables.ts';
+import { ConfigError, parseServerConfig, printConfig, syncServerOptionsOf } from '../../../src/server/config/parse-server-config.ts';
+
+const SECRET = 'a-secret-of-sixteen-or-more';
+const parse = (env: Record<string, string>, flags: Record<string, string> = {}) =>
+  parseServerConfig({ env: { AUTH_SECRET: SECRET, ...env }, flags });
+const failure = (env: Record<string, string>, flags: Record<string, string> = {}) => {
+  try {
+    parse(env, flags);
+  } catch (error) {
+    if (error instanceof ConfigError) return { variable: error.variable, message: error.message };
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('the server configuration from the environment (issue 17.1)', () => {
+  it('defaults, then environment, then flags over it', () => {
+    const defaults = parse({});
+    expect(defaults).toMatchObject({
+      port: 8787,
+      host: '127.0.0.1',
+      logLevel: 'info',
+      corsOrigins: [],
+      migrate: true,
+      shutdownGraceMs: 6_000,
+    });
+    expect(defaults.retention).toEqual({ actionsMs: 7 * 86_400_000, summariesMs: null, insightsMs: null, tombstonesMs: 30 * 86_400_000 });
+    expect(defaults.rateLimit).toEqual({ requests: 3_000, windowMs: 10_000 });
+    const configured = parse(
+      {
+        PORT: '9000',
+        CORS_ORIGINS: 'https://a.example.com, https://b.example.com:8443',
+        RETENTION_ACTIONS: 'off',
+        RETENTION_INSIGHTS: '12h',
+        RATE_LIMIT: '0',
+        LOG_LEVEL: 'debug',
+        DATABASE_URL: 'postgres://pooler:6432/db',
+        DATABASE_DIRECT_URL: 'postgres://db:5432/db',
+        JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
+        JWT_ISSUER: 'https://idp.example.com/',
+        JWT_AUDIENCE: 'brain-store',
+        JWT_WORKSPACES_CLAIM: 'https://example.com/workspaces',
+      },
+      { PORT: '9100' },
+    );
+    expect(configured).toMatchObject({
+      port: 9100,
+      corsOrigins: ['https://a.example.com', 'https://b.example.com:8443'],
+      retention: { actionsMs: null, insightsMs: 12 * 3_600_000 },
+      rateLimit: false,
+      logLevel: 'debug',
+      databaseUrl: 'postgres://pooler:6432/db',
+      directDatabaseUrl: 'postgres://db:5432/db',
+      auth: {
+        secret: SECRET,
+        jwks: { url: 'https://idp.example.com/.well-known/jwks.json' },
+        issuer: 'https://idp.example.com/',
+        audience: 'brain-store',
+        claims: { workspaces: 'https://example.com/workspaces', role: 'role', subject: 'sub' },
+      },
+    });
+    expect(syncServerOptionsOf(configured)).toMatchObject({
+      port: 9100,
+      databaseUrl: 'postgres://pooler:6432/db',
+      directDatabaseUrl: 'postgres://db:5432/db',
+      corsOrigin: configured.corsOrigins,
+    });
+    expect(syncServerOptionsOf(configured)).not.toHaveProperty('dataDir');
+  });
+
+  it.each([
+    [{ PORT: '70000' }, 'PORT', 'PORT must be a whole number from 0 to 65535 (got "70000")'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', 'LOG_LEVEL must be one of error, warn, info, debug, silent (got "loud")'],
+    [{ RETENTION_ACTIONS: 'a week' }, 'RETENTION_ACTIONS', 'RETENTION_ACTIONS must be a duration such as 7d or 12h, or off (got "a week")'],
+    [{ CORS_ORIGINS: 'https://a.example.com/app' }, 'CORS_ORIGINS', 'CORS_ORIGINS must be a comma-separated list of origins'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL', 'DATABASE_URL must be a URL (postgres: or postgresql:)'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN', 'METRICS_TOKEN must be at least 16 characters'],
+    [{ SHUTDOWN_GRACE: '30s' }, 'SHUTDOWN_GRACE', 'SHUTDOWN_GRACE must be at most 8s'],
+    [{ JWKS_URL: 'https://idp.example.com/jwks' }, 'JWT_ISSUER', 'JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE'],
+    [{ DATABASE_DIRECT_URL: 'postgres://db/x' }, 'DATABASE_DIRECT_URL', 'DATABASE_DIRECT_URL needs DATABASE_URL'],
+  ])('a bad value is one line naming its variable: %o', (env, variable, message) => {
+    const error = failure(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(message);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('a bad flag names the flag; a secret is never echoed; no secret at all is one line too', () => {
+    expect(failure({}, { PORT: 'x' }).message).toBe('--port (PORT) must be a whole number from 0 to 65535 (got "x")');
+    expect(failure({ AUTH_SECRET: 'too-short' }).message).toBe('AUTH_SECRET must be at least 16 characters');
+    expect(() => parseServerConfig({ env: {} })).toThrow(/set AUTH_SECRET \(at least 16 characters\) or JWKS_URL/);
+    expect(() => parseServerConfig({ env: { AUTH_SECRET: '' } })).toThrow(ConfigError);
+  });
+
+  it('--print-config: every variable once, with its source, secrets redacted', () => {
+    const text = printConfig({
+      env: { AUTH_SECRET: SECRET, DATABASE_URL: 'postgres://u:p4ssw0rd@h/db', METRICS_TOKEN: 'metrics-token-0123456789' },
+      flags: { HOST: '0.0.0.0' },
+      migrate: false,
+    });
+    for (const variable of CONFIG_VARIABLES) expect(text).toMatch(new RegExp(`^${variable.name}=`, 'm'));
+    expect(text).toContain('HOST=0.0.0.0  # flag --host');
+    expect(text).toContain('AUTH_SECRET=[redacted]  # environment');
+    expect(text).toContain('DATABASE_URL=postgres://u:REDACTED@h/db  # environment');
+    expect(text).toContain('MIGRATE=no');
+    for (const secret of [SECRET, 'p4ssw0rd', 'metrics-token-0123456789']) expect(text).not.toContain(secret);
+  });
+
+  it('docs/operations.md lists exactly these variables, with their defaults', () => {
+    const doc = readFileSync(new URL('../../../docs/operations.md', import.meta.url), 'utf8');
+    const rows = [...doc.matchAll(/^\| `([A-Z_]+)` \| [^|]* \| ([^|]*) \|/gm)].map((match) => [match[1], match[2]!.trim()]);
+    expect(rows).toEqual(CONFIG_VARIABLES.map((variable) => [variable.name, variable.default]));
+  });
+});
