@@ -153,5 +153,5 @@ Environment:
   AUTH_SECRET   Secret (≥ 16 characters) that signs and verifies tokens.
   DATABASE_URL  serve: a PostgreSQL instead of the embedded PGlite.
 
-Through npx, put the package before the options: npx @brain-store/server --help
+Installed by npm install @brain-store/server; without installing: npx @brain-store/server <command>
 `;

@@ -1,50 +1,36 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
-import { combineLatest, map } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { BrainStore, BrainSync } from './brain-store.ts';
 import { useObservable } from './use-observable.ts';
 
-const DONE_KEY = 'brain-dashboard.first-sync-done';
+type FirstSyncProgress = BrainSync['firstSync$'] extends Observable<infer Progress> ? Progress : never;
+
+const LABELS: Readonly<Record<string, string>> = { brainActions: 'actions', brainSummaries: 'summaries', brainInsights: 'insights' };
 
 /**
- * While a first sync runs (nothing synced on this device before), how many documents have
- * arrived so far. Later visits, offline ones included, skip it.
+ * While a first sync runs on this device (nothing here yet), how far each collection has
+ * come against the server's totals. The queue and the summary are live from the first page
+ * (the most urgent actions and the latest summary come first); the banner goes once every
+ * page is stored, and never shows on a device that already holds data.
  */
-export function FirstSync({ store, sync }: { store: BrainStore; sync: BrainSync }) {
-  const [done, setDone] = useState(() => window.localStorage.getItem(DONE_KEY) === '1');
-  useEffect(() => {
-    if (done) return;
-    let live = true;
-    sync.awaitInSync().then(
-      () => {
-        window.localStorage.setItem(DONE_KEY, '1');
-        if (live) setDone(true);
-      },
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, [sync, done]);
-  const count$ = useMemo(
-    () =>
-      combineLatest([
-        store.database.brainActions.count().$,
-        store.database.brainInsights.count().$,
-        store.database.brainSummaries.count().$,
-      ]).pipe(map((counts) => counts.reduce((sum, count) => sum + count, 0))),
-    [store],
-  );
-  if (done) return null;
-  return <FirstSyncBanner count$={count$} />;
-}
-
-function FirstSyncBanner({ count$ }: { count$: import('rxjs').Observable<number> }) {
-  const count = useObservable(count$, 0);
+export function FirstSync({ sync }: { store: BrainStore; sync: BrainSync }) {
+  const progress = useObservable<FirstSyncProgress | undefined>(sync.firstSync$, undefined);
+  if (!progress || progress.state !== 'running') return null;
+  const entries = Object.entries(progress.collections).filter(([, entry]) => entry.state !== 'skipped');
+  const received = entries.reduce((sum, [, entry]) => sum + Math.min(entry.received, entry.total), 0);
+  const total = entries.reduce((sum, [, entry]) => sum + entry.total, 0);
   return (
     <div class="first-sync" role="status">
       <span class="spinner" aria-hidden="true" />
-      First sync: {count.toLocaleString()} documents downloaded so far…
-      <progress aria-label="First sync progress" />
+      <span>
+        First sync:{' '}
+        {entries.map(([name, entry], index) => (
+          <span key={name}>
+            {index > 0 ? ' · ' : ''}
+            {LABELS[name] ?? name} {entry.received.toLocaleString()} of {entry.total.toLocaleString()}
+          </span>
+        ))}
+      </span>
+      <progress aria-label="First sync progress" max={Math.max(total, 1)} value={received} />
     </div>
   );
 }

@@ -44,8 +44,3 @@ export function withSnoozeOf<Doc extends SnoozeFields>(doc: Doc, from: SnoozeFie
 export function sameSnooze(a: SnoozeFields, b: SnoozeFields): boolean {
   return JSON.stringify(snoozeOf(a)) === JSON.stringify(snoozeOf(b));
 }
-
-/** Whether the queue hides this (pending) action at instant `at`. */
-export function isSnoozedAt(doc: SnoozeFields, at: number): boolean {
-  return (doc.snoozed_until ?? 0) > at;
-}

@@ -3,8 +3,10 @@ import { oneOf, DAY_MS, identifier, text, timestamp } from './fields.ts';
 import { createdDescIssues, toRxJsonSchema, type CollectionDeclaration } from './declare-collection.ts';
 import { ACTION_STATUSES, mergeActionVersions } from './action-status.ts';
 import { actionWriteRules } from './action-write-rules.ts';
+import { ACTION_RETENTION } from './retention-rule.ts';
 import { withSnoozeOf } from './action-snooze.ts';
 import type { BrainStoreIssue } from '../errors/brain-store-error.ts';
+import { checkFirstSyncParts } from './first-sync-parts.ts';
 
 export const ACTION_TYPES = ['follow_up', 'response_template', 'handoff_ready', 'opportunity_alert'] as const;
 export const ACTION_URGENCIES = ['immediate', 'today', 'this_week'] as const;
@@ -112,4 +114,17 @@ export const brainActions: CollectionDeclaration<BrainActionDocument, BrainActio
   toPublic: ({ priority_rank: _rank, created_desc: _sortKey, ...action }) => action,
   merge: mergeActionVersions,
   writeRules: actionWriteRules,
+  // A new device shows the head of the queue first: pending, highest priority, newest on ties.
+  firstSync: checkFirstSyncParts([
+    {
+      name: 'urgent',
+      where: { status: 'pending' },
+      order: [
+        { field: 'priority', direction: 'desc', type: 'number' },
+        { field: 'created_at', direction: 'desc', type: 'number' },
+      ],
+      limit: 200,
+    },
+  ]),
+  retention: ACTION_RETENTION,
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { oneOf, count, identifier, text, timestamp } from './fields.ts';
 import { appendOnlyRules, toRxJsonSchema, type CollectionDeclaration } from './declare-collection.ts';
+import { appendOnlyRetention } from './retention-rule.ts';
 
 export const INSIGHT_TYPES = ['trending_topic', 'objection_pattern', 'interest_signal', 'rejection_analysis'] as const;
 export const INSIGHT_CONFIDENCES = ['high', 'medium', 'low'] as const;
@@ -47,4 +48,7 @@ export const brainInsights: CollectionDeclaration<BrainInsightDocument, BrainIns
   migrationStrategies: {},
   // Insights are append-only: a conflicting edit keeps the server's version.
   ...appendOnlyRules<BrainInsightDocument>(),
+  // Nothing ahead of the rest, which comes newest first.
+  firstSync: [],
+  retention: appendOnlyRetention('insightsMs'),
 };

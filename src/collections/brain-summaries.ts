@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { oneOf, count, identifier, nonNegative, text, timestamp } from './fields.ts';
 import { appendOnlyRules, toRxJsonSchema, type CollectionDeclaration } from './declare-collection.ts';
+import { checkFirstSyncParts } from './first-sync-parts.ts';
+import { appendOnlyRetention } from './retention-rule.ts';
 
 export const SUMMARY_TYPES = ['daily', 'manual', 'scheduled'] as const;
 export const SUMMARY_TRIGGERS = ['cron', 'command', 'api'] as const;
@@ -52,4 +54,9 @@ export const brainSummaries: CollectionDeclaration<BrainSummaryDocument, BrainSu
   migrationStrategies: {},
   // Summaries are append-only: a conflicting edit keeps the server's version.
   ...appendOnlyRules<BrainSummaryDocument>(),
+  // The latest summary is on the dashboard's first screen.
+  firstSync: checkFirstSyncParts([
+    { name: 'latest', where: {}, order: [{ field: 'created_at', direction: 'desc', type: 'number' }], limit: 20 },
+  ]),
+  retention: appendOnlyRetention('summariesMs'),
 };

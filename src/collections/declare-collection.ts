@@ -3,6 +3,8 @@ import type { RxJsonSchema, MigrationStrategies } from 'rxdb';
 import { BrainStoreError, type BrainStoreIssue } from '../errors/brain-store-error.ts';
 import { descendingTime } from './fields.ts';
 import { appendOnlyWriteRules, type WriteRules } from './write-rules.ts';
+import type { FirstSyncPart } from './first-sync-parts.ts';
+import type { RetentionRule } from './retention-rule.ts';
 
 export type CollectionName = 'brainSummaries' | 'brainInsights' | 'brainActions';
 
@@ -29,6 +31,10 @@ export interface CollectionDeclaration<Doc extends { id: string; workspace_id: s
   readonly merge: MergeRule<Doc>;
   /** Who may write what and which times a write may carry (write-rules.ts), judged by the server and a store that knows its role. */
   readonly writeRules: WriteRules<Doc>;
+  /** What a first sync brings before the rest of the collection (first-sync-parts.ts), read by the server's SQL and the client. */
+  readonly firstSync: readonly FirstSyncPart[];
+  /** How long finished documents stay (retention-rule.ts), applied by the local cleanup and the server's SQL alike. */
+  readonly retention: RetentionRule;
 }
 
 export interface PreviousSchemaVersion {

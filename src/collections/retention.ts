@@ -1,53 +1,44 @@
-import { DAY_MS } from './fields.ts';
+import { COLLECTIONS } from './all-collections.ts';
 import type { CollectionName } from './declare-collection.ts';
+import type { RetentionOptions, RetentionRule } from './retention-rule.ts';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
 
 /**
- * How long finished data stays in the local database.
+ * The retention rule each collection declares (`retention` in its declaration), applied.
  *
- * The rule is deterministic — it depends only on the document and the clock — so the server
- * applies the same rule to its own copy (with its own durations) and nobody needs to tell
- * anybody about a purge:
- * - an action whose status is terminal (actioned, dismissed, expired) is purged once
- *   `status_at < now - actionsMs` (status_at is when it entered that status);
- * - a summary or an insight is purged once `created_at < now - summariesMs / insightsMs`,
- *   only when that duration is set (they are kept by default).
- *
- * A local purge is a local eviction, never a deletion of shared data: the replication
- * push must drop the delete it produces (see `isPurgedByRetention`), and the server purges
- * its copy by its own retention.
+ * A local purge is a local eviction, never a deletion of shared data: the replication push
+ * must drop the delete it produces (see `isRetentionDelete`), and the server purges its
+ * copy by the same rule with its own windows.
  */
-export interface RetentionOptions {
-  /** Terminal actions, counted from their terminal transition. Default 7 days; `Infinity` keeps them. */
-  readonly actionsMs?: number;
-  /** Summaries, counted from created_at. Default: kept forever. */
-  readonly summariesMs?: number;
-  /** Insights, counted from created_at. Default: kept forever. */
-  readonly insightsMs?: number;
-}
 
-/** Retention per collection; `undefined` keeps everything. */
+/** Retention per collection in milliseconds; `undefined` keeps everything. */
 export type ResolvedRetention = Readonly<Record<CollectionName, number | undefined>>;
 
-export const DEFAULT_ACTION_RETENTION_MS = 7 * DAY_MS;
+/** The rule a collection declares. */
+export function retentionRule(collectionName: CollectionName): RetentionRule {
+  return COLLECTIONS[collectionName].retention;
+}
 
-/** Fills in the defaults and checks the durations (a CONFIG error names the bad option). */
+/** Checks one window: `undefined` keeps forever (null, Infinity); a CONFIG error names a bad value. */
+export function retentionWindow(option: string, value: number | null | undefined): number | undefined {
+  if (value === null || value === undefined || value === Infinity) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new BrainStoreError('CONFIG', {
+      parameters: { option: `retention.${option}`, value },
+      message: `retention.${option} must be a number of milliseconds ≥ 0 (or null to keep forever).`,
+    });
+  }
+  return value;
+}
+
+/** Fills in each collection's declared default and checks the windows. */
 export function resolveRetention(options: RetentionOptions = {}): ResolvedRetention {
-  const check = (option: keyof RetentionOptions, value: number | undefined) => {
-    if (value === undefined || value === Infinity) return undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new BrainStoreError('CONFIG', {
-        parameters: { option: `retention.${option}`, value },
-        message: `retention.${option} must be a number of milliseconds ≥ 0 (or Infinity to keep forever).`,
-      });
-    }
-    return value;
+  const resolve = (name: CollectionName) => {
+    const rule = retentionRule(name);
+    const given = options[rule.option];
+    return retentionWindow(rule.option, given === undefined ? rule.defaultMs : given);
   };
-  return {
-    brainActions: check('actionsMs', options.actionsMs ?? DEFAULT_ACTION_RETENTION_MS),
-    brainSummaries: check('summariesMs', options.summariesMs),
-    brainInsights: check('insightsMs', options.insightsMs),
-  };
+  return { brainActions: resolve('brainActions'), brainSummaries: resolve('brainSummaries'), brainInsights: resolve('brainInsights') };
 }
 
 /** Documents whose retention time is strictly before this instant are purged; undefined: none. */
@@ -56,14 +47,8 @@ export function retentionCutoff(collectionName: CollectionName, now: number, ret
   return keepMs === undefined ? undefined : now - keepMs;
 }
 
-/** The fields the rule reads; any stored or pushed document of the three collections has them. */
-export interface RetentionFields {
-  readonly status?: unknown;
-  readonly status_at?: unknown;
-  readonly created_at?: unknown;
-}
-
-const TERMINAL = new Set<unknown>(['actioned', 'dismissed', 'expired']);
+/** Any stored or pushed document of the three collections; the rules read `status` and their `since` field. */
+export type RetentionFields = Readonly<Record<string, unknown>>;
 
 /**
  * Whether `doc` is past its retention at `now`: the local purge deletes exactly these
@@ -85,10 +70,10 @@ export function isPurgedByRetention(
   const resolved = isResolved(retention) ? retention : resolveRetention(retention);
   const cutoff = retentionCutoff(collectionName, now, resolved);
   if (cutoff === undefined) return false;
-  if (collectionName === 'brainActions') {
-    return TERMINAL.has(doc.status) && typeof doc.status_at === 'number' && doc.status_at < cutoff;
-  }
-  return typeof doc.created_at === 'number' && doc.created_at < cutoff;
+  const rule = retentionRule(collectionName);
+  if (rule.statuses && !rule.statuses.includes(doc['status'] as string)) return false;
+  const since = doc[rule.since];
+  return typeof since === 'number' && since < cutoff;
 }
 
 /**
@@ -101,11 +86,11 @@ export function isPurgedByRetention(
  */
 export function isRetentionDelete(
   collectionName: CollectionName,
-  doc: RetentionFields & { readonly _deleted?: unknown },
+  doc: RetentionFields,
   now: number,
   retention: RetentionOptions | ResolvedRetention = {},
 ): boolean {
-  return doc._deleted === true && isPurgedByRetention(collectionName, doc, now, retention);
+  return doc['_deleted'] === true && isPurgedByRetention(collectionName, doc, now, retention);
 }
 
 function isResolved(retention: RetentionOptions | ResolvedRetention): retention is ResolvedRetention {

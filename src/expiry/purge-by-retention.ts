@@ -2,20 +2,22 @@ import type { RxCollection } from 'rxdb';
 import type { CollectionName } from '../collections/declare-collection.ts';
 import type { BrainCollections } from '../store/create-brain-store.ts';
 import { rewriteIndexRange } from '../queries/rewrite-index-range.ts';
-import { retentionCutoff, type ResolvedRetention } from '../collections/retention.ts';
+import { retentionCutoff, retentionRule, type ResolvedRetention } from '../collections/retention.ts';
 import type { RetentionGuard } from '../store/unacknowledged-writes.ts';
 
 export const RETENTION_WRITE_CONTEXT = 'brain-store-retention';
-const TERMINAL_STATUSES = ['actioned', 'dismissed', 'expired'] as const;
 
 export type PurgeCounts = Record<CollectionName, number>;
 
+const NAMES: readonly CollectionName[] = ['brainActions', 'brainSummaries', 'brainInsights'];
+
 /**
  * Deletes (soft, `_deleted: true`) every document past its retention at `at`, reading only
- * those documents through an index: actions per terminal status on [status, status_at],
- * summaries and insights on [created_at]. An idle call costs one empty index range per
- * query. Each row is conditional on the version read (`previous`), so a document changed
- * meanwhile is skipped and reconsidered on the next run.
+ * those documents through an index, as each collection's declared rule says: per purgeable
+ * status on [status, since] (actions: [status, status_at]), else on [since] (summaries and
+ * insights: [created_at]). An idle call costs one empty index range per query. Each row is
+ * conditional on the version read (`previous`), so a document changed meanwhile is skipped
+ * and reconsidered on the next run.
  *
  * With a `guard`, a document whose latest local change the server has not acknowledged is
  * left alone (issue 11.3: its delete would never be pushed, so the change would be lost); it
@@ -28,28 +30,15 @@ export async function purgeByRetention(
   guard?: RetentionGuard,
 ): Promise<PurgeCounts> {
   const counts: PurgeCounts = { brainActions: 0, brainSummaries: 0, brainInsights: 0 };
-  const keepFor = (name: CollectionName) =>
-    guard ? { keep: (docs: readonly Record<string, unknown>[]) => guard.unacknowledged(name, docs) } : {};
-  const actionsCutoff = retentionCutoff('brainActions', at, retention);
-  if (actionsCutoff !== undefined && (!guard || (await guard.mayPurge('brainActions')))) {
-    for (const status of TERMINAL_STATUSES) {
-      counts.brainActions += await purgeRange(collections.brainActions, {
-        selector: { status, status_at: { $lt: actionsCutoff } },
-        sortField: 'status_at',
-        index: ['_deleted', 'status', 'status_at'],
-        ...keepFor('brainActions'),
-      });
-    }
-  }
-  for (const name of ['brainSummaries', 'brainInsights'] as const) {
+  for (const name of NAMES) {
     const cutoff = retentionCutoff(name, at, retention);
     if (cutoff === undefined || (guard && !(await guard.mayPurge(name)))) continue;
-    counts[name] = await purgeRange(collections[name], {
-      selector: { created_at: { $lt: cutoff } },
-      sortField: 'created_at',
-      index: ['_deleted', 'created_at'],
-      ...keepFor(name),
-    });
+    const { since, statuses } = retentionRule(name);
+    const keep = guard ? { keep: (docs: readonly Record<string, unknown>[]) => guard.unacknowledged(name, docs) } : {};
+    const ranges = statuses
+      ? statuses.map((status) => ({ selector: { status, [since]: { $lt: cutoff } }, index: ['_deleted', 'status', since] }))
+      : [{ selector: { [since]: { $lt: cutoff } }, index: ['_deleted', since] }];
+    for (const range of ranges) counts[name] += await purgeRange(collections[name], { ...range, sortField: since, ...keep });
   }
   return counts;
 }

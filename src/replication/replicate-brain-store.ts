@@ -18,6 +18,8 @@ import { markReplicated, watchClockOffset, writeClockOffset } from '../store/loc
 import { trackClockOffset } from './track-clock-offset.ts';
 import { registerUnacknowledgedCheck } from '../store/unacknowledged-writes.ts';
 import { unacknowledgedByReplication } from './unacknowledged-by-replication.ts';
+import { sharedFirstSync } from './first-sync/shared-first-sync.ts';
+import type { FirstSyncProgress } from './first-sync/run-first-sync.ts';
 import { leadershipFor } from './leadership/leadership.ts';
 import { shareSyncTruth } from './leadership/shared-sync-truth.ts';
 import { pushOnLeave } from './leadership/last-chance-push.ts';
@@ -64,7 +66,7 @@ export interface ReplicateBrainStoreOptions {
   readonly live?: boolean;
   /** Documents per push request (default 200, at most 1000). */
   readonly batchSize?: number;
-  /** Documents per pull request (default 1000, at most 5000): larger pages make a first sync faster. */
+  /** Documents per pull request (default 1000, at most 5000), and per first-sync page (default 5000). */
   readonly pullBatchSize?: number;
   /** Wait before retrying a failed pull or push, in ms (default 5000). */
   readonly retryTime?: number;
@@ -92,6 +94,11 @@ export interface BrainSync {
   readonly status$: Observable<SyncStatus>;
   /** Writes the server refused for good (code + reason), kept until cleared. */
   readonly rejected$: Observable<readonly RejectedWrite[]>;
+  /**
+   * The first sync of an empty store (issue 19): per collection, documents stored of the
+   * server's total; `done` once every page is in, `skipped` when the store had history.
+   */
+  readonly firstSync$: Observable<FirstSyncProgress>;
   /** Estimated offset of the server's clock to this device's (ms, server − device); null until known. */
   readonly clockOffset$: Observable<number | null>;
   clearRejected(predicate?: (write: RejectedWrite) => boolean): void;
@@ -176,6 +183,9 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
   const backoff = cappedBackoff({ baseMs: Math.min(retryTime, 1_000), maxMs: Math.max(retryTime, 30_000) });
 
   const names = options.collections ?? SYNC_COLLECTIONS;
+  // An empty store first takes what matters most, in large pages, then hands over (issue 19).
+  const firstSyncAbort = new AbortController();
+  const firstSync = sharedFirstSync({ client, names, pageSize: options.pullBatchSize ?? MAX_PULL_BATCH, signal: firstSyncAbort.signal });
   /** Collections whose next pull starts from the beginning (a workspace was granted). */
   const rewinds = new Set<string>();
   // Each collection's latest failure, cleared by its next successful round trip.
@@ -203,6 +213,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
         streamError$.next(undefined);
       },
       onStreamError: (error) => streamError$.next(error),
+      firstSync: firstSync.forCollection,
       leading$: leadership.leading$,
       live$: leadership.live$,
       onPushUnanswered: () => lastChance.unanswered(),
@@ -277,6 +288,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
   const cancel = () =>
     (cancelled ??= (async () => {
       for (const unregister of unregisterChecks) unregister();
+      firstSyncAbort.abort();
       // Requests waiting for a usable token give up first, so the replications can stop.
       tokens.stop();
       await Promise.all(replications.map((replication) => replication.cancel()));
@@ -299,6 +311,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     status$,
     rejected$: rejected.list$,
     session$: sessionWatch.session$,
+    firstSync$: firstSync.progress$,
     session: () => sessionWatch.refresh(),
     clockOffset$: clockOffset.offset$,
     clearRejected: (predicate) => rejected.clear(predicate),

@@ -20,6 +20,8 @@ import { syncEventStream } from './sync-event-stream.ts';
 import { PendingWrites } from './pending-writes.ts';
 import type { RejectedWrites } from './rejected-writes.ts';
 import type { LiveMode } from './leadership/leadership.ts';
+import { createFirstSync, type FirstSyncSeed, type FirstSyncTarget } from './first-sync/run-first-sync.ts';
+import { FirstSyncOrigins } from './first-sync/first-sync-origins.ts';
 
 export interface CollectionReplicationOptions {
   /** The collection's name on the server. */
@@ -59,6 +61,12 @@ export interface CollectionReplicationOptions {
   readonly onPushUnanswered?: () => void;
   /** Tokens renewed before expiry: the stream reconnects with the new one. */
   readonly renewed$?: Observable<unknown>;
+  /**
+   * The first sync run before RxDB's replication starts (issue 19): given this collection, it
+   * fills an empty one and returns the checkpoints to continue from. Default: this
+   * collection's own first sync; false: none (RxDB pulls from the start).
+   */
+  readonly firstSync?: ((target: FirstSyncTarget) => Promise<FirstSyncSeed | undefined>) | false;
 }
 
 /** A document as the replication sees it: plain JSON with a string `id`. */
@@ -84,14 +92,17 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
   const resync$ = new Subject<'RESYNC'>();
   const fed = new FedChanges();
   const unsent = new Map<string, PushRow>();
+  const replicationIdentifier = `brain-store-${name}-${client.identity}`;
+  const origins = FirstSyncOrigins.forCollection(collection, collection.database.hashFunction(`rxdbreplication${replicationIdentifier}`));
 
   const state = replicateRxCollection<SyncDoc, SyncCheckpoint>({
     collection,
-    replicationIdentifier: `brain-store-${name}-${client.identity}`,
+    replicationIdentifier,
     live: options.live,
     retryTime: options.retryTime,
     waitForLeadership: !options.leading$,
-    autoStart: !options.leading$,
+    // Started below, once the first sync has run (issue 19).
+    autoStart: false,
     // Leadership decides; RxDB's own visibility toggle would start a follower's replication.
     // (Only where there is a document: elsewhere RxDB installs no toggle, and turning it off
     // would start its anti-hibernation interval, which keeps a Node process alive.)
@@ -163,9 +174,14 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
         pending.acknowledged(allRows.filter((row) => !sent.has(row)).map((row) => row.newDocumentState));
         if (rows.length === 0) return [];
         pending.sending(rows.map((row) => row.newDocumentState));
-        const wireRows = rows.map(toWireRow);
+        // A first-sync document has no assumed master in RxDB's meta data: its first edit replaced the server's version.
+        const withOrigins = rows.map((row) => {
+          const origin = row.assumedMasterState ? undefined : origins.get(row.newDocumentState[key] as string);
+          return origin ? { ...row, assumedMasterState: origin } : row;
+        });
+        const wireRows = withOrigins.map(toWireRow);
         for (const row of wireRows) unsent.set(row.newDocumentState[key] as string, row);
-        const response = await pushInBatches(client, name, rows, key).catch((error: unknown) => {
+        const response = await pushInBatches(client, name, withOrigins, key).catch((error: unknown) => {
           options.onPushUnanswered?.();
           throw error;
         });
@@ -173,6 +189,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
         for (const row of wireRows)
           if (unsent.get(row.newDocumentState[key] as string) === row) unsent.delete(row.newDocumentState[key] as string);
         options.onSynced?.();
+        for (const row of rows) origins.settled(row.newDocumentState[key] as string);
         const failed = new Set<string>();
         const conflicts: WireDocument[] = [...response.conflicts];
         for (const master of response.conflicts) {
@@ -202,17 +219,71 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
     },
   });
   pending.watch(collection);
+  let firstSynced: Promise<void> | undefined;
+  const afterFirstSync = () =>
+    (firstSynced ??= firstSyncOnce(state, {
+      retryTime: options.retryTime,
+      onSynced: options.onSynced,
+      firstSync:
+        options.firstSync ??
+        ((target) =>
+          createFirstSync({ client, targets: [target], pageSize: options.pullBatchSize ?? options.batchSize })
+            .run()
+            .then((seeds) => seeds.get(target.name))),
+      target: { name, collection, replicationIdentifier, metaCollectionName: state.metaInfoPromise.then((info) => info.collectionName) },
+    }));
   if (options.leading$) {
+    let leadingNow = false;
     const leadership = options.leading$.subscribe((leading) => {
+      leadingNow = leading;
       // Errors of start() are emitted on error$; both run on RxDB's start queue, in order.
-      if (leading) state.start().catch(() => undefined);
+      if (leading) void afterFirstSync().then(() => (leadingNow && !state.isStopped() ? state.start().catch(() => undefined) : undefined));
       else void state.pause();
     });
     state.onCancel.push(() => leadership.unsubscribe());
+  } else {
+    // What RxDB's own start does with waitForLeadership: lead the tabs of the database first.
+    const database = collection.database;
+    void (database.multiInstance ? database.waitForLeadership() : Promise.resolve())
+      .then(afterFirstSync)
+      .then(() => (state.isStopped() ? undefined : state.start().catch(() => undefined)));
   }
   // A tracker made here is this replication's alone: it stops with it.
   if (!options.pending) state.onCancel.push(() => pending.stop());
   return Object.assign(state, { resync: () => resync$.next('RESYNC'), restore: reverts.restore, unsentRows: () => [...unsent.values()] });
+}
+
+/**
+ * The first sync, retried every `retryTime` while it fails (each failure on error$, as a
+ * failed pull), its checkpoints handed to RxDB's replication before it starts. Active
+ * meanwhile, so a status says "syncing".
+ */
+async function firstSyncOnce(
+  state: RxReplicationState<SyncDoc, SyncCheckpoint>,
+  args: {
+    retryTime: number;
+    onSynced: (() => void) | undefined;
+    firstSync: ((target: FirstSyncTarget) => Promise<FirstSyncSeed | undefined>) | false;
+    target: FirstSyncTarget;
+  },
+): Promise<void> {
+  while (args.firstSync && !state.isStopped()) {
+    try {
+      state.subjects.active.next(true);
+      const seed = await args.firstSync(args.target);
+      // RxDB reads these when it starts, and uses them only where it has no checkpoint of its own.
+      if (seed && state.pull && state.push) {
+        state.pull.initialCheckpoint = seed.down;
+        state.push.initialCheckpoint = seed.up;
+      }
+      args.onSynced?.();
+      return;
+    } catch (error) {
+      if (state.isStopped()) return;
+      state.subjects.error.next(error as never);
+      await new Promise((resolve) => setTimeout(resolve, args.retryTime));
+    }
+  }
 }
 
 /** Byte-cut pages one pull handler call chains in live mode before handing back to RxDB. */

@@ -12,10 +12,10 @@ import { capConnections } from './http/limits/cap-connections.ts';
 import type { Server } from 'node:http';
 import { hostedCollections, type HostedCollectionOptions } from './documents/hosted-collections.ts';
 import {
-  DEFAULT_RETENTION,
+  resolveServerRetention,
   runServerMaintenance,
   type MaintenanceResult,
-  type RetentionOptions,
+  type ServerRetentionOptions,
 } from './maintenance/run-server-maintenance.ts';
 import type { ServerContext } from './server-context.ts';
 import { openDatabase } from './open-database.ts';
@@ -65,7 +65,7 @@ export interface SyncServerOptions {
   readonly logLevel?: LevelWithSilent;
   /** How often expiry and retention run (default 60 s; 0 turns the timer off, runMaintenance() still works). */
   readonly expiryIntervalMs?: number;
-  readonly retention?: RetentionOptions;
+  readonly retention?: ServerRetentionOptions;
   /** Heartbeat period of change streams (default 15 s). */
   readonly heartbeatMs?: number;
   /** Per-token request limit (default 3000 per 10 s); false turns it off. */
@@ -112,6 +112,8 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   const now = options.now ?? Date.now;
   const logger = options.logger ?? pino({ name: 'brain-store', level: options.logLevel ?? (process.env['VITEST'] ? 'silent' : 'info') });
   const collections = hostedCollections(options.collections);
+  // Checked before anything opens: a bad window is a CONFIG error naming the option.
+  const retention = resolveServerRetention(options.retention);
   const owned = options.database === undefined;
   const db = options.database ?? (await openDatabase(options, logger));
   try {
@@ -149,7 +151,6 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
 
-    const retention = { ...DEFAULT_RETENTION, ...options.retention };
     // One run at a time: a slow run never overlaps the next tick.
     let running: Promise<MaintenanceResult> | undefined;
     const runMaintenance = (): Promise<MaintenanceResult> => {

@@ -1,7 +1,7 @@
 import type { LevelWithSilent } from 'pino';
 import type { AuthOptions } from '../auth/create-token-verifier.ts';
 import type { RateLimitOptions } from '../http/create-rate-limiter.ts';
-import type { RetentionOptions } from '../maintenance/run-server-maintenance.ts';
+import { DEFAULT_RETENTION, type ServerRetentionOptions } from '../maintenance/run-server-maintenance.ts';
 import type { SyncServerOptions } from '../start-sync-server.ts';
 import { CONFIG_VARIABLES, type ConfigVariable, type ConfigVariableName } from './config-variables.ts';
 
@@ -16,7 +16,7 @@ export interface ServerConfig {
   readonly logLevel: LevelWithSilent;
   /** Empty: same origin only (no CORS headers). */
   readonly corsOrigins: readonly string[];
-  readonly retention: Required<RetentionOptions>;
+  readonly retention: Required<ServerRetentionOptions>;
   readonly rateLimit: RateLimitOptions | false;
   readonly metricsToken?: string;
   readonly dashboardDir?: string;
@@ -102,10 +102,10 @@ export function parseServerConfig(input: ConfigInput): ServerConfig {
     logLevel: value<LevelWithSilent>('LOG_LEVEL') ?? 'info',
     corsOrigins: value<string[]>('CORS_ORIGINS') ?? [],
     retention: {
-      actionsMs: retentionOf(value, 'RETENTION_ACTIONS', 7 * DAY_MS),
-      summariesMs: retentionOf(value, 'RETENTION_SUMMARIES', null),
-      insightsMs: retentionOf(value, 'RETENTION_INSIGHTS', null),
-      tombstonesMs: retentionOf(value, 'RETENTION_TOMBSTONES', 30 * DAY_MS),
+      actionsMs: retentionOf(value, 'RETENTION_ACTIONS', DEFAULT_RETENTION.actionsMs),
+      summariesMs: retentionOf(value, 'RETENTION_SUMMARIES', DEFAULT_RETENTION.summariesMs),
+      insightsMs: retentionOf(value, 'RETENTION_INSIGHTS', DEFAULT_RETENTION.insightsMs),
+      tombstonesMs: retentionOf(value, 'RETENTION_TOMBSTONES', DEFAULT_RETENTION.tombstonesMs),
     },
     rateLimit: requests === 0 ? false : { requests, windowMs: value<number>('RATE_LIMIT_WINDOW') ?? 10_000 },
     ...(metricsToken === undefined ? {} : { metricsToken }),
@@ -115,8 +115,6 @@ export function parseServerConfig(input: ConfigInput): ServerConfig {
     migrate: input.migrate ?? true,
   };
 }
-
-const DAY_MS = 86_400_000;
 
 function retentionOf(
   value: <T>(name: ConfigVariableName) => T | undefined,

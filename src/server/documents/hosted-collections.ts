@@ -6,6 +6,7 @@ import {
   type PreviousSchemaVersion,
 } from '../../collections/declare-collection.ts';
 import type { WriteRules } from '../../collections/write-rules.ts';
+import type { FirstSyncPart } from '../../collections/first-sync-parts.ts';
 import { BrainStoreError, type BrainStoreIssue } from '../../errors/brain-store-error.ts';
 
 /** The workspace of every document of a collection that has no workspace field. */
@@ -41,6 +42,8 @@ export interface HostedCollection {
   readonly merge: MergeRule<Record<string, unknown>> | null;
   /** The declared roles' and time rules; null for an extra collection (any role but operator writes). */
   readonly writeRules: WriteRules<Record<string, unknown>> | null;
+  /** The parts a first sync reads before the rest (none for an extra collection). */
+  readonly firstSync: readonly FirstSyncPart[];
   /**
    * The collection's previous schema version, which clients of the previous protocol still
    * speak (schema-versions.ts converts); null when it never changed.
@@ -59,6 +62,7 @@ function fromDeclaration<Doc extends { id: string; workspace_id: string }, Publi
     validate: (doc) => checkDocument(declaration, doc),
     merge: declaration.merge as unknown as MergeRule<Record<string, unknown>>,
     writeRules: declaration.writeRules as unknown as WriteRules<Record<string, unknown>>,
+    firstSync: declaration.firstSync,
     previousVersion: declaration.previousVersion ?? null,
   };
 }
@@ -92,6 +96,7 @@ export function hostedCollections(extra: Readonly<Record<string, HostedCollectio
       validate: options.validate ?? (() => []),
       merge: null,
       writeRules: null,
+      firstSync: [],
       previousVersion: null,
     });
   }

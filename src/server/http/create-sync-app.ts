@@ -11,6 +11,7 @@ import { isPreviousProtocol, protocolOf } from './protocol-window.ts';
 import { verifyAccessToken, type AccessClaims } from '../auth/access-token.ts';
 import { handlePull } from './handle-pull.ts';
 import { handlePush } from './handle-push.ts';
+import { handleFirstSync } from './handle-first-sync.ts';
 import type { HostedCollection } from '../documents/hosted-collections.ts';
 import { nodeResponseOf, openChangeStream } from './open-change-stream.ts';
 import { createBodyBudget, parseJsonBody, readBodyText } from './read-body-text.ts';
@@ -152,8 +153,10 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
   // Streams stay uncompressed: a compressor would hold back the small events it buffers.
   app.use('/sync/:collection/pull', compress());
   app.use('/sync/:collection/push', compress());
+  app.use('/sync/:collection/first-sync', compress());
   app.post('/sync/:collection/pull', sync(handlePull));
   app.post('/sync/:collection/push', sync(handlePush));
+  app.post('/sync/:collection/first-sync', sync(handleFirstSync));
   app.get(
     '/sync/:collection/stream',
     // HEAD gets the headers only: a stream opened for it is never read nor cancelled, so it

@@ -1,43 +1,57 @@
 import { DAY_MS } from '../../collections/fields.ts';
+import type { CollectionName } from '../../collections/declare-collection.ts';
+import { resolveRetention, retentionCutoff, retentionRule, retentionWindow, type ResolvedRetention } from '../../collections/retention.ts';
+import { DEFAULT_ACTION_RETENTION_MS, type RetentionOptions } from '../../collections/retention-rule.ts';
 import { notifyChange, updateDocuments, type StoredDocument } from '../documents/document-store.ts';
 import type { HostedCollection } from '../documents/hosted-collections.ts';
 import { sameContent } from '../documents/same-content.ts';
 import { withRetriedTransaction, type SqlDatabase } from '../sql/sql-database.ts';
 
-/** Server retention; `null` turns a purge off. */
-export interface RetentionOptions {
-  /** Terminal actions whose status_at is older than this are soft-deleted (default 7 days). */
-  readonly actionsMs?: number | null;
-  /** Summaries created longer ago than this are soft-deleted (default null: kept). */
-  readonly summariesMs?: number | null;
-  /** Insights created longer ago than this are soft-deleted (default null: kept). */
-  readonly insightsMs?: number | null;
-  /** Tombstones (any collection) older than this are deleted for good (default 30 days). */
+/**
+ * The server's retention: the collections' windows (the same `RetentionOptions` a store's
+ * cleanup takes, `null` keeping forever) and how long tombstones stay before they are
+ * deleted for good.
+ */
+export interface ServerRetentionOptions extends RetentionOptions {
+  /** Tombstones (any collection) older than this are deleted for good (default 30 days; null keeps them). */
   readonly tombstonesMs?: number | null;
 }
 
-export const DEFAULT_RETENTION: Required<RetentionOptions> = {
-  actionsMs: 7 * DAY_MS,
+/** Each collection's declared default, and tombstones for 30 days. */
+export const DEFAULT_RETENTION: Required<ServerRetentionOptions> = {
+  actionsMs: DEFAULT_ACTION_RETENTION_MS,
   summariesMs: null,
   insightsMs: null,
   tombstonesMs: 30 * DAY_MS,
 };
 
+/** The windows the maintenance runs with, checked. */
+export interface ResolvedServerRetention {
+  readonly collections: ResolvedRetention;
+  readonly tombstonesMs: number | undefined;
+}
+
+/** Fills in the defaults and checks the windows (a CONFIG error names a bad option). */
+export function resolveServerRetention(options: ServerRetentionOptions = {}): ResolvedServerRetention {
+  const tombstonesMs = options.tombstonesMs === undefined ? DEFAULT_RETENTION.tombstonesMs : options.tombstonesMs;
+  return { collections: resolveRetention(options), tombstonesMs: retentionWindow('tombstonesMs', tombstonesMs) };
+}
+
+const NAMES: readonly CollectionName[] = ['brainActions', 'brainSummaries', 'brainInsights'];
+const SQL_WORD = /^[A-Za-z_]+$/;
+
 /**
- * What each retention soft-deletes. Fixed SQL (never from input), written with literals so
- * that the planner matches the partial indexes of the migrations.
+ * What a collection's declared retention rule soft-deletes, as SQL ($1: the cutoff). Built
+ * from the declaration (fixed words, never input), with literals so that the planner
+ * matches the partial indexes of the migrations (brain_store_actions_terminal,
+ * brain_store_created).
  */
-const PURGES = {
-  actionsMs: {
-    collection: 'brainActions',
-    where: `collection = 'brainActions' AND NOT deleted AND doc->>'status' IN ('actioned', 'dismissed', 'expired') AND (doc->>'status_at')::numeric < $1`,
-  },
-  summariesMs: {
-    collection: 'brainSummaries',
-    where: `collection = 'brainSummaries' AND NOT deleted AND (doc->>'created_at')::numeric < $1`,
-  },
-  insightsMs: { collection: 'brainInsights', where: `collection = 'brainInsights' AND NOT deleted AND (doc->>'created_at')::numeric < $1` },
-} as const;
+export function retentionPredicate(name: CollectionName): string {
+  const { since, statuses = [] } = retentionRule(name);
+  if (![name, since, ...statuses].every((word) => SQL_WORD.test(word))) throw new Error(`retention rule of ${name} is not SQL-safe`);
+  const status = statuses.length > 0 ? ` AND doc->>'status' IN (${statuses.map((value) => `'${value}'`).join(', ')})` : '';
+  return `collection = '${name}' AND NOT deleted${status} AND (doc->>'${since}')::numeric < $1`;
+}
 
 /**
  * Pending actions due at $1, at most $2, claimed. The literals match the partial index
@@ -73,15 +87,16 @@ export interface MaintenanceResult {
  */
 export async function runServerMaintenance(
   db: SqlDatabase,
-  args: { actions: HostedCollection | undefined; now: number; retention: Required<RetentionOptions> },
+  args: { actions: HostedCollection | undefined; now: number; retention: ResolvedServerRetention },
 ): Promise<MaintenanceResult> {
   const expired = args.actions ? await expireDueActions(db, args.actions, args.now) : 0;
   let purged = 0;
-  for (const [option, purge] of Object.entries(PURGES) as [keyof typeof PURGES, (typeof PURGES)[keyof typeof PURGES]][]) {
-    const window = args.retention[option];
-    if (window !== null) purged += await softDeleteOld(db, purge, args.now - window, args.now);
+  for (const name of NAMES) {
+    const cutoff = retentionCutoff(name, args.now, args.retention.collections);
+    if (cutoff !== undefined) purged += await softDeleteOld(db, name, cutoff, args.now);
   }
-  const tombstonesDeleted = args.retention.tombstonesMs === null ? 0 : await deleteTombstones(db, args.now - args.retention.tombstonesMs);
+  const { tombstonesMs } = args.retention;
+  const tombstonesDeleted = tombstonesMs === undefined ? 0 : await deleteTombstones(db, args.now - tombstonesMs);
   return { expired, purged, tombstonesDeleted };
 }
 
@@ -105,19 +120,20 @@ async function expireDueActions(db: SqlDatabase, actions: HostedCollection, now:
   }
 }
 
-async function softDeleteOld(db: SqlDatabase, purge: { collection: string; where: string }, before: number, now: number): Promise<number> {
+async function softDeleteOld(db: SqlDatabase, name: CollectionName, before: number, now: number): Promise<number> {
+  const where = retentionPredicate(name);
   let total = 0;
   for (;;) {
     const purged = await withRetriedTransaction(db, async (tx) => {
       const rows = await tx.query<{ ws: string; id: string }>(
         `UPDATE brain_store_documents d SET deleted = true, received_at = $2
-         FROM (SELECT workspace_id, id FROM brain_store_documents WHERE ${purge.where}
+         FROM (SELECT workspace_id, id FROM brain_store_documents WHERE ${where}
                LIMIT $3 FOR UPDATE SKIP LOCKED) old
-         WHERE d.collection = '${purge.collection}' AND d.workspace_id = old.workspace_id AND d.id = old.id
+         WHERE d.collection = '${name}' AND d.workspace_id = old.workspace_id AND d.id = old.id
          RETURNING d.workspace_id AS ws, d.id`,
         [before, now, CHUNK],
       );
-      if (rows.length > 0) await notifyChange(tx, purge.collection, new Set(rows.map((row) => row.ws)));
+      if (rows.length > 0) await notifyChange(tx, name, new Set(rows.map((row) => row.ws)));
       return rows.length;
     });
     total += purged;

@@ -1,6 +1,6 @@
 /**
  * One convergence client in its own process: a brain-store — on memory storage, or on the
- * durable SQLite storage of `brain-store/node` — replicating through the parent's outage
+ * durable SQLite storage of `@brain-store/node` — replicating through the parent's outage
  * proxy. It obeys JSON lines on stdin (`{ n, cmd, ...args }`) and answers each with one JSON
  * line on stdout (`{ n, ok: true, result }` or `{ n, ok: false, code, message }`). Its clock
  * is set by the parent (`clock`), so every process and server agree on the time the model

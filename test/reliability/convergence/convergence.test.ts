@@ -13,7 +13,7 @@ import { ConvergenceModel, type ModelStatus } from './convergence-model.ts';
  * Issue 11 §1: model-based convergence. CLIENTS stores, each in its own process, replicate
  * through outage proxies to two server instances over one database (PGlite, and PostgreSQL
  * when it answers). Each run, the generator puts at least one of them on the durable SQLite
- * storage (`brain-store/node`), the others on memory. fast-check generates a sequence of
+ * storage (`@brain-store/node`), the others on memory. fast-check generates a sequence of
  * operations — creates, bulk insight creates, actioned/dismissed transitions, clock advances
  * (some past the retention) with expiry cleanups, retention purges on clients and servers, a
  * member's refused writes, disconnects, paused replications, server restarts, SIGKILL and

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../../src/collections/fields.ts';
+import { isPurgedByRetention } from '../../../src/collections/retention.ts';
 import { startTestServer, type TestBackend, type TestServer } from '../../helpers/sync-server.ts';
 import { action, client, summary, T0 } from '../fixtures.ts';
 
@@ -106,6 +107,56 @@ export function maintenanceContract(backend: TestBackend): void {
       expect((await keeping.runMaintenance()).purged).toBe(1);
       await keeping.close();
       expect((await api.pullAll('brainSummaries')).documents).toEqual([recent, { ...old, _deleted: true }]);
+    });
+
+    it('purges exactly what the rule the collections declare names, the rule the local cleanup applies (issue 21)', async () => {
+      now = T0 + 10 * DAY_MS;
+      const retention = { actionsMs: 3 * DAY_MS, summariesMs: 4 * DAY_MS, insightsMs: null };
+      const fields = (status: string, at: number): Record<string, unknown> => {
+        if (status === 'actioned') return { status, status_at: at, actioned_at: at, actioned_by: 'u1', expires_at: T0 + 40 * DAY_MS };
+        if (status === 'expired') return { status, status_at: at, expires_at: at };
+        return { status, status_at: status === 'pending' ? T0 : at, expires_at: T0 + 40 * DAY_MS };
+      };
+      const actions = ['pending', 'actioned', 'dismissed', 'expired'].flatMap((status) =>
+        [0.5, 5, 6.5, 7, 7.5, 9].map((day) => action('w1', { created_at: T0, ...fields(status, T0 + day * DAY_MS) })),
+      );
+      const summaries = [0, 5, 5.5, 6, 6.5, 9].map((day) => summary(`s-rule-${day}`, T0 + day * DAY_MS));
+      for (const [name, docs] of [
+        ['brainActions', actions],
+        ['brainSummaries', summaries],
+      ] as const) {
+        const pushed = await api.push(
+          name,
+          docs.map((doc) => ({ newDocumentState: doc })),
+        );
+        expect(pushed.body).toEqual({ conflicts: [], rejected: [] });
+      }
+      const server = await startTestServer({ backend, now: () => now, retention });
+      await server.runMaintenance();
+      await server.close();
+      for (const [name, docs] of [
+        ['brainActions', actions],
+        ['brainSummaries', summaries],
+      ] as const) {
+        const deleted = new Set((await api.pullAll(name)).documents.filter((doc) => doc._deleted).map((doc) => doc.id));
+        const expected = docs.filter((doc) => isPurgedByRetention(name, doc, now, retention)).map((doc) => doc.id);
+        expect(expected.length).toBeGreaterThan(0);
+        expect([...deleted].sort()).toEqual(expected.sort());
+      }
+    });
+
+    it('null keeps forever, as on the client; a bad window is a CONFIG error before anything opens', async () => {
+      const old = action('w1', { status: 'dismissed', status_at: T0 });
+      now = T0 + 60 * DAY_MS;
+      await api.push('brainActions', [{ newDocumentState: old }]);
+      const forever = await startTestServer({ backend, now: () => now, retention: { actionsMs: null, tombstonesMs: null } });
+      expect(await forever.runMaintenance()).toMatchObject({ purged: 0, tombstonesDeleted: 0 });
+      await forever.close();
+      expect(isPurgedByRetention('brainActions', old, now, { actionsMs: null })).toBe(false);
+      await expect(startTestServer({ backend, retention: { summariesMs: -1 } })).rejects.toMatchObject({
+        code: 'CONFIG',
+        parameters: { option: 'retention.summariesMs', value: -1 },
+      });
     });
   });
 }

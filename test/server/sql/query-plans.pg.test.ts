@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PULL_SQL, pullParameters, type PullPosition } from '../../../src/server/documents/document-store.ts';
-import { DUE_ACTIONS_SQL } from '../../../src/server/maintenance/run-server-maintenance.ts';
+import { DUE_ACTIONS_SQL, retentionPredicate } from '../../../src/server/maintenance/run-server-maintenance.ts';
 import { describeOnPostgres, startTestServer, type TestServer } from '../../helpers/sync-server.ts';
 
 /** The tenant filter, the checkpoint range and the maintenance scans are served by indexes. */
@@ -98,18 +98,13 @@ await describeOnPostgres('query plans on PostgreSQL', () => {
   });
 
   it('retention: terminal-actions, created and tombstone indexes', async () => {
-    expect(
-      await plan(
-        `SELECT id FROM brain_store_documents WHERE collection = 'brainActions' AND NOT deleted AND doc->>'status' IN ('actioned', 'dismissed', 'expired') AND (doc->>'status_at')::numeric < $1`,
-        [10],
-      ),
-    ).toContain('brain_store_actions_terminal');
-    expect(
-      await plan(
-        `SELECT id FROM brain_store_documents WHERE collection = 'brainSummaries' AND NOT deleted AND (doc->>'created_at')::numeric < $1`,
-        [10],
-      ),
-    ).toContain('brain_store_created');
+    // The predicates the maintenance builds from each collection's declared retention rule.
+    expect(await plan(`SELECT id FROM brain_store_documents WHERE ${retentionPredicate('brainActions')}`, [10])).toContain(
+      'brain_store_actions_terminal',
+    );
+    for (const name of ['brainSummaries', 'brainInsights'] as const) {
+      expect(await plan(`SELECT id FROM brain_store_documents WHERE ${retentionPredicate(name)}`, [10])).toContain('brain_store_created');
+    }
     expect(await plan(`SELECT id FROM brain_store_documents WHERE deleted AND received_at < $1`, [10])).toContain('brain_store_tombstones');
   });
 });

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import * as zm from 'zod/mini';
+import { MAX_PULL_BATCH } from './endpoints.ts';
+import { checkpointSchema, type SyncCheckpoint, type WireDocument } from './messages.ts';
+
+/**
+ * POST /sync/:collection/first-sync — a first sync's own reads, in two steps:
+ * - `begin`: the server's checkpoint, taken BEFORE anything is read, and what there is to
+ *   read (live documents per workspace of the token, the collection's declared parts). A
+ *   client that stores every document read afterwards and then pulls from this checkpoint
+ *   misses nothing: a row changed after the checkpoint was taken comes by the pull.
+ * - `page`: one part of one workspace — a head part (one request, the first `limit`
+ *   documents in the part's order) or `rest` (every live document, id descending, paged
+ *   with `after`, the last id of the previous page).
+ */
+export const firstSyncPath = (collection: string) => `/sync/${encodeURIComponent(collection)}/first-sync`;
+
+const identifier = z.string().min(1).max(256);
+
+export const firstSyncRequestSchema = z.discriminatedUnion('step', [
+  z.strictObject({ step: z.literal('begin') }),
+  z.strictObject({
+    step: z.literal('page'),
+    workspace: identifier,
+    part: z.string().min(1).max(64),
+    after: identifier.nullable(),
+    limit: z.number().int().min(1).max(MAX_PULL_BATCH),
+  }),
+]);
+export type FirstSyncRequest = z.infer<typeof firstSyncRequestSchema>;
+
+export interface FirstSyncBeginResponse {
+  /** Pull from here once every page is stored. */
+  checkpoint: SyncCheckpoint;
+  /** Live documents per workspace of the token (counted after the checkpoint was taken). */
+  totals: Record<string, number>;
+  /** The head parts in the order to read them (each one request of at most `limit`), then `rest`. */
+  parts: { name: string; limit: number }[];
+}
+
+export interface FirstSyncPageResponse {
+  documents: WireDocument[];
+  /** Where the next page of `rest` starts; null when the part is done for this workspace. */
+  after: string | null;
+}
+
+/** The documents of a page, checked in one plain loop (thousands per page), as the pull's. */
+const documentsSchema = zm.custom<WireDocument[]>(
+  (value) =>
+    Array.isArray(value) &&
+    value.every((doc: unknown) => typeof doc === 'object' && doc !== null && typeof (doc as { _deleted?: unknown })._deleted === 'boolean'),
+  { error: 'documents must be an array of documents, each with _deleted' },
+);
+
+/** The client's check of a begin answer (a server's answer is data, checked on arrival). */
+export const firstSyncBeginResponseSchema: zm.ZodMiniType<FirstSyncBeginResponse> = zm.object({
+  checkpoint: checkpointSchema,
+  totals: zm.record(zm.string(), zm.number()),
+  parts: zm.array(zm.object({ name: zm.string(), limit: zm.number() })),
+});
+
+/** The client's check of a page answer. */
+export const firstSyncPageResponseSchema: zm.ZodMiniType<FirstSyncPageResponse> = zm.object({
+  documents: documentsSchema,
+  after: zm.nullable(zm.string()),
+});

@@ -1,0 +1,70 @@
+import type { Context } from 'hono';
+import { toIssues } from '../../collections/declare-collection.ts';
+import { REST_PART } from '../../collections/first-sync-parts.ts';
+import { BrainStoreError } from '../../errors/brain-store-error.ts';
+import { firstSyncRequestSchema, type FirstSyncBeginResponse, type FirstSyncPageResponse } from '../../protocol/first-sync-messages.ts';
+import type { AccessClaims } from '../auth/access-token.ts';
+import { countLive, currentSnapshot, headPage, restPage } from '../documents/first-sync-pages.ts';
+import type { HostedCollection } from '../documents/hosted-collections.ts';
+import type { ServerContext } from '../server-context.ts';
+import { serverIdentity } from '../sql/server-identity.ts';
+import { readableWorkspaces } from './handle-pull.ts';
+import { requestError } from './wire-error-response.ts';
+
+/**
+ * POST /sync/:collection/first-sync — a device with nothing takes the collection in the
+ * order that matters (see first-sync-messages.ts). Tenancy as the pull's: only the
+ * workspaces of the token, in the SQL of every statement.
+ */
+export async function handleFirstSync(
+  c: Context,
+  ctx: ServerContext,
+  collection: HostedCollection,
+  claims: AccessClaims,
+  body: unknown,
+): Promise<Response> {
+  const parsed = firstSyncRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new BrainStoreError('BAD_REQUEST', {
+      message: `the first-sync body must be { step: 'begin' } or { step: 'page', workspace, part, after, limit }`,
+      issues: toIssues(parsed.error).slice(0, 20),
+    });
+  }
+  const request = parsed.data;
+  const workspaces = readableWorkspaces(collection, claims);
+  if (request.step === 'begin') {
+    // The checkpoint first, then the reads: whatever changes after it comes by the pull.
+    const snap = await currentSnapshot(ctx.db);
+    const server = await serverIdentity(ctx.db);
+    const counts = workspaces.length === 0 ? new Map<string, number>() : await countLive(ctx.db, collection.name, workspaces);
+    const response: FirstSyncBeginResponse = {
+      checkpoint: { server, snap, upto: null, tx: '0', seq: '0' },
+      totals: Object.fromEntries(workspaces.map((workspace) => [workspace, counts.get(workspace) ?? 0])),
+      parts: [...collection.firstSync.map(({ name, limit }) => ({ name, limit })), { name: REST_PART, limit: 0 }],
+    };
+    return c.json(response);
+  }
+  if (!workspaces.includes(request.workspace)) {
+    throw requestError('FORBIDDEN_WORKSPACE', 'the token does not grant this workspace', { workspace: request.workspace });
+  }
+  let response: FirstSyncPageResponse;
+  if (request.part === REST_PART) {
+    const page = await restPage(ctx.db, {
+      collection: collection.name,
+      workspace: request.workspace,
+      after: request.after,
+      limit: request.limit,
+    });
+    response = {
+      documents: page.docs.map((doc) => ({ ...doc, _deleted: false }) as FirstSyncPageResponse['documents'][number]),
+      after: page.ids.length < request.limit ? null : page.ids.at(-1)!,
+    };
+  } else {
+    const part = collection.firstSync.find((candidate) => candidate.name === request.part);
+    if (!part) throw requestError('BAD_REQUEST', `no first-sync part "${request.part}" in ${collection.name}`, { part: request.part });
+    const docs = await headPage(ctx.db, { collection: collection.name, workspace: request.workspace, part });
+    response = { documents: docs.map((doc) => ({ ...doc, _deleted: false }) as FirstSyncPageResponse['documents'][number]), after: null };
+  }
+  ctx.metrics.pulledDocuments.inc({ collection: collection.name }, response.documents.length);
+  return c.json(response);
+}
