@@ -41,6 +41,8 @@ export interface TestServer extends SyncServer {
 export type TestServerOptions = Partial<Omit<SyncServerOptions, 'database' | 'databaseUrl' | 'dataDir'>> & { backend: TestBackend };
 
 const secret = randomBytes(24).toString('hex');
+/** Tokens of a test server may live a year and a month (the default policy allows 30 days). */
+const TEST_TOKEN_POLICY = { maxLifetimeSeconds: 400 * 86_400 };
 const databases = new Map<
   TestBackend,
   Promise<{ sql: SqlDatabase; url: string | undefined; pooledUrl?: string; drop: () => Promise<void> }>
@@ -151,6 +153,8 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const { sql, url, pooledUrl } = await fileDatabase(backend);
   const server = await startSyncServer({
     authSecret: secret,
+    // Files with a fake clock mint year-long tokens (retention runs over months).
+    auth: { policy: TEST_TOKEN_POLICY },
     logLevel: 'silent',
     expiryIntervalMs: 0,
     // The fixtures are dated 2023 (T0): a new document that old is refused by the default
@@ -177,6 +181,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
         workspaces,
         ttlSeconds,
         now,
+        policy: TEST_TOKEN_POLICY,
         role: writer.role,
         ...(writer.subject === undefined ? {} : { subject: writer.subject }),
       }),

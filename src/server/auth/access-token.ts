@@ -1,6 +1,7 @@
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
 import { BrainStoreError } from '../../errors/brain-store-error.ts';
 import { ROLES, type Role } from '../../collections/write-rules.ts';
+import { DEFAULT_TOKEN_POLICY, policyBreach, type TokenPolicy } from './token-policy.ts';
 
 /** Pinned on signing and on verification: a token minted for anything else is refused. */
 export const TOKEN_ISSUER = 'brain-store';
@@ -20,6 +21,8 @@ export interface CreateAccessTokenOptions {
   readonly subject?: string;
   /** Injectable clock (epoch ms); the token's iat/exp derive from it. */
   readonly now?: () => number;
+  /** Lifetime, workspace and subject bounds (default DEFAULT_TOKEN_POLICY: at most 30 days, 100 workspaces). */
+  readonly policy?: Partial<TokenPolicy>;
 }
 
 export interface AccessClaims {
@@ -81,7 +84,15 @@ export async function createAccessToken(options: CreateAccessTokenOptions): Prom
     // A member's actioned_by must equal the subject: without one it could action nothing.
     throw new BrainStoreError('CONFIG', { parameters: { subject }, message: 'a member token needs a subject' });
   }
-  const nowSeconds = Math.floor((options.now ?? Date.now)() / 1000);
+  const nowMs = (options.now ?? Date.now)();
+  const nowSeconds = Math.floor(nowMs / 1000);
+  const breach = policyBreach(
+    { workspaces, subject, iat: nowSeconds, exp: nowSeconds + Math.ceil(options.ttlSeconds) },
+    { ...DEFAULT_TOKEN_POLICY, ...options.policy },
+    nowMs,
+  );
+  if (breach)
+    throw new BrainStoreError('CONFIG', { parameters: { ttlSeconds: options.ttlSeconds, workspaces: workspaces.length }, message: breach });
   const jwt = new SignJWT({ workspaces, role: options.role })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setIssuer(TOKEN_ISSUER)
@@ -97,19 +108,42 @@ export async function createAccessToken(options: CreateAccessTokenOptions): Prom
  * shape of the workspaces, role and subject claims. Throws UNAUTHORIZED (never saying which
  * check failed).
  */
-export async function verifyAccessToken(token: string, key: Uint8Array, now: number): Promise<AccessClaims> {
+export async function verifyAccessToken(
+  token: string,
+  key: Uint8Array,
+  now: number,
+  policy: TokenPolicy = DEFAULT_TOKEN_POLICY,
+): Promise<AccessClaims> {
+  let claims: AccessClaims;
+  let payload: JWTPayload;
   try {
-    const { payload } = await jwtVerify(token, key, {
+    ({ payload } = await jwtVerify(token, key, {
       algorithms: [ALGORITHM],
       issuer: TOKEN_ISSUER,
       audience: TOKEN_AUDIENCE,
       currentDate: new Date(now),
       requiredClaims: ['exp', 'workspaces'],
-    });
-    return claimsOf(payload, DEFAULT_CLAIM_NAMES);
+    }));
+    claims = claimsOf(payload, DEFAULT_CLAIM_NAMES);
   } catch (cause) {
     throw new BrainStoreError('UNAUTHORIZED', { cause });
   }
+  assertTokenPolicy(payload, claims, policy, now);
+  return claims;
+}
+
+/**
+ * A genuine token (its signature checked) that breaks the policy (issue 23): 400 BAD_REQUEST
+ * saying what is wrong, so whoever minted it can fix it, rather than a bare 401.
+ */
+export function assertTokenPolicy(payload: JWTPayload, claims: AccessClaims, policy: TokenPolicy, now: number): void {
+  const breach = policyBreach(
+    { workspaces: [...claims.workspaces], subject: claims.subject, iat: payload.iat, exp: payload.exp ?? 0 },
+    policy,
+    now,
+  );
+  if (breach)
+    throw new BrainStoreError('BAD_REQUEST', { message: `the access token is refused: ${breach}`, parameters: { tokenPolicy: true } });
 }
 
 /**

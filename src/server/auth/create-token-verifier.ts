@@ -6,10 +6,20 @@ import {
   errors,
   jwtVerify,
   type JSONWebKeySet,
+  type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
 import { BrainStoreError } from '../../errors/brain-store-error.ts';
-import { claimsOf, DEFAULT_CLAIM_NAMES, secretKey, verifyAccessToken, type AccessClaims, type ClaimNames } from './access-token.ts';
+import {
+  assertTokenPolicy,
+  claimsOf,
+  DEFAULT_CLAIM_NAMES,
+  secretKey,
+  verifyAccessToken,
+  type AccessClaims,
+  type ClaimNames,
+} from './access-token.ts';
+import { DEFAULT_TOKEN_POLICY, type TokenPolicy } from './token-policy.ts';
 
 /** Asymmetric algorithms accepted from an identity provider (never `none`, never HS* with a public key). */
 export const JWKS_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
@@ -35,6 +45,8 @@ export interface AuthOptions {
   readonly issuer?: string;
   /** Required `aud` of the provider's tokens (required with jwks): a token for another app is refused. */
   readonly audience?: string;
+  /** What any token may claim: lifetime, issued-at skew, workspaces, subject (default DEFAULT_TOKEN_POLICY); 400 beyond. */
+  readonly policy?: Partial<TokenPolicy>;
 }
 
 export type TokenVerifier = (token: string, now: number) => Promise<AccessClaims>;
@@ -42,6 +54,7 @@ export type TokenVerifier = (token: string, now: number) => Promise<AccessClaims
 /** Builds the verifier; CONFIG errors for an unusable configuration, at start rather than on the first request. */
 export function createTokenVerifier(auth: AuthOptions): TokenVerifier {
   const key = auth.secret === undefined ? undefined : secretKey(auth.secret);
+  const policy: TokenPolicy = { ...DEFAULT_TOKEN_POLICY, ...auth.policy };
   const jwks = auth.jwks === undefined ? undefined : jwksVerifier(auth);
   if (!key && !jwks) {
     throw new BrainStoreError('CONFIG', { parameters: { auth: 'secret or jwks' }, message: 'set authSecret, auth.secret or auth.jwks' });
@@ -54,7 +67,7 @@ export function createTokenVerifier(auth: AuthOptions): TokenVerifier {
       throw new BrainStoreError('UNAUTHORIZED', { cause });
     }
     // The header only picks the verifier; each one pins its own algorithms.
-    if (algorithm === 'HS256' && key) return verifyAccessToken(token, key, now);
+    if (algorithm === 'HS256' && key) return verifyAccessToken(token, key, now, policy);
     if (jwks && typeof algorithm === 'string' && (JWKS_ALGORITHMS as readonly string[]).includes(algorithm)) return jwks(token, now);
     throw new BrainStoreError('UNAUTHORIZED', { message: 'unsupported token algorithm' });
   };
@@ -72,19 +85,24 @@ function jwksVerifier(auth: AuthOptions): TokenVerifier {
   const cooldownMs = source.cooldownMs ?? 30_000;
   const getKey = 'url' in source ? remoteKeys(source.url, cooldownMs) : fileKeys(source.file, cooldownMs);
   const { issuer, audience } = auth;
+  const policy: TokenPolicy = { ...DEFAULT_TOKEN_POLICY, ...auth.policy };
   return async (token, now) => {
+    let claims: AccessClaims;
+    let payload: JWTPayload;
     try {
-      const { payload } = await jwtVerify(token, getKey, {
+      ({ payload } = await jwtVerify(token, getKey, {
         algorithms: [...JWKS_ALGORITHMS],
         issuer,
         audience,
         currentDate: new Date(now),
         requiredClaims: ['exp'],
-      });
-      return claimsOf(payload, names);
+      }));
+      claims = claimsOf(payload, names);
     } catch (cause) {
       throw new BrainStoreError('UNAUTHORIZED', { cause });
     }
+    assertTokenPolicy(payload, claims, policy, now);
+    return claims;
   };
 }
 
