@@ -7,8 +7,8 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 
 /**
  * The dashboard: a static app in dist/dashboard that the sync server serves at `/`.
- * brain-store comes from the package source entry (public exports only). Workbox caches the
- * app shell so a reload without network still shows the page and its IndexedDB data.
+ * brain-store comes from the package source entry (public exports only). Our service worker
+ * caches the app shell so a reload without network still shows the page and its IndexedDB data.
  */
 export default defineConfig({
   root,
@@ -28,21 +28,19 @@ export default defineConfig({
     rollupOptions: { plugins: [bundleReport()] },
   },
   plugins: [
+    // Our own worker (dashboard/src/service-worker.ts): the precached app shell, an update that
+    // waits for the person's click, and Background Sync of writes left unsynced (issues 18, 20).
     VitePWA({
-      strategies: 'generateSW',
-      registerType: 'autoUpdate',
-      injectRegister: 'script',
-      filename: 'sw.js',
+      strategies: 'injectManifest',
+      srcDir: 'src',
+      filename: 'sw.ts',
+      // Registered by register-service-worker.ts, which offers the waiting update.
+      injectRegister: false,
       manifest: false,
-      workbox: {
+      injectManifest: {
         globPatterns: ['**/*.{js,css,html,svg}'],
-        navigateFallback: '/index.html',
-        // The sync API is live data: never answered from the cache.
-        navigateFallbackDenylist: [/^\/sync\//, /^\/healthz/, /^\/metrics/],
         maximumFileSizeToCacheInBytes: 5 * 1024 * 1024,
-        cleanupOutdatedCaches: true,
-        clientsClaim: true,
-        skipWaiting: true,
+        rollupFormat: 'iife',
       },
     }),
   ],

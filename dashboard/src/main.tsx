@@ -5,6 +5,8 @@ import { forgetAccess, hasLinkToken, readAccess, type Access, type LinkOutcome }
 import { createDeferredActs, type DeferredActs } from './deferred-acts.ts';
 import { App } from './app.tsx';
 import { Welcome } from './welcome.tsx';
+import { registerServiceWorker } from './register-service-worker.ts';
+import { mountUpdateBanner } from './update-banner.tsx';
 import './styles.css';
 
 interface Running {
@@ -120,6 +122,9 @@ function showFailure(root: HTMLElement, error: unknown): void {
     root,
   );
 }
+
+// The app shell offline, Background Sync, and "A new version is available — Reload" (issues 18, 20).
+mountUpdateBanner(registerServiceWorker());
 
 const root = document.getElementById('app');
 if (root) {

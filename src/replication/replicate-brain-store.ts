@@ -3,7 +3,7 @@ import { deepEqual, type RxCollection } from 'rxdb';
 import type { BrainStore } from '../store/create-brain-store.ts';
 import type { CollectionName } from '../collections/declare-collection.ts';
 import { BrainStoreError, ERROR_CODES, type BrainStoreErrorCode } from '../errors/brain-store-error.ts';
-import { MAX_PULL_BATCH, MAX_PUSH_ROWS, SYNC_COLLECTIONS } from '../protocol/endpoints.ts';
+import { endpoints, MAX_PULL_BATCH, MAX_PUSH_ROWS, SYNC_COLLECTIONS } from '../protocol/endpoints.ts';
 import { SyncHttpClient, type FetchLike } from './sync-http-client.ts';
 import { AccessTokenSource, type GetToken, type TokenProblem } from './access-token-source.ts';
 import type { ExpiryScheduler } from '../expiry/expiry-scheduler.ts';
@@ -22,6 +22,7 @@ import { sharedFirstSync } from './first-sync/shared-first-sync.ts';
 import type { FirstSyncProgress } from './first-sync/run-first-sync.ts';
 import { leadershipFor } from './leadership/leadership.ts';
 import { shareSyncTruth } from './leadership/shared-sync-truth.ts';
+import { pushOnLeave } from './leadership/last-chance-push.ts';
 
 /**
  * - `upgrade-required`: the server no longer serves this client's protocol version
@@ -215,6 +216,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       firstSync: firstSync.forCollection,
       leading$: leadership.leading$,
       live$: leadership.live$,
+      onPushUnanswered: () => lastChance.unanswered(),
       renewed$: tokens.renewed$,
     }),
   );
@@ -270,6 +272,17 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     rejected,
   });
   const status$ = shared.status$;
+  // Leaving with writes unsynced: a keepalive push, and the outbox for the service worker (issue 18.3).
+  const lastChance = pushOnLeave({
+    store: store.database.name,
+    leading$: leadership.leading$,
+    pending$: pending.count$,
+    collections: replications.map((replication, index) => ({
+      url: client.identity + endpoints.push(names[index]!),
+      unsentRows: () => replication.unsentRows(),
+    })),
+    headers: async () => client.headers(),
+  });
 
   let cancelled: Promise<void> | undefined;
   const cancel = () =>
@@ -283,6 +296,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       leadership.stop();
       for (const replication of replications) replication.restore();
       shared.stop();
+      lastChance.stop();
       pending.stop();
       rejected.stop();
       sessionWatch.stop();

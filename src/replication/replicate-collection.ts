@@ -57,6 +57,8 @@ export interface CollectionReplicationOptions {
   readonly live$?: Observable<LiveMode>;
   /** Between pulls when live$ says 'poll' (ms, default 2000). */
   readonly pollMs?: number;
+  /** A push got no answer (offline): its rows stay in unsentRows() for a last try. */
+  readonly onPushUnanswered?: () => void;
   /** Tokens renewed before expiry: the stream reconnects with the new one. */
   readonly renewed$?: Observable<unknown>;
   /**
@@ -70,7 +72,12 @@ export interface CollectionReplicationOptions {
 /** A document as the replication sees it: plain JSON with a string `id`. */
 type SyncDoc = Record<string, unknown>;
 
-export type CollectionReplication = RxReplicationState<SyncDoc, SyncCheckpoint> & { resync(): void; restore(): void };
+export type CollectionReplication = RxReplicationState<SyncDoc, SyncCheckpoint> & {
+  resync(): void;
+  restore(): void;
+  /** Rows handed to a push that the server has not answered yet (for a last try when the page leaves). */
+  unsentRows(): PushRow[];
+};
 
 /**
  * One collection's replication with RxDB's replicateRxCollection: pull by checkpoint, push
@@ -84,6 +91,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
   const reverts = installForcedReverts(collection, key);
   const resync$ = new Subject<'RESYNC'>();
   const fed = new FedChanges();
+  const unsent = new Map<string, PushRow>();
   const replicationIdentifier = `brain-store-${name}-${client.identity}`;
   const origins = FirstSyncOrigins.forCollection(collection, collection.database.hashFunction(`rxdbreplication${replicationIdentifier}`));
 
@@ -171,7 +179,15 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
           const origin = row.assumedMasterState ? undefined : origins.get(row.newDocumentState[key] as string);
           return origin ? { ...row, assumedMasterState: origin } : row;
         });
-        const response = await pushInBatches(client, name, withOrigins, key);
+        const wireRows = withOrigins.map(toWireRow);
+        for (const row of wireRows) unsent.set(row.newDocumentState[key] as string, row);
+        const response = await pushInBatches(client, name, withOrigins, key).catch((error: unknown) => {
+          options.onPushUnanswered?.();
+          throw error;
+        });
+        // Answered: accepted, conflicting or refused, none of these rows needs a last try.
+        for (const row of wireRows)
+          if (unsent.get(row.newDocumentState[key] as string) === row) unsent.delete(row.newDocumentState[key] as string);
         options.onSynced?.();
         for (const row of rows) origins.settled(row.newDocumentState[key] as string);
         const failed = new Set<string>();
@@ -234,7 +250,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
   }
   // A tracker made here is this replication's alone: it stops with it.
   if (!options.pending) state.onCancel.push(() => pending.stop());
-  return Object.assign(state, { resync: () => resync$.next('RESYNC'), restore: reverts.restore });
+  return Object.assign(state, { resync: () => resync$.next('RESYNC'), restore: reverts.restore, unsentRows: () => [...unsent.values()] });
 }
 
 /**

@@ -42,10 +42,16 @@ function browserPage(): Page | undefined {
  * page), and leaves the same rows in the outbox with a Background Sync registration, so the
  * service worker pushes them when the connection returns with no tab open. Either way the
  * next page load pushes what the server still lacks, and the server stores each write once.
- * Returns a stop function; does nothing outside a browser page.
+ * Does nothing outside a browser page.
  */
-export function pushOnLeave(options: LastChanceOptions, page: Page | undefined = browserPage()): () => void {
-  if (!page) return () => undefined;
+export interface LastChance {
+  /** A push went unanswered (offline): keep the outbox current and ask for a Background Sync. */
+  unanswered(): void;
+  stop(): void;
+}
+
+export function pushOnLeave(options: LastChanceOptions, page: Page | undefined = browserPage()): LastChance {
+  if (!page) return { unanswered: () => undefined, stop: () => undefined };
   let leading = false;
   let pending = 0;
   // Asked ahead, while the page runs: a leaving page cannot wait for a token.
@@ -55,7 +61,7 @@ export function pushOnLeave(options: LastChanceOptions, page: Page | undefined =
     pending = count;
     if (lead && count > 0) {
       options.headers().then(
-        (fresh) => (headers = fresh),
+        (fresh) => (headers = { ...fresh, 'content-type': 'application/json' }),
         () => undefined,
       );
     }
@@ -63,32 +69,48 @@ export function pushOnLeave(options: LastChanceOptions, page: Page | undefined =
     if (lead && count === 0) writeOutbox(page.indexedDB, options.store, []).catch(() => undefined);
   });
 
-  const leave = () => {
-    if (!leading || pending === 0 || !headers) return;
-    const sendHeaders = { ...headers, 'content-type': 'application/json' };
-    const entries: OutboxEntry[] = [];
-    let budget = KEEPALIVE_LIMIT_BYTES;
-    for (const collection of options.collections) {
+  /** The rows still unanswered, per collection, as outbox entries. */
+  const unsentEntries = (sendHeaders: Record<string, string>): OutboxEntry[] =>
+    options.collections.flatMap((collection) => {
       const rows = collection.unsentRows();
-      if (rows.length === 0) continue;
-      const body = JSON.stringify({ rows });
-      entries.push({ key: `${options.store}|${collection.url}`, store: options.store, url: collection.url, headers: sendHeaders, rows });
-      if (body.length > budget) continue;
-      budget -= body.length;
-      page.fetch(collection.url, { method: 'POST', headers: sendHeaders, body, keepalive: true }).catch(() => undefined);
-    }
+      return rows.length === 0
+        ? []
+        : [{ key: `${options.store}|${collection.url}`, store: options.store, url: collection.url, headers: sendHeaders, rows }];
+    });
+
+  // Kept current while the page runs: a leaving page may not finish an IndexedDB write.
+  const keepOutbox = () => {
+    if (!leading || pending === 0 || !headers) return;
+    const entries = unsentEntries(headers);
     if (entries.length === 0) return;
     void writeOutbox(page.indexedDB, options.store, entries)
       .then(() => registerBackgroundSync(page.serviceWorker))
       .catch(() => undefined);
   };
+
+  const leave = () => {
+    if (!leading || pending === 0 || !headers) return;
+    let budget = KEEPALIVE_LIMIT_BYTES;
+    for (const entry of unsentEntries(headers)) {
+      const body = JSON.stringify({ rows: entry.rows });
+      if (body.length > budget) continue;
+      budget -= body.length;
+      page.fetch(entry.url, { method: 'POST', headers: entry.headers, body, keepalive: true }).catch(() => undefined);
+    }
+    keepOutbox();
+  };
   const onVisibility = () => page.document.visibilityState === 'hidden' && leave();
-  page.document.addEventListener('visibilitychange', onVisibility);
-  page.window.addEventListener('pagehide', leave);
-  return () => {
-    subscription.unsubscribe();
-    page.document.removeEventListener('visibilitychange', onVisibility);
-    page.window.removeEventListener('pagehide', leave);
+  // Capture: at the target these run before the election's own pagehide listener, which lets
+  // go of the leadership (and the app's, which may close the store).
+  page.document.addEventListener('visibilitychange', onVisibility, { capture: true });
+  page.window.addEventListener('pagehide', leave, { capture: true });
+  return {
+    unanswered: keepOutbox,
+    stop: () => {
+      subscription.unsubscribe();
+      page.document.removeEventListener('visibilitychange', onVisibility, { capture: true });
+      page.window.removeEventListener('pagehide', leave, { capture: true });
+    },
   };
 }
 

@@ -19,7 +19,7 @@ export interface OutboxEntry {
 }
 
 /** The IndexedDB database and object store, and the Background Sync tag, the page and the worker share. */
-export const OUTBOX_DATABASE = 'brain-store-outbox';
+const OUTBOX_DATABASE = 'brain-store-outbox';
 const OUTBOX_STORE = 'pushes';
 export const OUTBOX_SYNC_TAG = 'brain-store-push';
 
@@ -59,7 +59,7 @@ export async function writeOutbox(indexedDB: IDBFactory, store: string, entries:
   });
 }
 
-export async function readOutbox(indexedDB: IDBFactory): Promise<OutboxEntry[]> {
+async function readOutbox(indexedDB: IDBFactory): Promise<OutboxEntry[]> {
   return (await inOutbox<OutboxEntry[]>(indexedDB, 'readonly', (objects) => objects.getAll() as IDBRequest<OutboxEntry[]>)) ?? [];
 }
 

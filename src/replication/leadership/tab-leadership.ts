@@ -2,9 +2,9 @@ import { BehaviorSubject, combineLatest, distinctUntilChanged, map } from 'rxjs'
 import type { Leadership, LiveMode } from './leadership.ts';
 
 /** How often the replicating tab says it is alive, and whether it is visible (ms). */
-export const BEAT_MS = 1_000;
+const BEAT_MS = 1_000;
 /** A visible tab takes over from a leader it has not heard from for this long (ms). */
-export const STALE_MS = 3_000;
+const STALE_MS = 3_000;
 
 /** What the tabs of one store tell each other about leadership. */
 type LeadershipMessage =
