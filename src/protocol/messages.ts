@@ -8,8 +8,8 @@ import { MAX_PULL_BATCH } from './endpoints.ts';
  * another version or anything rewriting the answer fails as a typed PROTOCOL error instead of
  * a TypeError deep in the replication.
  *
- * Documents are checked as envelopes only (an object with a string `id` and a boolean
- * `_deleted`, without copying): the store validates every document against its collection
+ * Documents are checked as envelopes only (an object with a boolean `_deleted`, without
+ * copying; the primary key's name is the collection's, which the store checks): the store validates every document against its collection
  * schema when it writes it, and a pull page holds up to MAX_PULL_BATCH of them.
  */
 
@@ -25,10 +25,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function isWireDocument(value: unknown): value is WireDocument {
-  return isRecord(value) && typeof value['id'] === 'string' && typeof value['_deleted'] === 'boolean';
+  return isRecord(value) && typeof value['_deleted'] === 'boolean';
 }
 
-const NOT_A_DOCUMENT = 'must be a document: an object with a string id and a boolean _deleted';
+const NOT_A_DOCUMENT = 'must be a document: an object with a boolean _deleted';
 
 /** The envelope of a document: checked, never copied. */
 export const wireDocumentSchema = z.custom<WireDocument>(isWireDocument, { error: NOT_A_DOCUMENT });
