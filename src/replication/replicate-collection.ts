@@ -281,6 +281,10 @@ async function firstSyncOnce(
     } catch (error) {
       if (state.isStopped()) return;
       state.subjects.error.next(error as never);
+      // A server that will not serve this protocol serves no first sync either: RxDB's own
+      // replication starts, so its refused pushes count the writes as pending (status$
+      // 'upgrade-required' with every write kept) until the app is upgraded.
+      if (isBrainStoreError(error) && error.code === 'UPGRADE_REQUIRED') return;
       await new Promise((resolve) => setTimeout(resolve, args.retryTime));
     }
   }
