@@ -149,7 +149,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     await runMigrations(migrator);
     await migrator.close();
     const started = await Promise.allSettled(
-      Array.from({ length: serverCount }, () => startServerProcess({ AUTH_SECRET: secret, DATABASE_URL: databaseUrl })),
+      Array.from({ length: serverCount }, () =>
+        startServerProcess({
+          AUTH_SECRET: secret,
+          DATABASE_URL: databaseUrl,
+          // Every load client is a store of the one bot subject 'load' (3 streams each): the
+          // per-subject caps against abuse (10 streams, 32 requests in flight) are raised here.
+          SERVER_LIMITS: JSON.stringify({ maxStreamsPerSubject: 100_000, maxInFlightPerSubject: 100_000 }),
+        }),
+      ),
     );
     for (const outcome of started) if (outcome.status === 'fulfilled') servers.push(outcome.value);
     for (const outcome of started) if (outcome.status === 'rejected') throw outcome.reason;
