@@ -72,7 +72,9 @@ describeInChromium('the dashboard service worker: a new build waits for the pers
     // Offline emulation alone has let a push through (see dashboard.test.ts): the sync API is cut too.
     await context.route('**/sync/**', cut);
     await context.setOffline(true);
-    await row(page, reason).getByRole('button', { name: `Done: ${reason}`, exact: true }).click();
+    await row(page, reason)
+      .getByRole('button', { name: `Done: ${reason}`, exact: true })
+      .click();
     await expect.poll(() => syncState(page), { timeout: STEP }).toMatch(/1 change (saved on this device|waiting)/);
   }
 
