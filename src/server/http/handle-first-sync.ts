@@ -1,7 +1,5 @@
 import type { Context } from 'hono';
-import { toIssues } from '../../collections/declare-collection.ts';
 import { REST_PART } from '../../collections/first-sync-parts.ts';
-import { BrainStoreError } from '../../errors/brain-store-error.ts';
 import { firstSyncRequestSchema, type FirstSyncBeginResponse, type FirstSyncPageResponse } from '../../protocol/first-sync-messages.ts';
 import type { AccessClaims } from '../auth/access-token.ts';
 import { countLive, currentSnapshot, headPage, restPage } from '../documents/first-sync-pages.ts';
@@ -9,7 +7,7 @@ import type { HostedCollection } from '../documents/hosted-collections.ts';
 import type { ServerContext } from '../server-context.ts';
 import { serverIdentity } from '../sql/server-identity.ts';
 import { readableWorkspaces } from './handle-pull.ts';
-import { requestError } from './wire-error-response.ts';
+import { badBody, requestError } from './wire-error-response.ts';
 
 /**
  * POST /sync/:collection/first-sync — a device with nothing takes the collection in the
@@ -25,10 +23,7 @@ export async function handleFirstSync(
 ): Promise<Response> {
   const parsed = firstSyncRequestSchema.safeParse(body);
   if (!parsed.success) {
-    throw new BrainStoreError('BAD_REQUEST', {
-      message: `the first-sync body must be { step: 'begin' } or { step: 'page', workspace, part, after, limit }`,
-      issues: toIssues(parsed.error).slice(0, 20),
-    });
+    throw badBody(`the first-sync body must be { step: 'begin' } or { step: 'page', workspace, part, after, limit }`, parsed.error);
   }
   const request = parsed.data;
   const workspaces = readableWorkspaces(collection, claims);

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { toIssues } from '../../collections/declare-collection.ts';
+import { badBody } from './wire-error-response.ts';
 import { BrainStoreError } from '../../errors/brain-store-error.ts';
 import { pullRequestSchema, type PullResponse } from '../../protocol/messages.ts';
 import { MAX_PULL_BATCH } from '../../protocol/endpoints.ts';
@@ -32,10 +32,10 @@ export async function handlePull(
 ): Promise<Response> {
   const parsed = pullRequestSchema.safeParse(body);
   if (!parsed.success) {
-    throw new BrainStoreError('BAD_REQUEST', {
-      message: `the pull body must be { checkpoint: { server, snap, upto, tx, seq } | null, batchSize: 1..${MAX_PULL_BATCH} }`,
-      issues: toIssues(parsed.error).slice(0, 20),
-    });
+    throw badBody(
+      `the pull body must be { checkpoint: { server, snap, upto, tx, seq } | null, batchSize: 1..${MAX_PULL_BATCH} }`,
+      parsed.error,
+    );
   }
   const { checkpoint, batchSize } = parsed.data;
   // The schema bounds digits; the SQL types bound values (xid8 is unsigned 64-bit, seq a bigint).

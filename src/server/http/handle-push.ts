@@ -1,8 +1,6 @@
 import type { Context } from 'hono';
 import { clientIdOf } from './client-id.ts';
 import { z } from 'zod';
-import { toIssues } from '../../collections/declare-collection.ts';
-import { BrainStoreError } from '../../errors/brain-store-error.ts';
 import type { PushResponse } from '../../protocol/messages.ts';
 import type { AccessClaims } from '../auth/access-token.ts';
 import type { RawPushRow } from '../documents/check-push-row.ts';
@@ -11,7 +9,7 @@ import { pushDocuments } from '../documents/push-documents.ts';
 import { DEFAULT_TIME_ALLOWANCE } from '../../collections/write-rules.ts';
 import { loggerOf } from './request-log.ts';
 import type { ServerContext } from '../server-context.ts';
-import { requestError } from './wire-error-response.ts';
+import { badBody, requestError } from './wire-error-response.ts';
 import { isPreviousProtocol } from './protocol-window.ts';
 import { forClient } from '../documents/schema-versions.ts';
 
@@ -68,10 +66,10 @@ export async function handlePush(
   if (!shape) shapes.set(collection.primaryKey, (shape = pushShape(collection.primaryKey)));
   const parsed = isPushBody(body, collection.primaryKey) ? { success: true as const } : shape.safeParse(body);
   if (!parsed.success) {
-    throw new BrainStoreError('BAD_REQUEST', {
-      message: `the push body must be { rows: [{ newDocumentState, assumedMasterState? }] } with a string "${collection.primaryKey}" and a boolean "_deleted"`,
-      issues: toIssues(parsed.error).slice(0, 20),
-    });
+    throw badBody(
+      `the push body must be { rows: [{ newDocumentState, assumedMasterState? }] } with a string "${collection.primaryKey}" and a boolean "_deleted"`,
+      parsed.error,
+    );
   }
   const outcome = await pushDocuments(ctx.db, {
     collection,

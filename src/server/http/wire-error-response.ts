@@ -1,3 +1,5 @@
+import type * as z from 'zod/mini';
+import { toIssues } from '../../collections/declare-collection.ts';
 import { BrainStoreError, type BrainStoreErrorCode } from '../../errors/brain-store-error.ts';
 import type { WireError } from '../../protocol/messages.ts';
 
@@ -61,6 +63,11 @@ function isDiskFull(error: unknown): boolean {
 }
 
 /** Shorthand for the whole-request errors the handlers throw. */
+/** A request body its schema refused: BAD_REQUEST with `message` (the expected shape) and the first 20 zod issues. */
+export function badBody(message: string, error: z.core.$ZodError): BrainStoreError {
+  return new BrainStoreError('BAD_REQUEST', { message, issues: toIssues(error).slice(0, 20) });
+}
+
 export function requestError(code: BrainStoreErrorCode, message: string, parameters: Record<string, unknown> = {}): BrainStoreError {
   return new BrainStoreError(code, { message, parameters });
 }
