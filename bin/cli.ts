@@ -9,7 +9,7 @@ import type { CliOutput } from './cli-output.ts';
 import { COMMAND_USAGE, USAGE, type CommandName } from './usage.ts';
 
 const COMMANDS: Readonly<Record<CommandName, (argv: readonly string[], out: CliOutput) => Promise<void>>> = {
-  start: async (argv) => (await import('./start.ts')).runStart(argv),
+  start: async (argv, out) => (await import('./start.ts')).runStart(argv, (line) => out.write(`${line}\n`)),
   bot: async (argv) => (await import('./bot/bot-command.ts')).runBotCommand(argv),
   seed: async (argv, out) => (await import('./seed-command.ts')).runSeedCommand(argv, out),
   status: async (argv, out) => (await import('./status-command.ts')).runStatusCommand(argv, out),

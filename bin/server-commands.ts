@@ -6,13 +6,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { createAccessToken, startSyncServer } from '../src/server/index.ts';
-import {
-  ConfigError,
-  parseServerConfig,
-  printConfig,
-  syncServerOptionsOf,
-  type ConfigInput,
-} from '../src/server/config/parse-server-config.ts';
+import type { ConfigInput } from '../src/server/config/parse-server-config.ts';
 import { openPgliteDatabase } from '../src/server/sql/pglite-database.ts';
 import { openPostgresDatabase } from '../src/server/sql/postgres-database.ts';
 import { runMigrations } from '../src/server/sql/run-migrations.ts';
@@ -20,6 +14,7 @@ import { migrationStatus } from '../src/server/sql/migration-status.ts';
 import type { CliOutput } from './cli-output.ts';
 import { CliError } from './cli-error.ts';
 import { wholeNumberOption } from './cli-options.ts';
+import { configOf, flagsOf, printedConfig, SERVER_FLAG_OPTIONS, SERVER_FLAGS, serverOptionsOf } from './server-config.ts';
 
 /** A whole shutdown (drain, in-flight requests, close) ends within this, whatever hangs. */
 const EXIT_DEADLINE_MS = 10_000;
@@ -32,56 +27,23 @@ function authSecret(): string {
   return secret;
 }
 
-/** The effective configuration; a bad value is one CliError line naming its variable (exit 2). */
-function configOf(input: ConfigInput) {
-  try {
-    return parseServerConfig(input);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new CliError(error.message);
-    throw error;
-  }
-}
-
-/** Flags given (and only those) by the variable each overrides. */
-function flagsOf(values: Record<string, string | boolean | undefined>, names: Record<string, string>): NonNullable<ConfigInput['flags']> {
-  const flags: Record<string, string> = {};
-  for (const [flag, variable] of Object.entries(names)) {
-    const value = values[flag];
-    if (typeof value === 'string') flags[variable] = value;
-  }
-  return flags;
-}
-
 /** Starts the server and keeps it running until SIGINT or SIGTERM, then drains and exits within 10 s. */
 export async function runServe(argv: readonly string[], out: CliOutput = process.stdout): Promise<void> {
   const { values } = parseArgs({
     args: [...argv],
     strict: true,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'data-dir': { type: 'string' },
-      'dashboard-dir': { type: 'string' },
-      'print-config': { type: 'boolean' },
-      'no-migrate': { type: 'boolean' },
-    },
+    options: { ...SERVER_FLAG_OPTIONS, 'no-migrate': { type: 'boolean' } },
   });
   const input: ConfigInput = {
     env: process.env,
-    flags: flagsOf(values, { port: 'PORT', host: 'HOST', 'data-dir': 'DATA_DIR', 'dashboard-dir': 'DASHBOARD_DIR' }),
+    flags: flagsOf(values, SERVER_FLAGS),
     migrate: values['no-migrate'] !== true,
   };
-  const config = configOf(input);
   if (values['print-config']) {
-    out.write(printConfig(input));
+    out.write(printedConfig(input));
     return;
   }
-  const server = await startSyncServer({
-    ...syncServerOptionsOf(config),
-    ...(config.databaseUrl === undefined ? { dataDir: resolve(config.dataDir) } : {}),
-    ...(config.dashboardDir === undefined ? {} : { dashboardDir: resolve(config.dashboardDir) }),
-    shutdownGraceMs: config.shutdownGraceMs,
-  });
+  const server = await startSyncServer(serverOptionsOf(configOf(input)));
   await new Promise<void>((stop) => {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -4,7 +4,9 @@
  * server serves, built first when missing or stale. Prints one URL — the dashboard, with a
  * member token in the fragment, which browsers never send to a server or put in its logs.
  * Ctrl-C (or --duration) stops everything; the next start reuses the data folder and its
- * signing secret, so links printed before keep working.
+ * signing secret, so links printed before keep working. It reads the configuration `serve`
+ * reads (PORT, HOST, DATABASE_URL, LOG_LEVEL … and --print-config: bin/server-config.ts),
+ * with defaults of its own: logs at warn, a kept secret, the dashboard it builds.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,12 +14,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startSyncServer } from '../src/server/index.ts';
+import type { ConfigInput } from '../src/server/config/parse-server-config.ts';
 import { CliError, CliFailure } from './cli-error.ts';
-import { numberOption, wholeNumberOption } from './cli-options.ts';
+import { numberOption } from './cli-options.ts';
 import { buildDashboard, dashboardBuildReason, dashboardOutput } from './dashboard-build.ts';
 import { mintToken } from './mint-token.ts';
-import { startSecret } from './start-secret.ts';
-import { DEFAULT_PORT } from './server-defaults.ts';
+import { SECRET_FILE, startSecret } from './start-secret.ts';
+import { DEFAULT_DATA_DIR } from './server-defaults.ts';
+import { configOf, flagsOf, printedConfig, SERVER_FLAG_OPTIONS, serverOptionsOf } from './server-config.ts';
 import { STOP_WITH_STDIN } from './bot/bot-defaults.ts';
 
 /** The person the dashboard link is for: recorded as `actioned_by` when they mark an action done. */
@@ -30,8 +34,7 @@ export async function runStart(argv: readonly string[], print: (line: string) =>
     args: [...argv],
     strict: true,
     options: {
-      port: { type: 'string' },
-      'data-dir': { type: 'string' },
+      ...SERVER_FLAG_OPTIONS,
       memory: { type: 'boolean' },
       workspace: { type: 'string' },
       rate: { type: 'string' },
@@ -39,39 +42,60 @@ export async function runStart(argv: readonly string[], print: (line: string) =>
       'no-build': { type: 'boolean' },
     },
   });
-  const port = wholeNumberOption('port', values.port, DEFAULT_PORT, 0);
   const rate = numberOption('rate', values.rate, 12, 0);
   const duration = values.duration === undefined ? undefined : numberOption('duration', values.duration, 0, 0);
   const workspace = values.workspace ?? 'demo';
   if (values.memory && values['data-dir'] !== undefined) throw new CliError('--memory and --data-dir exclude each other');
-  const dataDir = values.memory ? undefined : resolve(values['data-dir'] ?? '.data');
-  const secret = await startSecret({ env: process.env['AUTH_SECRET'], dataDir });
   const root = packageRoot();
+  const env = process.env;
+  // serve's flags and variables, except --data-dir: start's folder, PGlite in its pglite/.
+  const flags = {
+    ...flagsOf(values, { port: 'PORT', host: 'HOST', 'dashboard-dir': 'DASHBOARD_DIR' }),
+    ...(values['data-dir'] === undefined ? {} : { DATA_DIR: join(values['data-dir'], 'pglite') }),
+  };
+  const layout = startLayout({ memory: values.memory === true, dataDir: flags.DATA_DIR ?? (env['DATA_DIR'] || DEFAULT_DATA_DIR) });
+  const ownDashboard = (flags.DASHBOARD_DIR ?? (env['DASHBOARD_DIR'] || undefined)) === undefined;
+  const dashboard = dashboardOutput(root);
+  const input = (secret: string, dashboardDir: string | undefined): ConfigInput => ({
+    env,
+    flags,
+    defaults: {
+      LOG_LEVEL: { value: 'warn', note: 'start' },
+      AUTH_SECRET: { value: secret, note: layout.folder ? `start: kept in ${join(layout.folder, SECRET_FILE)}` : 'start: new each run' },
+      ...(dashboardDir === undefined ? {} : { DASHBOARD_DIR: { value: dashboardDir, note: 'start: built when missing or stale' } }),
+    },
+  });
+
+  if (values['print-config']) {
+    // Nothing is made or built: the secret shows as kept (redacted either way).
+    print(printedConfig(input('(made on the first start)', ownDashboard ? dashboard : undefined)).trimEnd());
+    print(`# start: ${layout.describe}; the bot writes ${rate} actions a minute to workspace "${workspace}"`);
+    return;
+  }
+  // Checked before anything is made, built or opened: a bad value is one line naming it.
+  configOf(input('checking-the-configuration', undefined));
+  const secret = env['AUTH_SECRET'] || (await startSecret({ env: undefined, dataDir: layout.folder }));
   // Listening from the start: a Ctrl-C during start-up still stops cleanly once up.
   const stopped = untilStopped(duration);
 
-  const reason = values['no-build'] ? undefined : dashboardBuildReason({ root });
+  const reason = !ownDashboard || values['no-build'] ? undefined : dashboardBuildReason({ root });
   if (reason) {
     print(`building the dashboard (${reason === 'missing' ? 'first run' : 'sources changed'})…`);
     await buildDashboard({ root });
   }
-  const dashboard = dashboardOutput(root);
-  const served = existsSync(join(dashboard, 'index.html')) ? { dashboardDir: dashboard } : {};
-
-  const server = await startSyncServer({
-    authSecret: secret,
-    port,
-    logLevel: 'warn',
-    ...(dataDir ? { dataDir: join(dataDir, 'pglite') } : {}),
-    ...served,
-  }).catch((error: unknown) => {
+  const served = ownDashboard && existsSync(join(dashboard, 'index.html')) ? dashboard : undefined;
+  const config = configOf(input(secret, served));
+  // --memory: PGlite without a folder (in memory).
+  const { dataDir, ...options } = serverOptionsOf(config);
+  const server = await startSyncServer(layout.folder && dataDir ? { ...options, dataDir } : options).catch((error: unknown) => {
     if ((error as { code?: unknown }).code === 'EADDRINUSE')
-      throw new CliFailure(`port ${port} is in use — stop what runs there or pass --port 0`);
+      throw new CliFailure(`port ${config.port} is in use — stop what runs there or pass --port 0 (or set PORT)`);
     throw error;
   });
+  const url = reachable(server.url);
   let bot: ChildProcess | undefined;
   try {
-    bot = startBot({ url: server.url, workspace, rate, secret, ...(dataDir ? { file: join(dataDir, 'bot.sqlite') } : {}), print });
+    bot = startBot({ url, workspace, rate, secret, ...(layout.folder ? { file: join(layout.folder, 'bot.sqlite') } : {}), print });
     const token = await mintToken({
       secret,
       workspaces: [workspace],
@@ -79,17 +103,42 @@ export async function runStart(argv: readonly string[], print: (line: string) =>
       subject: DEMO_MEMBER,
       ttlSeconds: MEMBER_TOKEN_TTL_SECONDS,
     });
-    print(
-      `brain-store: sync server (PGlite ${dataDir ? `in ${join(dataDir, 'pglite')}` : 'in memory'}), bot writing ${rate}/min to workspace "${workspace}"`,
-    );
-    print(`\n  Open the dashboard: ${server.url}/#token=${token}\n`);
-    if (!('dashboardDir' in served)) print('(no dashboard build in dist/dashboard: that address serves the sync API only)');
+    const database =
+      config.databaseUrl === undefined
+        ? `PGlite ${layout.folder ? `in ${resolve(config.dataDir)}` : 'in memory'}`
+        : 'PostgreSQL (DATABASE_URL)';
+    print(`brain-store: sync server (${database}), bot writing ${rate}/min to workspace "${workspace}"`);
+    print(`\n  Open the dashboard: ${url}/#token=${token}\n`);
+    if (!ownDashboard) print(`(serving the dashboard in ${resolve(config.dashboardDir!)})`);
+    else if (served === undefined) print('(no dashboard build in dist/dashboard: that address serves the sync API only)');
     print(duration === undefined ? 'Ctrl-C stops everything.' : `Stopping by itself after ${duration} s.`);
     await stopped;
   } finally {
     await stopBot(bot);
     await server.close();
   }
+}
+
+interface StartLayout {
+  /** Where the signing secret and the bot's store are kept; undefined with --memory. */
+  readonly folder: string | undefined;
+  readonly describe: string;
+}
+
+/**
+ * start keeps its signing secret and the bot's store beside the PGlite folder (DATA_DIR,
+ * default .data/pglite): in its parent, .data by default. --memory keeps nothing on disk.
+ */
+function startLayout({ memory, dataDir }: { memory: boolean; dataDir: string }): StartLayout {
+  if (memory)
+    return { folder: undefined, describe: "PGlite (DATA_DIR unused), the signing secret and the bot's store in memory (--memory)" };
+  const folder = dirname(resolve(dataDir));
+  return { folder, describe: `signing secret and the bot's store kept in ${folder} (${SECRET_FILE}, bot.sqlite)` };
+}
+
+/** A URL to open and to connect to: a wildcard listening address (0.0.0.0, ::) is reached on loopback. */
+function reachable(url: string): string {
+  return url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:');
 }
 
 interface BotChildOptions {

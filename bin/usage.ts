@@ -14,18 +14,29 @@ through the server) and the dashboard the server serves (built first when missin
 than dashboard/), then prints ONE URL to open: the dashboard, with a member token in the URL's
 #fragment. Ctrl-C stops everything; the next start reuses the data.
 
-Options:
-  --port <n>          Port (default ${DEFAULT_PORT}; 0 picks a free one).
-  --data-dir <dir>    Data folder (default .data): PGlite in <dir>/pglite, the bot's store in
-                      <dir>/bot.sqlite. --memory keeps everything in memory instead.
-  --workspace <id>    The demo workspace (default demo).
-  --rate <n>          The bot's action recommendations per minute (default 12).
-  --duration <s>      Stop by itself after this many seconds.
-  --no-build          Serve dist/dashboard as it is (no build even when missing or stale).
-  --help              This text.
+It reads the configuration serve reads (the same variables and flags: docs/operations.md), with
+defaults of its own: LOG_LEVEL warn, the dashboard it builds, and a signing secret kept beside
+the PGlite folder when AUTH_SECRET is not set.
 
-Environment:
-  AUTH_SECRET   Signs tokens (optional: a random one per run otherwise).
+Options:
+  --port <n>             Port (default ${DEFAULT_PORT}; 0 picks a free one). Env PORT.
+  --host <addr>          Interface to listen on (default 127.0.0.1). Env HOST.
+  --data-dir <dir>       Data folder (default .data): PGlite in <dir>/pglite (env DATA_DIR names
+                         that PGlite folder; the rest is kept in its parent), the signing
+                         secret in <dir>/auth-secret, the bot's store in <dir>/bot.sqlite.
+  --memory               Keep everything in memory instead.
+  --dashboard-dir <dir>  Serve this built dashboard instead of building dist/dashboard. Env DASHBOARD_DIR.
+  --workspace <id>       The demo workspace (default demo).
+  --rate <n>             The bot's action recommendations per minute (default 12).
+  --duration <s>         Stop by itself after this many seconds.
+  --no-build             Serve dist/dashboard as it is (no build even when missing or stale).
+  --print-config         Print the effective configuration (secrets redacted) and exit.
+  --help                 This text.
+
+Environment (every setting: docs/operations.md):
+  AUTH_SECRET   Signs tokens (optional: otherwise one made on the first start and kept in
+                <data-dir>/auth-secret, so links survive a restart; new each run with --memory).
+  PORT, HOST, DATABASE_URL, LOG_LEVEL, CORS_ORIGINS, METRICS_TOKEN, RETENTION_*, RATE_LIMIT …
 `,
   bot: `Usage: brain-store bot [options]
 

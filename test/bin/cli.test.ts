@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { createBrainStore, replicateBrainStore } from '../../src/index.ts';
@@ -17,19 +20,24 @@ async function spawnCli(args: readonly string[], env: Record<string, string> = {
   return { code, stdout: cli.stdout, stderr: cli.stderr };
 }
 
-/** The same command line in this process (no process start-up per case: fast). */
+/** The same command line in this process (no process start-up per case: fast), with `env` set for its duration (AUTH_SECRET unset unless given). */
 async function run(args: readonly string[], env: Record<string, string> = {}) {
-  const saved = process.env['AUTH_SECRET'];
-  if (env['AUTH_SECRET'] === undefined) delete process.env['AUTH_SECRET'];
-  else process.env['AUTH_SECRET'] = env['AUTH_SECRET'];
+  const names = new Set(['AUTH_SECRET', ...Object.keys(env)]);
+  const saved = new Map([...names].map((name) => [name, process.env[name]]));
+  for (const name of names) {
+    if (env[name] === undefined) delete process.env[name];
+    else process.env[name] = env[name];
+  }
   let out = '';
   let err = '';
   try {
     const code = await runInProcess(args, { write: (text: string) => (out += text) }, { write: (text: string) => (err += text) });
     return { code, stdout: lines(out), stderr: lines(err) };
   } finally {
-    if (saved === undefined) delete process.env['AUTH_SECRET'];
-    else process.env['AUTH_SECRET'] = saved;
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   }
 }
 const lines = (text: string) => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
@@ -154,6 +162,58 @@ describe('brain-store start (what npm start runs)', () => {
     const claims = JSON.parse(Buffer.from(token!.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
     expect(claims).toMatchObject({ role: 'member', sub: 'demo-user', workspaces: ['demo'] });
   }, 120_000);
+
+  it('reads the configuration serve reads: PORT, HOST and the rest of the table from the environment (a real process on loopback)', async () => {
+    const port = await freePort();
+    const metricsToken = 'scraper-token-0123456789abcdef';
+    const start = runCli(['start', '--memory', '--no-build', '--duration', '60'], {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      METRICS_TOKEN: metricsToken,
+    });
+    try {
+      await start.waitFor(() => start.stdout.some((line) => line.includes('Open the dashboard')));
+      const link = new URL(/https?:\/\/\S+/.exec(start.stdout.join('\n'))![0]);
+      expect(link.host).toBe(`127.0.0.1:${port}`);
+      expect((await fetch(`http://127.0.0.1:${port}/livez`)).status).toBe(200);
+      // METRICS_TOKEN (no operator JWT) opens /metrics, as it does for serve.
+      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain('process_resident_memory_bytes');
+    } finally {
+      start.child.kill('SIGINT');
+    }
+    expect(await start.exited).toBe(0);
+  }, 120_000);
+
+  it("--print-config shows start's effective configuration (its own defaults named, secrets redacted) and makes nothing", async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'start-config-'));
+    try {
+      const printed = await run(['start', '--print-config', '--data-dir', join(folder, 'data'), '--host', '0.0.0.0'], { PORT: '9321' });
+      expect(printed.code).toBe(0);
+      const text = printed.stdout.join('\n');
+      expect(text).toContain('PORT=9321  # environment');
+      expect(text).toContain('HOST=0.0.0.0  # flag --host');
+      expect(text).toContain(`DATA_DIR=${join(folder, 'data', 'pglite')}  # flag --data-dir`);
+      expect(text).toContain(`AUTH_SECRET=[redacted]  # default (start: kept in ${join(folder, 'data', 'auth-secret')})`);
+      expect(text).toContain('LOG_LEVEL=warn  # default (start)');
+      expect(await readdir(folder)).toEqual([]);
+
+      const secret = 'a-secret-from-the-environment';
+      const withSecret = await run(['start', '--print-config', '--memory'], { AUTH_SECRET: secret, LOG_LEVEL: 'debug' });
+      expect(withSecret.stdout).toContain('AUTH_SECRET=[redacted]  # environment');
+      expect(withSecret.stdout).toContain('LOG_LEVEL=debug  # environment');
+      expect(withSecret.stdout.join('\n')).not.toContain(secret);
+
+      const bad = await run(['start', '--memory'], { PORT: 'eighty' });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toEqual([
+        'brain-store start: PORT must be a whole number from 0 to 65535 (got "eighty") (see brain-store start --help)',
+      ]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
 
   it('Ctrl-C stops the server and the bot child cleanly', async () => {
     const start = runCli(['start', '--port', '0', '--memory', '--no-build']);

@@ -5,7 +5,7 @@ import { DEFAULT_RETENTION, type ServerRetentionOptions } from '../maintenance/r
 import type { SyncServerOptions } from '../start-sync-server.ts';
 import { CONFIG_VARIABLES, type ConfigVariable, type ConfigVariableName } from './config-variables.ts';
 
-/** The effective configuration of `brain-store serve`: environment, then flags over it. */
+/** The effective configuration of `brain-store serve` and `start`: environment, then flags over it. */
 export interface ServerConfig {
   readonly port: number;
   readonly host: string;
@@ -44,9 +44,15 @@ export interface ConfigInput {
   readonly flags?: Readonly<Partial<Record<ConfigVariableName, string>>>;
   /** --no-migrate. */
   readonly migrate?: boolean;
+  /**
+   * A command's own defaults where they differ from serve's (`start` logs at warn and serves
+   * the dashboard it builds), used when neither a flag nor the environment sets the variable;
+   * `note` says whose default it is in --print-config (`# default (note)`).
+   */
+  readonly defaults?: Readonly<Partial<Record<ConfigVariableName, { readonly value: string; readonly note: string }>>>;
 }
 
-type Source = 'default' | 'environment' | `flag ${string}`;
+type Source = 'default' | 'environment' | `flag ${string}` | `default (${string})`;
 
 /** Parses every variable (flags over environment); the first bad one throws a ConfigError naming it. */
 export function parseServerConfig(input: ConfigInput): ServerConfig {
@@ -57,7 +63,7 @@ export function parseServerConfig(input: ConfigInput): ServerConfig {
     const variable: ConfigVariable = CONFIG_VARIABLES.find((candidate) => candidate.name === name)!;
     const parsed = variable.schema.safeParse(entry.value);
     if (parsed.success) return parsed.data as T;
-    const where = entry.source === 'environment' ? name : `${variable.flag ?? name} (${name})`;
+    const where = entry.source.startsWith('flag') ? `${variable.flag ?? name} (${name})` : name;
     const shown = variable.secret === true ? '' : ` (got "${entry.value}")`;
     throw new ConfigError(name, `${where} ${parsed.error.issues[0]?.message ?? 'is not valid'}${shown}`);
   };
@@ -186,6 +192,10 @@ function rawValues(input: ConfigInput): Map<ConfigVariableName, { value: string;
     if (flag !== undefined) values.set(name, { value: flag, source: `flag ${variable.flag ?? name}` });
     // An empty variable counts as unset (a shell's `AUTH_SECRET=` clears it).
     else if (env !== undefined && env !== '') values.set(name, { value: env, source: 'environment' });
+    else {
+      const fallback = input.defaults?.[name];
+      if (fallback !== undefined) values.set(name, { value: fallback.value, source: `default (${fallback.note})` });
+    }
   }
   return values;
 }
