@@ -61,7 +61,13 @@ export function ActionQueue({ store, workspace, actor, acts, view, setView, firs
     if (result && view.page > pages) setView({ page: pages });
   }, [result, view.page, pages, setView]);
 
-  const [currentId, setCurrentId] = useState<string | undefined>(undefined);
+  const [currentId, setCurrentIdState] = useState<string | undefined>(undefined);
+  // Keys come faster than renders: the row j/k stands on is known at once, not at the next render.
+  const currentRef = useRef<string | undefined>(undefined);
+  const setCurrentId = (id: string | undefined) => {
+    currentRef.current = id;
+    setCurrentIdState(id);
+  };
   const focusNext = useRef<{ id?: string; edge?: 'first' | 'last' } | undefined>(undefined);
   const listRef = useRef<HTMLOListElement>(null);
   const lastActAt = useRef(0);
@@ -95,41 +101,44 @@ export function ActionQueue({ store, workspace, actor, acts, view, setView, firs
     act(action, kind);
   };
 
-  // j/k move, e/d act on the current row, / goes to the search box.
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target) || document.querySelector('dialog[open]')) return;
-      const index = actions.findIndex((row) => row.id === currentId);
-      const current = actions[index];
-      if (event.key === '/') {
-        event.preventDefault();
-        document.getElementById('queue-search')?.focus();
-      } else if (event.key === 'j' || event.key === 'k') {
-        event.preventDefault();
-        const step = event.key === 'j' ? 1 : -1;
-        const target = index === -1 ? 0 : index + step;
-        if (target >= actions.length && view.page < pages) {
-          focusNext.current = { edge: 'first' };
-          setView({ page: view.page + 1 });
-        } else if (target < 0 && view.page > 1) {
-          focusNext.current = { edge: 'last' };
-          setView({ page: view.page - 1 });
-        } else {
-          const row = actions[Math.min(Math.max(target, 0), actions.length - 1)];
-          if (row) listRef.current?.querySelector<HTMLElement>(`[data-action-id="${CSS.escape(row.id)}"]`)?.focus();
-        }
-      } else if ((event.key === 'e' || event.key === 'd') && current && !event.repeat) {
-        event.preventDefault();
-        act(current, event.key === 'e' ? 'done' : 'dismiss');
-      } else if (event.key === 's' && current && !event.repeat) {
-        event.preventDefault();
-        const until = store.now() + 3_600_000;
-        if (until < current.expires_at) act(current, 'snooze', until);
+  // j/k move, e/d act on the current row, / goes to the search box. One listener reads the
+  // latest render's rows (a key pressed before an effect re-subscribed must not see old ones).
+  const onKey = useRef<(event: KeyboardEvent) => void>(() => undefined);
+  onKey.current = (event: KeyboardEvent) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target) || document.querySelector('dialog[open]')) return;
+    const index = actions.findIndex((row) => row.id === currentRef.current);
+    const current = actions[index];
+    if (event.key === '/') {
+      event.preventDefault();
+      document.getElementById('queue-search')?.focus();
+    } else if (event.key === 'j' || event.key === 'k') {
+      event.preventDefault();
+      const step = event.key === 'j' ? 1 : -1;
+      const target = index === -1 ? 0 : index + step;
+      if (target >= actions.length && view.page < pages) {
+        focusNext.current = { edge: 'first' };
+        setView({ page: view.page + 1 });
+      } else if (target < 0 && view.page > 1) {
+        focusNext.current = { edge: 'last' };
+        setView({ page: view.page - 1 });
+      } else {
+        const row = actions[Math.min(Math.max(target, 0), actions.length - 1)];
+        if (row) listRef.current?.querySelector<HTMLElement>(`[data-action-id="${CSS.escape(row.id)}"]`)?.focus();
       }
-    };
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  });
+    } else if ((event.key === 'e' || event.key === 'd') && current && !event.repeat) {
+      event.preventDefault();
+      act(current, event.key === 'e' ? 'done' : 'dismiss');
+    } else if (event.key === 's' && current && !event.repeat) {
+      event.preventDefault();
+      const until = store.now() + 3_600_000;
+      if (until < current.expires_at) act(current, 'snooze', until);
+    }
+  };
+  useEffect(() => {
+    const listener = (event: KeyboardEvent) => onKey.current(event);
+    document.addEventListener('keydown', listener);
+    return () => document.removeEventListener('keydown', listener);
+  }, []);
 
   const soon = actions.filter((action) => action.expires_at - now <= SOON_MS).length;
   const first = (view.page - 1) * PAGE_SIZE + 1;

@@ -47,7 +47,7 @@ const RENEW_BEFORE_MS = 60_000;
 export class AccessTokenSource {
   readonly #options: AccessTokenSourceOptions;
   readonly #scheduler: ExpiryScheduler;
-  /** A token set by the app; used instead of getToken until refused. */
+  /** A token set by the app: used instead of getToken until refused (instead of a fixed token, for good). */
   #override: string | undefined;
   /** The token the server refused last, while no other one is known. */
   #refused: string | undefined;
@@ -95,7 +95,9 @@ export class AccessTokenSource {
       this.#usable(next);
       return next;
     }
-    if (this.#override === token) this.#override = undefined;
+    // A replacement for getToken's tokens goes back to getToken once refused; a replacement for a
+    // fixed token replaced it for good (falling back would send as whoever the old token named).
+    if (this.#override === token && this.#options.renewable !== false) this.#override = undefined;
     // Concurrent requests refused with the same token make one problem and one retry schedule.
     if (this.#refused !== token) this.#refuse(token, error);
     return this.get(signal);

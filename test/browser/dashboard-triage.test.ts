@@ -17,6 +17,8 @@ import { DAY, HOUR, pullAll, startBot, WORKSPACE, type Bot } from './dashboard-f
 
 const STEP = 60_000;
 const BULK = Number(process.env['DASHBOARD_BULK'] ?? 2_000);
+/** Where the screenshots go: test-results/ by default; `DASHBOARD_SCREENSHOTS=docs` refreshes the committed ones. */
+const SHOTS = process.env['DASHBOARD_SCREENSHOTS'] ?? 'test-results/dashboard-triage';
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const TOP = [
@@ -126,8 +128,9 @@ describeInChromium('the dashboard as a daily tool (issue 22)', () => {
         `${((pages - 1) * 50 + 1).toLocaleString()}–${total.toLocaleString()} of ${total.toLocaleString()}`,
       );
       // Search reaches any action, by reason, contact or message.
-      await page.getByRole('searchbox', { name: 'Search actions' }).fill('#1234');
-      await expect.poll(() => reasons(page), { timeout: STEP }).toEqual(['Bulk follow-up #1234']);
+      const deep = String(Math.min(1234, BULK - 1)).padStart(4, '0');
+      await page.getByRole('searchbox', { name: 'Search actions' }).fill(`#${deep}`);
+      await expect.poll(() => reasons(page), { timeout: STEP }).toEqual([`Bulk follow-up #${deep}`]);
       await page.getByRole('searchbox', { name: 'Search actions' }).fill('Lead 0042');
       await expect.poll(() => reasons(page), { timeout: STEP }).toEqual(['Bulk follow-up #0042']);
       await page.getByRole('searchbox', { name: 'Search actions' }).fill('lock it in');
@@ -181,7 +184,7 @@ describeInChromium('the dashboard as a daily tool (issue 22)', () => {
 
   // Skipped, failing at the end of issue 22's round: after 'e' on the second row, focus lands on another row
   // than the third (the test's order assumption or the focus-after-action code; not yet diagnosed). Open in issue 22.
-  it.skip(
+  it(
     'keyboard triage: j/k move, e Done with focus on the next row, z undo, d Dismiss saved after the window and a reload, / and ?',
     async () => {
       await page.locator('body').click({ position: { x: 5, y: 5 } });
@@ -257,7 +260,7 @@ describeInChromium('the dashboard as a daily tool (issue 22)', () => {
 
   // Skipped, failing at the end of issue 22's round: after a link signed with another secret the page showed
   // no 'no longer accepts your access link' message within 30 s (the steps after it never ran). Open in issue 22.
-  it.skip(
+  it(
     'access: a bad link keeps the working token and says so; an expired one says what to do and keeps local writes; a new link resumes without a reload',
     async () => {
       const other = await open({ token: await memberLink('erik') });
@@ -355,14 +358,14 @@ describeInChromium('the dashboard as a daily tool (issue 22)', () => {
           // One summary: a couple of days on the time axis, not years.
           expect(Number(await chart.getAttribute('data-x-span'))).toBeLessThanOrEqual(2 * 86_400);
         }
-        await page.screenshot({ path: `docs/dashboard-${tab.toLowerCase()}-1280.png` });
+        await page.screenshot({ path: `${SHOTS}/dashboard-${tab.toLowerCase()}-1280.png` });
         expect(await axeViolations(page), tab).toEqual([]);
       }
       await page.getByRole('tab', { name: 'Actions' }).click();
       await page.keyboard.press('?');
       await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
       expect(await axeViolations(page), 'help').toEqual([]);
-      await page.screenshot({ path: 'docs/dashboard-shortcuts-1280.png' });
+      await page.screenshot({ path: `${SHOTS}/dashboard-shortcuts-1280.png` });
       await page.keyboard.press('Escape');
 
       const narrow = await open({ width: 375, height: 812 });
@@ -376,13 +379,13 @@ describeInChromium('the dashboard as a daily tool (issue 22)', () => {
       );
       expect(onScreen).toBeGreaterThanOrEqual(3);
       expect(await narrow.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
-      await narrow.screenshot({ path: 'docs/dashboard-actions-375.png' });
+      await narrow.screenshot({ path: `${SHOTS}/dashboard-actions-375.png` });
       await narrow
         .getByRole('button', { name: /^Done: / })
         .first()
         .click();
       await narrow.getByTestId('undo-toast').waitFor();
-      await narrow.screenshot({ path: 'docs/dashboard-undo-375.png' });
+      await narrow.screenshot({ path: `${SHOTS}/dashboard-undo-375.png` });
       expect(await axeViolations(narrow), 'narrow').toEqual([]);
       expect(errors).toEqual([]);
     },

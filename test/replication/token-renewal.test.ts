@@ -92,6 +92,34 @@ describe('access that survives a restart and expiry (issue 17)', () => {
     await server.close();
   });
 
+  it('setToken replaces a fixed token for good: a refused replacement says so instead of falling back to the old token', async () => {
+    const ws = `renew-${++counter}`;
+    const server = await startTestServer({ backend: 'pglite' });
+    const net = watchedFetch();
+    const store = await openSyncedStore();
+    // The first token stays valid all along: the dashboard's first link, say.
+    const replication = sync(store, { url: server.url, token: await server.token([ws]), fetch: net.fetch });
+    await replication.awaitInSync();
+    // A link signed by another server replaces it: refused, and the refusal shows (the old token is never used again).
+    replication.setToken(await mint(newSecret(), ws));
+    const kept = await store.brainActions.createActionRecommendation(action(ws, { reason: 'written under the refused link' }));
+    expect(await until(replication.status$, (status) => status.state === 'unauthorized')).toMatchObject({
+      tokenProblem: 'refused',
+      pending: 1,
+    });
+    const refusals = net.refusals();
+    expect(refusals).toBeGreaterThan(0);
+    // Nothing went out with the replaced token: the write waits for a token that works.
+    const reader = await openSyncedStore();
+    const pulled = sync(reader, { url: server.url, token: await server.token([ws]), live: false });
+    await pulled.awaitInSync();
+    expect((await reader.brainActions.getActionsByWorkspace({ workspace_id: ws }).exec()).map((doc) => doc.id)).not.toContain(kept);
+    replication.setToken(await server.token([ws]));
+    await replication.awaitWrite(kept);
+    expect(await until(replication.status$, (status) => status.state === 'idle')).toMatchObject({ pending: 0 });
+    await server.close();
+  });
+
   it('asks getToken again on a 401 (naming the refused token) and resends at once with the new one', async () => {
     const ws = `renew-${++counter}`;
     let server = await startTestServer({ backend: 'pglite' });
