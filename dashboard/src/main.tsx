@@ -25,7 +25,7 @@ const serially = (task: () => Promise<void>) => (queue = queue.then(task, task))
 
 /**
  * Boot: token from the fragment (or the one kept from before), the store on IndexedDB shared
- * by every tab of this origin (multiInstance: one leader tab replicates and runs the expiry
+ * by every tab of this origin (multiInstance: the tab in use replicates and runs the expiry
  * cleanup; every tab reads and writes locally), the sync server at this page's origin.
  */
 async function start(root: HTMLElement): Promise<void> {
@@ -41,10 +41,10 @@ async function start(root: HTMLElement): Promise<void> {
   const store = await createBrainStore({ name: 'brain-dashboard', multiInstance: true, ...member });
   performance.mark('dashboard:store-open');
   const sync = replicateBrainStore(store, { url: window.location.origin, token: access.token });
-  void store.database.waitForLeadership().then(() => {
-    const cleanup = startExpiryCleanup(store);
-    store.onClose(() => cleanup.unsubscribe());
-  });
+  // The expiry cleanup runs in the tab that replicates: the one in use (issue 18), not RxDB's
+  // own elected tab, which may be a frozen background one.
+  const cleanup = startExpiryCleanup(store, { leading$: sync.leading$ });
+  store.onClose(() => cleanup.unsubscribe());
   const acts = createDeferredActs(store, window.localStorage);
   store.onClose(() => acts.dispose());
   running = { store, sync, acts, access };

@@ -1,4 +1,4 @@
-import { Subscription } from 'rxjs';
+import { distinctUntilChanged, Subscription, type Observable } from 'rxjs';
 import type { CollectionName } from '../collections/declare-collection.ts';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
 import type { BrainStore } from '../store/create-brain-store.ts';
@@ -29,6 +29,13 @@ export interface ExpiryCleanupOptions {
   readonly onError?: (error: unknown) => void;
   /** After each successful run: what it did. */
   readonly onRun?: (report: ExpiryRunReport) => void;
+  /**
+   * Run only while this says true, e.g. a replication's `leading$`: with several tabs on one
+   * database the cleanup then runs in the tab that replicates — the one in use — and moves
+   * with it. Without it, a multi-instance database runs it in RxDB's elected tab, which may be
+   * a frozen background tab.
+   */
+  readonly leading$?: Observable<boolean>;
 }
 
 export interface ExpiryRunReport {
@@ -48,8 +55,8 @@ export type ExpiryStore = Pick<BrainStore, 'database' | 'now' | 'brainActions' |
  * unsubscribed (or the store closes). A run happens at start, every `intervalMs`, exactly at
  * the earliest pending `expires_at`, when a hidden browser tab becomes visible again, and
  * when the injected clock is seen to jump (a laptop waking from sleep). Runs never overlap.
- * With several browser tabs on one database only the leader tab runs it; every tab's reads
- * hide expired actions on their own.
+ * With several browser tabs on one database only one tab runs it (the one `leading$` names,
+ * else RxDB's leader); every tab's reads hide expired actions on their own.
  *
  * @example
  * const cleanup = startExpiryCleanup(store, { retention: { actionsMs: 3 * 86_400_000 }, onError: reportError });
@@ -106,8 +113,8 @@ export function startExpiryCleanup(store: ExpiryStore, options: ExpiryCleanupOpt
   };
 
   let idle = () => Promise.resolve();
-  const begin = () => {
-    if (subscription.closed) return;
+  /** Starts the timers and watchers; returns what stops them. */
+  const begin = (): (() => void) => {
     const queue = createRunQueue(run);
     idle = queue.idle;
     const earliest = watchEarliestExpiry({
@@ -135,19 +142,30 @@ export function startExpiryCleanup(store: ExpiryStore, options: ExpiryCleanupOpt
     // A new offset to the server's clock moves `now` at once: act on the server's instant,
     // not after the jump detector's next check.
     const clockStep = store.clock?.changed$.subscribe(catchUp);
-    subscription.add(() => {
+    queue.request();
+    return () => {
       clockStep?.unsubscribe();
       queue.stop();
       earliest.stop();
       stopClock();
       stopVisibility();
-    });
-    queue.request();
+    };
   };
 
+  let stopRunning: (() => void) | undefined;
+  const start = () => {
+    if (!subscription.closed && !stopRunning) stopRunning = begin();
+  };
+  const stop = () => {
+    stopRunning?.();
+    stopRunning = undefined;
+  };
+  subscription.add(stop);
   // Tabs sharing one database: one runner is enough, and the others would only conflict.
-  if (database.multiInstance) database.waitForLeadership().then(begin, report);
-  else begin();
+  if (options.leading$)
+    subscription.add(options.leading$.pipe(distinctUntilChanged()).subscribe((leading) => (leading ? start() : stop())));
+  else if (database.multiInstance) database.waitForLeadership().then(start, report);
+  else start();
 
   store.onClose(async () => {
     subscription.unsubscribe();

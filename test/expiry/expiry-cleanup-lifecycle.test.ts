@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { BehaviorSubject } from 'rxjs';
 import { STORAGES } from '../helpers/storages.ts';
 import {
   HOUR,
@@ -135,6 +136,45 @@ describe.each(STORAGES)('startExpiryCleanup lifecycle on $name', ({ make }) => {
     becomeLeader();
     await log.runs(1);
     expect(await statusOf(store, due)).toBe('expired');
+  });
+
+  it('with leading$, runs while it says true and stops when it says false, whatever RxDB elected', async () => {
+    useFakeClock();
+    const store = await stores.open(make);
+    const first = await create(store, T0 - 1);
+    // RxDB's election never picks this tab (its leader is a frozen background tab, say).
+    const { database } = waitingForLeadership(store);
+    const leading$ = new BehaviorSubject(false);
+    const tracked = trackingScheduler();
+    const log = recordRuns();
+    const cleanup = startExpiryCleanup(
+      { ...store, database },
+      { leading$, onRun: log.onRun, onError: log.onError, scheduler: tracked.scheduler, intervalMs: MINUTE },
+    );
+    await vi.advanceTimersByTimeAsync(5 * MINUTE);
+    await settle();
+    expect(log.reports).toHaveLength(0);
+    expect(tracked.live.size).toBe(0);
+    // This tab takes over the replication: the cleanup runs here at once.
+    leading$.next(true);
+    await log.runs(1);
+    expect(await statusOf(store, first)).toBe('expired');
+    // It hands over: no timer left, and nothing more runs here.
+    leading$.next(false);
+    await settle();
+    expect(tracked.live.size).toBe(0);
+    const second = await create(store, Date.now() + SECOND);
+    await vi.advanceTimersByTimeAsync(5 * MINUTE);
+    await settle();
+    expect(log.reports).toHaveLength(1);
+    expect(await statusOf(store, second)).toBe('pending');
+    // Back again: one run catches up.
+    leading$.next(true);
+    await log.runs(2);
+    expect(await statusOf(store, second)).toBe('expired');
+    cleanup.unsubscribe();
+    expect(tracked.live.size).toBe(0);
+    expect(log.errors).toEqual([]);
   });
 
   it('unsubscribed before leadership: never runs', async () => {
