@@ -5,6 +5,7 @@
  * must be a declared dependency or peer, and nothing the package must not ship is there.
  *
  * - client: src/index.ts, both default storages, the hooks. No server, CLI or native code.
+ *   First, the collections' generated JSON schemas must match their zod declarations.
  * - node: src/node/index.ts (the SQLite storage); the one client module it uses, the error
  *   class, is imported from @brain-store/client so `instanceof BrainStoreError` holds across
  *   both packages.
@@ -27,6 +28,16 @@ const manifest = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8')) as
 const name = manifest.name.replace('@brain-store/', '');
 const dist = join(here, 'dist');
 const require = createRequire(join(repo, 'package.json'));
+
+// The collections' JSON schemas are generated from their zod declarations ahead of time (so the
+// client ships no JSON-schema generator): a client built from a stale copy would validate wrongly.
+if (name === 'client') {
+  const { generatedSchemasAreCurrent } = await import('./generate-json-schemas.ts');
+  if (!generatedSchemasAreCurrent()) {
+    console.error('src/collections/json-schemas.generated.ts is stale: run `npm run generate:schemas`');
+    process.exit(1);
+  }
+}
 
 rmSync(dist, { recursive: true, force: true });
 const tsc = join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');

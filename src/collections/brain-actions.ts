@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { oneOf, DAY_MS, identifier, text, timestamp } from './fields.ts';
 import { createdDescIssues, toRxJsonSchema, type CollectionDeclaration } from './declare-collection.ts';
+import { GENERATED_JSON_SCHEMAS } from './json-schemas.generated.ts';
 import { ACTION_STATUSES, mergeActionVersions } from './action-status.ts';
 import { actionWriteRules } from './action-write-rules.ts';
 import { ACTION_RETENTION } from './retention-rule.ts';
@@ -12,7 +13,7 @@ export const ACTION_TYPES = ['follow_up', 'response_template', 'handoff_ready', 
 export const ACTION_URGENCIES = ['immediate', 'today', 'this_week'] as const;
 export const DEFAULT_ACTION_TTL_MS = DAY_MS;
 
-const priority = () => z.number().int().min(0).max(100).meta({ multipleOf: 1 });
+const priority = () => z.number().check(z.int(), z.minimum(0), z.maximum(100), z.meta({ multipleOf: 1 }));
 
 export const createActionArgsSchema = z.strictObject({
   workspace_id: identifier(),
@@ -21,23 +22,23 @@ export const createActionArgsSchema = z.strictObject({
   priority: priority(),
   urgency: oneOf(ACTION_URGENCIES),
   reason: text(4_000),
-  suggested_message: text(8_000).optional(),
-  expires_at: timestamp().optional(),
+  suggested_message: z.optional(text(8_000)),
+  expires_at: z.optional(timestamp()),
 });
 
-export const brainActionDocumentSchema = createActionArgsSchema.extend({
+export const brainActionDocumentSchema = z.extend(createActionArgsSchema, {
   id: identifier(),
   status: oneOf(ACTION_STATUSES),
   /** When the current status was entered: created_at while pending, the transition time after. */
   status_at: timestamp(),
-  actioned_at: timestamp().optional(),
-  actioned_by: text(256).optional(),
+  actioned_at: z.optional(timestamp()),
+  actioned_by: z.optional(text(256)),
   created_at: timestamp(),
   expires_at: timestamp(),
   /** Snooze (schema version 1, see action-snooze.ts): hidden from the queue until then; 0 = never snoozed. */
   snoozed_until: timestamp(),
-  snoozed_at: timestamp().optional(),
-  snoozed_by: text(256).optional(),
+  snoozed_at: z.optional(timestamp()),
+  snoozed_by: z.optional(text(256)),
   /** 100 - priority: "highest priority first" as an ascending index order. */
   priority_rank: priority(),
   created_desc: timestamp(),
@@ -85,7 +86,8 @@ function downgradeActionToV0(doc: Record<string, unknown>): Record<string, unkno
 export const brainActions: CollectionDeclaration<BrainActionDocument, BrainAction> = {
   name: 'brainActions',
   document: brainActionDocumentSchema,
-  jsonSchema: toRxJsonSchema(brainActionDocumentSchema, {
+  // Derived from `document` at build time (packages/generate-json-schemas.ts).
+  jsonSchema: toRxJsonSchema(GENERATED_JSON_SCHEMAS.brainActions, {
     title: 'brainActions',
     version: 1,
     indexes: [

@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { oneOf, count, identifier, text, timestamp } from './fields.ts';
 import { appendOnlyRules, toRxJsonSchema, type CollectionDeclaration } from './declare-collection.ts';
+import { GENERATED_JSON_SCHEMAS } from './json-schemas.generated.ts';
 import { appendOnlyRetention } from './retention-rule.ts';
 
 export const INSIGHT_TYPES = ['trending_topic', 'objection_pattern', 'interest_signal', 'rejection_analysis'] as const;
@@ -12,13 +13,13 @@ export const createInsightArgsSchema = z.strictObject({
   insight_type: oneOf(INSIGHT_TYPES),
   pattern: text(2_000),
   frequency: count(),
-  examples: z.array(text(2_000)).max(100),
-  recommendation: text(4_000).optional(),
+  examples: z.array(text(2_000)).check(z.maxLength(100)),
+  recommendation: z.optional(text(4_000)),
   confidence: oneOf(INSIGHT_CONFIDENCES),
   time_range: oneOf(INSIGHT_TIME_RANGES),
 });
 
-export const brainInsightDocumentSchema = createInsightArgsSchema.extend({
+export const brainInsightDocumentSchema = z.extend(createInsightArgsSchema, {
   id: identifier(),
   created_at: timestamp(),
   created_desc: timestamp(),
@@ -33,7 +34,8 @@ export type InsightTimeRange = (typeof INSIGHT_TIME_RANGES)[number];
 export const brainInsights: CollectionDeclaration<BrainInsightDocument, BrainInsight> = {
   name: 'brainInsights',
   document: brainInsightDocumentSchema,
-  jsonSchema: toRxJsonSchema(brainInsightDocumentSchema, {
+  // Derived from `document` at build time (packages/generate-json-schemas.ts).
+  jsonSchema: toRxJsonSchema(GENERATED_JSON_SCHEMAS.brainInsights, {
     title: 'brainInsights',
     version: 0,
     // One index per filter combination of getInsightsByWorkspace, each ending in the sort key.

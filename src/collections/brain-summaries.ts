@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { oneOf, count, identifier, nonNegative, text, timestamp } from './fields.ts';
 import { appendOnlyRules, toRxJsonSchema, type CollectionDeclaration } from './declare-collection.ts';
+import { GENERATED_JSON_SCHEMAS } from './json-schemas.generated.ts';
 import { checkFirstSyncParts } from './first-sync-parts.ts';
 import { appendOnlyRetention } from './retention-rule.ts';
 
@@ -12,10 +13,10 @@ export const summaryMetricsSchema = z.strictObject({
   hotLeadsCount: count(),
   warmLeadsCount: count(),
   coldLeadsCount: count(),
-  responseRate: nonNegative(100).optional(),
-  avgScore: nonNegative(100).optional(),
-  topQuestions: z.array(text(1_000)).max(100).optional(),
-  rejectionReasons: z.array(text(1_000)).max(100).optional(),
+  responseRate: z.optional(nonNegative(100)),
+  avgScore: z.optional(nonNegative(100)),
+  topQuestions: z.optional(z.array(text(1_000)).check(z.maxLength(100))),
+  rejectionReasons: z.optional(z.array(text(1_000)).check(z.maxLength(100))),
 });
 
 /** What a caller passes to createSummary. */
@@ -24,14 +25,14 @@ export const createSummaryArgsSchema = z.strictObject({
   summary_text: text(50_000),
   summary_type: oneOf(SUMMARY_TYPES),
   trigger: oneOf(SUMMARY_TRIGGERS),
-  triggered_by: text(256).optional(),
+  triggered_by: z.optional(text(256)),
   metrics: summaryMetricsSchema,
-  tokens_used: count().optional(),
-  cost_usd: nonNegative(1_000_000).optional(),
+  tokens_used: z.optional(count()),
+  cost_usd: z.optional(nonNegative(1_000_000)),
 });
 
 /** A stored summary: the arguments plus id, created_at and the newest-first sort key. */
-export const brainSummaryDocumentSchema = createSummaryArgsSchema.extend({
+export const brainSummaryDocumentSchema = z.extend(createSummaryArgsSchema, {
   id: identifier(),
   created_at: timestamp(),
   created_desc: timestamp(),
@@ -46,7 +47,8 @@ export type SummaryType = (typeof SUMMARY_TYPES)[number];
 export const brainSummaries: CollectionDeclaration<BrainSummaryDocument, BrainSummary> = {
   name: 'brainSummaries',
   document: brainSummaryDocumentSchema,
-  jsonSchema: toRxJsonSchema(brainSummaryDocumentSchema, {
+  // Derived from `document` at build time (packages/generate-json-schemas.ts).
+  jsonSchema: toRxJsonSchema(GENERATED_JSON_SCHEMAS.brainSummaries, {
     title: 'brainSummaries',
     version: 0,
     indexes: [['workspace_id', 'created_desc'], ['workspace_id', 'summary_type', 'created_desc'], ['created_at']],

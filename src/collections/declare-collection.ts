@@ -1,10 +1,13 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { RxJsonSchema, MigrationStrategies } from 'rxdb';
 import { BrainStoreError, type BrainStoreIssue } from '../errors/brain-store-error.ts';
 import { descendingTime } from './fields.ts';
 import { appendOnlyWriteRules, type WriteRules } from './write-rules.ts';
 import type { FirstSyncPart } from './first-sync-parts.ts';
 import type { RetentionRule } from './retention-rule.ts';
+import { installEnglishZodMessages } from './zod-messages.ts';
+
+installEnglishZodMessages();
 
 export type CollectionName = 'brainSummaries' | 'brainInsights' | 'brainActions';
 
@@ -14,8 +17,11 @@ export type MergeRule<Doc> = (master: Doc, incoming: Doc) => Doc;
 export interface CollectionDeclaration<Doc extends { id: string; workspace_id: string }, Public> {
   readonly name: CollectionName;
   /** The single source of truth: field types, enums, bounds. */
-  readonly document: z.ZodType<Doc>;
-  /** The RxDB JSON schema derived from `document`, with version, primary key and indexes. */
+  readonly document: z.ZodMiniType<Doc>;
+  /**
+   * The RxDB JSON schema derived from `document` (at build time: json-schemas.generated.ts),
+   * with version, primary key and indexes.
+   */
   readonly jsonSchema: RxJsonSchema<Doc>;
   readonly migrationStrategies: MigrationStrategies;
   /**
@@ -44,6 +50,9 @@ export interface PreviousSchemaVersion {
   readonly upgrade: (doc: Record<string, unknown>, current?: Record<string, unknown>) => Record<string, unknown>;
   readonly downgrade: (doc: Record<string, unknown>) => Record<string, unknown>;
 }
+
+/** A collection's JSON schema as `z.toJSONSchema` derives it from the zod declaration (no `$schema`). */
+export type DerivedJsonSchema = Readonly<Record<string, unknown>>;
 
 export interface RxSchemaOptions {
   readonly title: string;
@@ -77,9 +86,12 @@ export function appendOnlyRules<Doc extends AppendOnlyDoc>(): Pick<
   };
 }
 
-/** Derives the RxDB JSON schema from the zod declaration. */
-export function toRxJsonSchema<Doc>(document: z.ZodType<Doc>, options: RxSchemaOptions): RxJsonSchema<Doc> {
-  const { $schema: _ignored, ...json } = z.toJSONSchema(document, { target: 'draft-07', io: 'input' }) as Record<string, unknown>;
+/**
+ * The RxDB JSON schema of a collection: the JSON schema derived from its zod declaration
+ * (`deriveJsonSchema`, run at build time into json-schemas.generated.ts so the browser ships
+ * no JSON-schema generator) with its title, version, primary key and indexes.
+ */
+export function toRxJsonSchema<Doc>(json: DerivedJsonSchema, options: RxSchemaOptions): RxJsonSchema<Doc> {
   return {
     ...json,
     title: options.title,
@@ -122,7 +134,7 @@ export function plainDataIssues(value: unknown, path: (string | number)[] = []):
  * Parses `input` with `schema` or throws `VALIDATION` naming every bad field.
  * Input is first checked to be a plain object so a hostile prototype never reaches zod.
  */
-export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, prefix: readonly (string | number)[] = []): T {
+export function parseOrThrow<T>(schema: z.ZodMiniType<T>, input: unknown, prefix: readonly (string | number)[] = []): T {
   const hostile = plainDataIssues(input, [...prefix]);
   if (hostile.length) throw new BrainStoreError('VALIDATION', { issues: hostile });
   const result = schema.safeParse(input);

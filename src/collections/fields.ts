@@ -1,9 +1,12 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * Field builders shared by the three collection declarations. Each one is written so that
  * `z.toJSONSchema` yields exactly the constraint the zod check enforces, which keeps the
  * zod schema and the derived RxDB JSON schema (validated by ajv) in agreement.
+ *
+ * They use zod's mini build (functions instead of methods): the browser then ships only the
+ * checks in use, not classic zod with its JSON-schema generator (issue 16, the bundle diet).
  */
 
 /** No NUL character and no lone UTF-16 surrogate (the `u` flag reads surrogate pairs as one code point). */
@@ -20,13 +23,13 @@ export const DAY_MS = 86_400_000;
  * schema gets `maxLength` through metadata.
  */
 export function text(max: number, min = 0) {
-  return z
-    .string()
-    .regex(SAFE_TEXT_PATTERN, { message: 'must not contain a NUL character or a lone surrogate' })
-    .refine((value) => withinCodePoints(value, min, max), {
-      message: min > 0 ? `must be ${min} to ${max} characters` : `must be at most ${max} characters`,
-    })
-    .meta(min > 0 ? { maxLength: max, minLength: min } : { maxLength: max });
+  return z.string().check(
+    z.regex(SAFE_TEXT_PATTERN, { error: 'must not contain a NUL character or a lone surrogate' }),
+    z.refine((value: string) => withinCodePoints(value, min, max), {
+      error: min > 0 ? `must be ${min} to ${max} characters` : `must be at most ${max} characters`,
+    }),
+    z.meta(min > 0 ? { maxLength: max, minLength: min } : { maxLength: max }),
+  );
 }
 
 /**
@@ -51,13 +54,13 @@ function codePointLength(value: string): number {
 export const identifier = () => text(128, 1);
 
 /** Epoch milliseconds; indexed, so bounded and whole. */
-export const timestamp = () => z.number().int().min(0).max(MAX_TIME).meta({ multipleOf: 1 });
+export const timestamp = () => z.number().check(z.int(), z.minimum(0), z.maximum(MAX_TIME), z.meta({ multipleOf: 1 }));
 
 /** A whole count (frequency, lead counts, tokens). */
-export const count = () => z.number().int().min(0).max(1_000_000_000);
+export const count = () => z.number().check(z.int(), z.minimum(0), z.maximum(1_000_000_000));
 
 /** A finite non-negative number. */
-export const nonNegative = (max = 1_000_000_000) => z.number().min(0).max(max);
+export const nonNegative = (max = 1_000_000_000) => z.number().check(z.minimum(0), z.maximum(max));
 
 /** The newest-first sort key: RxDB's planner serves only ascending index order. */
 export function descendingTime(time: number): number {
@@ -66,5 +69,5 @@ export function descendingTime(time: number): number {
 
 /** An enum of strings; indexed fields need a maxLength, so it carries one. */
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
-  return z.enum(values).meta({ maxLength: Math.max(...values.map((value) => value.length)) });
+  return z.enum(values).check(z.meta({ maxLength: Math.max(...values.map((value) => value.length)) }));
 }

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import * as zm from 'zod/mini';
+import * as z from 'zod/mini';
 import { MAX_PULL_BATCH } from './endpoints.ts';
 import { checkpointSchema, type SyncCheckpoint, type WireDocument } from './messages.ts';
 
@@ -15,16 +14,16 @@ import { checkpointSchema, type SyncCheckpoint, type WireDocument } from './mess
  */
 export const firstSyncPath = (collection: string) => `/sync/${encodeURIComponent(collection)}/first-sync`;
 
-const identifier = z.string().min(1).max(256);
+const identifier = z.string().check(z.minLength(1), z.maxLength(256));
 
 export const firstSyncRequestSchema = z.discriminatedUnion('step', [
   z.strictObject({ step: z.literal('begin') }),
   z.strictObject({
     step: z.literal('page'),
     workspace: identifier,
-    part: z.string().min(1).max(64),
-    after: identifier.nullable(),
-    limit: z.number().int().min(1).max(MAX_PULL_BATCH),
+    part: z.string().check(z.minLength(1), z.maxLength(64)),
+    after: z.nullable(identifier),
+    limit: z.number().check(z.int(), z.minimum(1), z.maximum(MAX_PULL_BATCH)),
   }),
 ]);
 export type FirstSyncRequest = z.infer<typeof firstSyncRequestSchema>;
@@ -45,7 +44,7 @@ export interface FirstSyncPageResponse {
 }
 
 /** The documents of a page, checked in one plain loop (thousands per page), as the pull's. */
-const documentsSchema = zm.custom<WireDocument[]>(
+const documentsSchema = z.custom<WireDocument[]>(
   (value) =>
     Array.isArray(value) &&
     value.every((doc: unknown) => typeof doc === 'object' && doc !== null && typeof (doc as { _deleted?: unknown })._deleted === 'boolean'),
@@ -53,14 +52,14 @@ const documentsSchema = zm.custom<WireDocument[]>(
 );
 
 /** The client's check of a begin answer (a server's answer is data, checked on arrival). */
-export const firstSyncBeginResponseSchema: zm.ZodMiniType<FirstSyncBeginResponse> = zm.object({
+export const firstSyncBeginResponseSchema: z.ZodMiniType<FirstSyncBeginResponse> = z.object({
   checkpoint: checkpointSchema,
-  totals: zm.record(zm.string(), zm.number()),
-  parts: zm.array(zm.object({ name: zm.string(), limit: zm.number() })),
+  totals: z.record(z.string(), z.number()),
+  parts: z.array(z.object({ name: z.string(), limit: z.number() })),
 });
 
 /** The client's check of a page answer. */
-export const firstSyncPageResponseSchema: zm.ZodMiniType<FirstSyncPageResponse> = zm.object({
+export const firstSyncPageResponseSchema: z.ZodMiniType<FirstSyncPageResponse> = z.object({
   documents: documentsSchema,
-  after: zm.nullable(zm.string()),
+  after: z.nullable(z.string()),
 });

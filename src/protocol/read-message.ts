@@ -1,5 +1,8 @@
 import type * as z from 'zod/mini';
 import { BrainStoreError, ERROR_CODES, type BrainStoreErrorCode } from '../errors/brain-store-error.ts';
+import { installEnglishZodMessages } from '../collections/zod-messages.ts';
+
+installEnglishZodMessages();
 
 /**
  * Checks a message that arrived over the wire against its schema: the parsed value, or a

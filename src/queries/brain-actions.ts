@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { RxCollection, RxDocumentData } from 'rxdb';
 import {
   ACTION_URGENCIES,
@@ -18,17 +18,17 @@ import { expireDueActions } from './expire-due-actions.ts';
 
 const byWorkspaceArgs = z.strictObject({
   workspace_id: identifier(),
-  status: z.enum(ACTION_STATUSES).optional(),
-  limit: limitSchema(100).optional(),
+  status: z.optional(z.enum(ACTION_STATUSES)),
+  limit: z.optional(limitSchema(100)),
 });
 const byPriorityArgs = z.strictObject({
   workspace_id: identifier(),
-  urgency: z.enum(ACTION_URGENCIES).optional(),
-  limit: limitSchema(100).optional(),
+  urgency: z.optional(z.enum(ACTION_URGENCIES)),
+  limit: z.optional(limitSchema(100)),
 });
 const actionedArgs = z.strictObject({ action_id: identifier(), actioned_by: text(256) });
 const dismissArgs = z.strictObject({ action_id: identifier() });
-const snoozeArgs = z.strictObject({ action_id: identifier(), until: timestamp(), snoozed_by: text(256).optional() });
+const snoozeArgs = z.strictObject({ action_id: identifier(), until: timestamp(), snoozed_by: z.optional(text(256)) });
 
 export interface ActionQueries {
   /** Stores a pending action; `expires_at` defaults to created_at + 24 h. Returns the id. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { RxCollection } from 'rxdb';
 import {
   brainInsights,
@@ -16,12 +16,14 @@ import { assertMayWrite, insertAll, limitSchema, checkArgs, type QueryContext } 
 /** Largest bulkCreateInsights batch: one write transaction, bounded memory. */
 export const MAX_INSIGHTS_PER_BULK = 10_000;
 
-const bulkArgs = z.strictObject({ insights: z.array(createInsightArgsSchema).min(1).max(MAX_INSIGHTS_PER_BULK) });
+const bulkArgs = z.strictObject({
+  insights: z.array(createInsightArgsSchema).check(z.minLength(1), z.maxLength(MAX_INSIGHTS_PER_BULK)),
+});
 const byWorkspaceArgs = z.strictObject({
   workspace_id: identifier(),
-  insight_type: z.enum(INSIGHT_TYPES).optional(),
-  time_range: z.enum(INSIGHT_TIME_RANGES).optional(),
-  limit: limitSchema(100).optional(),
+  insight_type: z.optional(z.enum(INSIGHT_TYPES)),
+  time_range: z.optional(z.enum(INSIGHT_TIME_RANGES)),
+  limit: z.optional(limitSchema(100)),
 });
 
 export interface InsightQueries {

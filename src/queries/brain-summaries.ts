@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { RxCollection } from 'rxdb';
 import {
   brainSummaries,
@@ -15,10 +15,10 @@ import { assertMayWrite, insertAll, limitSchema, checkArgs, type QueryContext } 
 const latestArgs = z.strictObject({ workspace_id: identifier() });
 const byWorkspaceArgs = z.strictObject({
   workspace_id: identifier(),
-  summary_type: z.enum(SUMMARY_TYPES).optional(),
-  limit: limitSchema(100).optional(),
+  summary_type: z.optional(z.enum(SUMMARY_TYPES)),
+  limit: z.optional(limitSchema(100)),
 });
-const recentArgs = z.strictObject({ workspace_id: identifier(), days: z.number().positive().max(3650).optional() });
+const recentArgs = z.strictObject({ workspace_id: identifier(), days: z.optional(z.number().check(z.positive(), z.maximum(3650))) });
 
 export interface SummaryQueries {
   /** Stores a summary; `created_at` is now. Returns the new id. */

@@ -1,6 +1,6 @@
 import type { RxCollection } from 'rxdb';
 import { Subject, type Observable } from 'rxjs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { BrainStoreError, type BrainStoreIssue } from '../errors/brain-store-error.ts';
 import { checkDocument, parseOrThrow, toIssues, type CollectionDeclaration } from '../collections/declare-collection.ts';
 import { identifier, timestamp } from '../collections/fields.ts';
@@ -72,10 +72,10 @@ export function assertMayWrite<Doc extends { id: string; workspace_id: string },
 }
 
 /** A `limit` argument: a whole number from 1 to `max`. */
-export const limitSchema = (max: number) => z.number().int().min(1).max(max);
+export const limitSchema = (max: number) => z.number().check(z.int(), z.minimum(1), z.maximum(max));
 
 /** Validates a call's arguments on an open store; a bad one is a VALIDATION error naming the field. */
-export function checkArgs<T>(context: QueryContext, schema: z.ZodType<T>, input: unknown): T {
+export function checkArgs<T>(context: QueryContext, schema: z.ZodMiniType<T>, input: unknown): T {
   context.lifecycle.assertOpen();
   return parseOrThrow(schema, input);
 }
@@ -145,7 +145,7 @@ export async function storageCall<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-const storeFields = z.object({ id: identifier(), created_at: timestamp(), expires_at: timestamp().optional() });
+const storeFields = z.object({ id: identifier(), created_at: timestamp(), expires_at: z.optional(timestamp()) });
 
 /** Issues with the fields the store itself fills in (a bad clock or id maker shows up here). */
 function storeFieldIssues(doc: object): BrainStoreIssue[] {

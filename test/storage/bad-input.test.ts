@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { createBrainStore, BrainStoreError, brainSummaries } from '../../src/index.ts';
 import { toRxJsonSchema } from '../../src/collections/declare-collection.ts';
+import { deriveJsonSchema } from '../../src/collections/derive-json-schema.ts';
 import { brainSummaryDocumentSchema, type BrainSummaryDocument } from '../../src/collections/brain-summaries.ts';
 import type { CollectionDeclaration } from '../../src/collections/declare-collection.ts';
 import { scratchDir } from '../helpers/storages.ts';
@@ -117,10 +118,11 @@ describe('SQLite store: bad files and paths are a STORAGE_FILE error naming the 
   it('a file holding a collection at a newer schema version', async () => {
     const folder = scratchDir();
     const path = join(folder, 'store.sqlite');
+    const document = z.extend(brainSummaryDocumentSchema, { note: z.optional(z.string().check(z.maxLength(100))) });
     const newer: CollectionDeclaration<BrainSummaryDocument, unknown> = {
       ...brainSummaries,
-      document: brainSummaryDocumentSchema.extend({ note: z.string().max(100).optional() }),
-      jsonSchema: toRxJsonSchema(brainSummaryDocumentSchema.extend({ note: z.string().max(100).optional() }), {
+      document,
+      jsonSchema: toRxJsonSchema(deriveJsonSchema(document), {
         title: 'brainSummaries',
         version: 1,
         indexes: brainSummaries.jsonSchema.indexes as string[][],

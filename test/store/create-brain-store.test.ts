@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { createBrainStore, brainSummaries } from '../../src/index.ts';
 import { toRxJsonSchema } from '../../src/collections/declare-collection.ts';
+import { deriveJsonSchema } from '../../src/collections/derive-json-schema.ts';
 import { brainSummaryDocumentSchema, type BrainSummaryDocument } from '../../src/collections/brain-summaries.ts';
 import type { CollectionDeclaration } from '../../src/collections/declare-collection.ts';
 import { existsSync } from 'node:fs';
@@ -111,11 +112,11 @@ describe.each(STORAGES)('createBrainStore on $name', ({ make }) => {
     await v0.close();
 
     // A synthetic v1: a new optional field, filled by the migration.
-    const documentV1 = brainSummaryDocumentSchema.extend({ language: z.enum(['en', 'de']).meta({ maxLength: 2 }).optional() });
+    const documentV1 = z.extend(brainSummaryDocumentSchema, { language: z.optional(z.enum(['en', 'de']).check(z.meta({ maxLength: 2 }))) });
     const v1: CollectionDeclaration<BrainSummaryDocument, unknown> = {
       ...brainSummaries,
       document: documentV1,
-      jsonSchema: toRxJsonSchema(documentV1, {
+      jsonSchema: toRxJsonSchema(deriveJsonSchema(documentV1), {
         ...brainSummaries.jsonSchema,
         title: 'brainSummaries',
         version: 1,
