@@ -18,6 +18,7 @@ export type { ActionStatus } from './collections/action-status.ts';
 export { replicateBrainStore } from './replication/replicate-brain-store.ts';
 export type { BrainSync, SyncStatus, SyncState, ReplicateBrainStoreOptions } from './replication/replicate-brain-store.ts';
 export type { SyncSession } from './replication/watch-session.ts';
+export type { GetToken, TokenProblem, TokenRequest } from './replication/access-token-source.ts';
 export { ROLES } from './collections/write-rules.ts';
 export type { Role, Writer } from './collections/write-rules.ts';
 export type { RejectedWrite } from './replication/rejected-writes.ts';

@@ -28,6 +28,8 @@ export interface AccessTokenSourceOptions {
   readonly renewable?: boolean;
   /** First wait before getToken is asked again while its token is refused (doubling, with jitter, to 60 s). */
   readonly retryMs?: number;
+  /** Randomness of those waits (default Math.random). */
+  readonly random?: () => number;
   /** Every token about to be sent. */
   readonly onToken?: (token: string) => void;
 }
@@ -182,7 +184,9 @@ export class AccessTokenSource {
     if (this.#options.renewable === false || this.#stopped) return;
     this.#scheduler.clearTimeout(this.#retryTimer);
     const base = this.#options.retryMs ?? 5_000;
-    const delay = cappedBackoff({ baseMs: base, maxMs: Math.max(base, 60_000) })(++this.#retryAttempt);
+    const delay = cappedBackoff({ baseMs: base, maxMs: Math.max(base, 60_000), random: this.#options.random ?? Math.random })(
+      ++this.#retryAttempt,
+    );
     this.#retryTimer = this.#scheduler.setTimeout(() => {
       void this.#ask(this.#refused === undefined ? {} : { refused: this.#refused }).then(
         (token) => (token === this.#refused ? this.#scheduleRetry() : this.#release()),

@@ -10,7 +10,7 @@ import type { ExpiryScheduler } from '../expiry/expiry-scheduler.ts';
 import { PendingWrites } from './pending-writes.ts';
 import { RejectedWrites, type RejectedWrite } from './rejected-writes.ts';
 import { replicateCollection, type CollectionReplication } from './replicate-collection.ts';
-import { cappedBackoff } from './capped-backoff.ts';
+import { DEFAULT_RETRY_TIME, replicationBackoffs } from './capped-backoff.ts';
 import { isRetentionDelete } from '../collections/retention.ts';
 import { retentionInUse } from '../store/retention-in-use.ts';
 import { watchSession, type SessionWatch, type SyncSession } from './watch-session.ts';
@@ -68,8 +68,20 @@ export interface ReplicateBrainStoreOptions {
   readonly batchSize?: number;
   /** Documents per pull request (default 1000, at most 5000), and per first-sync page (default 5000). */
   readonly pullBatchSize?: number;
-  /** Wait before retrying a failed pull or push, in ms (default 5000). */
+  /**
+   * The longest wait before retrying a failed pull, push or first sync, in ms (default 5000).
+   * Each retry waits a random time within a window that starts at min(retryTime, 1 s) and
+   * doubles with each consecutive failure up to retryTime (full jitter), so clients that
+   * failed together (a server restart) do not retry together. Change streams reconnect the
+   * same way, their window doubling up to max(retryTime, 30 s).
+   */
   readonly retryTime?: number;
+  /**
+   * The randomness of every retry and reconnect wait (default Math.random): each wait is
+   * `random()` × its window. Tests inject their own; `() => 1` waits the whole window each
+   * time, as clients did before the jitter (benchmarks compare the two).
+   */
+  readonly random?: () => number;
   /** Injected fetch (tests, custom agents). Default: the global fetch. */
   readonly fetch?: FetchLike;
   /** Which collections to replicate (default all three). */
@@ -141,7 +153,8 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     throw new BrainStoreError('CONFIG', { parameters: { option: 'token' }, message: 'Pass `token` or `getToken`.' });
   const batchSize = wholeOption('batchSize', options.batchSize ?? 200, MAX_PUSH_ROWS);
   const pullBatchSize = wholeOption('pullBatchSize', options.pullBatchSize ?? 1_000, MAX_PULL_BATCH);
-  const retryTime = options.retryTime ?? 5_000;
+  const retryTime = options.retryTime ?? DEFAULT_RETRY_TIME;
+  const random = options.random ?? Math.random;
   const clockOffset = trackClockOffset({
     clock: store.clock,
     correct: options.correctClock ?? true,
@@ -159,6 +172,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     renewable: options.getToken !== undefined,
     now: store.now,
     retryMs: retryTime,
+    random,
     ...(options.scheduler ? { scheduler: options.scheduler } : {}),
     // Every token sent is shown to the session watch: a refreshed one may grant other workspaces.
     onToken: (token) => sessionRef.watch?.tokenSeen(token),
@@ -180,7 +194,8 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
   const lastSyncedAt$ = new BehaviorSubject<number | null>(null);
   pending.syncedAt$.subscribe((at) => lastSyncedAt$.next(at));
   const streamError$ = new BehaviorSubject<unknown>(undefined);
-  const backoff = cappedBackoff({ baseMs: Math.min(retryTime, 1_000), maxMs: Math.max(retryTime, 30_000) });
+  // Full jitter on every reconnect and retry (issue 17.6): streams back off to 30 s, requests to retryTime.
+  const { stream: backoff, request: retryBackoff } = replicationBackoffs(retryTime, random);
 
   const names = options.collections ?? SYNC_COLLECTIONS;
   // An empty store first takes what matters most, in large pages, then hands over (issue 19).
@@ -199,7 +214,9 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       batchSize,
       pullBatchSize,
       retryTime,
+      retryBackoff,
       backoff,
+      random,
       now: store.now,
       pending,
       rejected,

@@ -17,6 +17,7 @@ import { splitPushRows } from './split-push-rows.ts';
 import { isBrainStoreError } from '../errors/brain-store-error.ts';
 import type { SyncHttpClient } from './sync-http-client.ts';
 import { syncEventStream } from './sync-event-stream.ts';
+import { jitterRetries } from './jittered-retries.ts';
 import { PendingWrites } from './pending-writes.ts';
 import type { RejectedWrites } from './rejected-writes.ts';
 import type { LiveMode } from './leadership/leadership.ts';
@@ -33,8 +34,14 @@ export interface CollectionReplicationOptions {
   readonly batchSize: number;
   /** Documents per pull request (default: batchSize). */
   readonly pullBatchSize?: number;
+  /** RxDB's retryTime (replaced by retryBackoff's jittered waits: see jitterRetries). */
   readonly retryTime: number;
+  /** Wait before the n-th consecutive retry of a failed pull, push or first sync (full jitter). */
+  readonly retryBackoff: (attempt: number) => number;
+  /** Wait before reconnecting the change stream after its n-th consecutive failure (full jitter). */
   readonly backoff: (attempt: number) => number;
+  /** Randomness of the wait a server's retry hint asks of the stream (default Math.random). */
+  readonly random?: () => number;
   readonly now: () => number;
   /** Shared tracker of unacknowledged writes (default: one for this collection). */
   readonly pending?: PendingWrites;
@@ -119,6 +126,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
           return local;
         }
         let response = await client.postJson(endpoints.pull(name), { checkpoint: from, batchSize }, pullResponseSchema);
+        retries.succeeded('pull');
         options.onSynced?.();
         const documents = response.documents;
         let next = response.checkpoint ?? checkpoint;
@@ -149,6 +157,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
                   client,
                   path: endpoints.stream(name),
                   backoff: options.backoff,
+                  ...(options.random ? { random: options.random } : {}),
                   onError: (error) => options.onStreamError?.(error),
                   ...(options.renewed$ ? { renewed$: options.renewed$ } : {}),
                 }),
@@ -185,6 +194,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
           options.onPushUnanswered?.();
           throw error;
         });
+        retries.succeeded('push');
         // Answered: accepted, conflicting or refused, none of these rows needs a last try.
         for (const row of wireRows)
           if (unsent.get(row.newDocumentState[key] as string) === row) unsent.delete(row.newDocumentState[key] as string);
@@ -218,11 +228,14 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
       },
     },
   });
+  // Retries wait a random time within a growing window, not RxDB's fixed retryTime (issue 17.6).
+  const retries = jitterRetries(state, options.retryBackoff);
+  state.onCancel.push(() => retries.stop());
   pending.watch(collection);
   let firstSynced: Promise<void> | undefined;
   const afterFirstSync = () =>
     (firstSynced ??= firstSyncOnce(state, {
-      retryTime: options.retryTime,
+      retryBackoff: options.retryBackoff,
       onSynced: options.onSynced,
       firstSync:
         options.firstSync ??
@@ -254,20 +267,20 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
 }
 
 /**
- * The first sync, retried every `retryTime` while it fails (each failure on error$, as a
- * failed pull), its checkpoints handed to RxDB's replication before it starts. Active
+ * The first sync, retried after a jittered wait (`retryBackoff`) while it fails (each failure
+ * on error$, as a failed pull), its checkpoints handed to RxDB's replication before it starts. Active
  * meanwhile, so a status says "syncing".
  */
 async function firstSyncOnce(
   state: RxReplicationState<SyncDoc, SyncCheckpoint>,
   args: {
-    retryTime: number;
+    retryBackoff: (attempt: number) => number;
     onSynced: (() => void) | undefined;
     firstSync: ((target: FirstSyncTarget) => Promise<FirstSyncSeed | undefined>) | false;
     target: FirstSyncTarget;
   },
 ): Promise<void> {
-  while (args.firstSync && !state.isStopped()) {
+  for (let attempt = 1; args.firstSync && !state.isStopped(); attempt++) {
     try {
       state.subjects.active.next(true);
       const seed = await args.firstSync(args.target);
@@ -285,7 +298,7 @@ async function firstSyncOnce(
       // replication starts, so its refused pushes count the writes as pending (status$
       // 'upgrade-required' with every write kept) until the app is upgraded.
       if (isBrainStoreError(error) && error.code === 'UPGRADE_REQUIRED') return;
-      await new Promise((resolve) => setTimeout(resolve, args.retryTime));
+      await new Promise((resolve) => setTimeout(resolve, args.retryBackoff(attempt)));
     }
   }
 }

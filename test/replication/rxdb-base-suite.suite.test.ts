@@ -53,6 +53,7 @@ function runAgainst(backend: TestBackend): void {
       live,
       batchSize: 50,
       retryTime: 50,
+      retryBackoff: () => 50,
       backoff: () => 50,
       now: Date.now,
       rejected: new RejectedWrites(),
