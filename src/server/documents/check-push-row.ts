@@ -2,13 +2,8 @@ import type { RejectedRow } from '../../protocol/messages.ts';
 import type { DocumentKey } from './document-store.ts';
 import { findUnsafeText } from './find-unsafe-text.ts';
 import type { HostedCollection } from './hosted-collections.ts';
+import type { RawPushRow } from './raw-push-row.ts';
 import { isPreviousRow, upgradeRow } from './schema-versions.ts';
-
-/** A push row as it arrived (shape checked): raw JSON.parse objects, never copied through a schema. */
-export interface RawPushRow {
-  readonly newDocumentState: Record<string, unknown> & { _deleted: boolean };
-  readonly assumedMasterState?: (Record<string, unknown> & { _deleted: boolean }) | null | undefined;
-}
 
 /** A row that may be written: its key, the document to store and the state the client assumed. */
 export interface AcceptedRow extends DocumentKey {

@@ -1,6 +1,7 @@
 import type { PushResponse, RejectedRow, WireDocument } from '../../protocol/messages.ts';
 import { judgeWrite, type JudgeContext, type WriteRefusal } from '../../collections/write-rules.ts';
-import { checkPushRow, isRefused, type AcceptedRow, type RawPushRow, type RefusedRow } from './check-push-row.ts';
+import { checkPushRow, isRefused, type AcceptedRow, type RefusedRow } from './check-push-row.ts';
+import type { RawPushRow } from './raw-push-row.ts';
 import {
   changeNotice,
   insertDocuments,

@@ -1,7 +1,7 @@
 import { COLLECTIONS } from '../../collections/all-collections.ts';
 import type { PreviousSchemaVersion } from '../../collections/declare-collection.ts';
 import type { WireDocument } from '../../protocol/messages.ts';
-import type { RawPushRow } from './check-push-row.ts';
+import type { RawPushRow } from './raw-push-row.ts';
 import type { StoredDocument } from './document-store.ts';
 import type { HostedCollection } from './hosted-collections.ts';
 import { toWire } from './to-wire.ts';

@@ -3,7 +3,7 @@ import { clientIdOf } from './client-id.ts';
 import { z } from 'zod';
 import type { PushResponse } from '../../protocol/messages.ts';
 import type { AccessClaims } from '../auth/access-token.ts';
-import type { RawPushRow } from '../documents/check-push-row.ts';
+import type { RawPushRow } from '../documents/raw-push-row.ts';
 import type { HostedCollection } from '../documents/hosted-collections.ts';
 import { pushDocuments } from '../documents/push-documents.ts';
 import { DEFAULT_TIME_ALLOWANCE } from '../../collections/write-rules.ts';
