@@ -157,6 +157,9 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     auth: { policy: TEST_TOKEN_POLICY },
     logLevel: 'silent',
     expiryIntervalMs: 0,
+    // close() waits this long for in-flight requests (a live client's stream request) before
+    // cutting them; the 2 s default cost ~2 s per test. A cut request is safe: clients resend.
+    shutdownGraceMs: 100,
     // The fixtures are dated 2023 (T0): a new document that old is refused by the default
     // allowance, so files that do not test the time rules lift that one bound.
     timeAllowance: { maxPastMs: Number.POSITIVE_INFINITY, ...rest.timeAllowance },

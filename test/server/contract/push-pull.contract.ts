@@ -22,7 +22,15 @@ export function pushPullContract(backend: TestBackend): void {
       expect(first.body.documents).toEqual([doc]);
       expect(first.body.checkpoint).toMatchObject({ tx: expect.stringMatching(/^\d+$/), seq: expect.stringMatching(/^\d+$/) });
       const again = await api.pull('brainActions', first.body.checkpoint);
-      expect(again.body).toEqual({ documents: [], checkpoint: first.body.checkpoint });
+      expect(again.body.documents).toEqual([]);
+      if (backend === 'pglite') expect(again.body.checkpoint).toEqual(first.body.checkpoint);
+      else {
+        // The checkpoint names a snapshot of the whole cluster: when another database commits
+        // meanwhile (test files run side by side on one PostgreSQL) it may name a later one,
+        // with nothing of ours in between; the position within it stays.
+        expect(again.body.checkpoint).toMatchObject({ server: first.body.checkpoint!.server, upto: null });
+        expect((await api.pull('brainActions', again.body.checkpoint)).body.documents).toEqual([]);
+      }
     });
 
     it('stores the document exactly as sent, bookkeeping in columns beside it', async () => {
