@@ -298,7 +298,8 @@ async function firstSyncOnce(
       // replication starts, so its refused pushes count the writes as pending (status$
       // 'upgrade-required' with every write kept) until the app is upgraded.
       if (isBrainStoreError(error) && error.code === 'UPGRADE_REQUIRED') return;
-      await new Promise((resolve) => setTimeout(resolve, args.retryBackoff(attempt)));
+      // RxDB's own wait (as its retries use): cleared when the collection closes.
+      await args.target.collection.promiseWait(args.retryBackoff(attempt));
     }
   }
 }
