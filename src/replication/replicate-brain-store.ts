@@ -298,7 +298,8 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       url: client.identity + endpoints.push(names[index]!),
       unsentRows: () => replication.unsentRows(),
     })),
-    headers: async () => client.headers(),
+    // With the token: the keepalive request and the service worker send these as they are.
+    headers: () => client.authorizedHeaders({}, AbortSignal.timeout(10_000)),
   });
 
   let cancelled: Promise<void> | undefined;

@@ -81,6 +81,14 @@ export class SyncHttpClient {
     };
   }
 
+  /**
+   * The headers of a request sent outside this client — a `keepalive` push from a leaving page,
+   * the service worker's outbox — with the current token; waits (until `signal`) while it is refused.
+   */
+  async authorizedHeaders(extra: Record<string, string> = {}, signal?: AbortSignal): Promise<Record<string, string>> {
+    return { ...this.headers(extra), authorization: `Bearer ${await this.#tokens.get(signal)}` };
+  }
+
   /** POSTs `body` as JSON; the answer is checked against `schema` (a mismatch is a PROTOCOL error). */
   async postJson<T>(path: string, body: unknown, schema: z.ZodMiniType<T>, signal?: AbortSignal): Promise<T> {
     const response = await this.request(path, {

@@ -3,10 +3,8 @@
  * is offered as "A new version is available — Reload", activates only on the click, and the
  * write made offline before it survives the reload and syncs (issue 20.4).
  *
- * Not here yet: Background Sync with every page closed (issue 18.3). The page fills the
- * outbox and registers the sync (checked once by hand through this file's earlier version),
- * but in a first Chromium run the outbox was found empty and the write still pending when
- * DevTools dispatched the sync event — not yet explained.
+ * Background Sync with every page closed (issue 18.3): the write left in the outbox by the
+ * last tab reaches the server through the worker alone.
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -64,6 +62,8 @@ describeInChromium('the dashboard service worker: a new build waits for the pers
     await page.goto(`${server.url}/#token=${memberToken}`);
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: STEP });
     await row(page, reason).waitFor({ timeout: STEP });
+    // The first sync of every collection done: from here a write is pushed as soon as it is made.
+    await expect.poll(() => syncState(page), { timeout: STEP }).toMatch(/All changes synced/);
     return page;
   }
 
@@ -119,4 +119,78 @@ describeInChromium('the dashboard service worker: a new build waits for the pers
     },
     STEP * 4,
   );
+
+  it(
+    'Background Sync: the last tab closes offline with a write pending; online again, the worker pushes it with no tab open',
+    async () => {
+      const context = await browser.newContext();
+      const reason = 'Background Sync: done offline, then the tab closed';
+      const id = await bot.action({ reason, priority: 71 });
+      const page = await openControlled(context, reason);
+      await doneOffline(context, page, reason);
+      // While it runs, the page keeps the outbox current: the unanswered push waits there.
+      await expect.poll(() => outboxRows(page), { timeout: STEP }).toEqual([id]);
+      // Closing the last tab: its keepalive push fails too (still offline).
+      const closed = page.waitForEvent('close');
+      await page.close({ runBeforeUnload: true });
+      await closed;
+      expect(context.pages()).toHaveLength(0);
+      expect(await serverStatus(id)).toBe('pending');
+
+      // Online again with no page of the dashboard open: Chromium fires the worker's sync event
+      // (and here DevTools dispatches it too, so the test does not depend on when Chromium does).
+      await context.unroute('**/sync/**', cut);
+      await context.setOffline(false);
+      const devtools = await context.newPage();
+      await devtools.goto(`${server.url}/healthz`);
+      const cdp = await context.newCDPSession(devtools);
+      const registration = new Promise<string>((resolve) =>
+        cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+          const ours = registrations.find((entry) => entry.scopeURL.startsWith(server.url) && !entry.isDeleted);
+          if (ours) resolve(ours.registrationId);
+        }),
+      );
+      await cdp.send('ServiceWorker.enable');
+      await cdp.send('ServiceWorker.dispatchSyncEvent', {
+        origin: server.url,
+        registrationId: await registration,
+        tag: 'brain-store-push',
+        lastChance: false,
+      });
+      await expect.poll(() => serverStatus(id), { timeout: STEP }).toBe('actioned');
+      const onServer = (await pullAll(server.url, botToken)).find((doc) => doc.id === id);
+      expect(onServer?.actioned_by).toBe('dana');
+
+      // The next visit finds nothing pending, and the outbox emptied.
+      const again = await context.newPage();
+      await again.goto(`${server.url}/`);
+      await again.getByRole('heading', { name: 'Action queue' }).waitFor({ timeout: STEP });
+      await expect.poll(() => syncState(again), { timeout: STEP }).toMatch(/All changes synced/);
+      expect(await outboxRows(again)).toEqual([]);
+      await context.close();
+    },
+    STEP * 4,
+  );
+
+  /** The ids of the rows the page left in the outbox for the service worker. */
+  function outboxRows(page: Page): Promise<string[]> {
+    return page.evaluate(
+      () =>
+        new Promise<string[]>((resolve, reject) => {
+          const open = indexedDB.open('brain-store-outbox');
+          open.onerror = () => reject(open.error ?? new Error('outbox: open failed'));
+          open.onsuccess = () => {
+            const db = open.result;
+            if (!db.objectStoreNames.contains('pushes')) return resolve([]);
+            const all = db.transaction('pushes').objectStore('pushes').getAll();
+            all.onsuccess = () => {
+              db.close();
+              const entries = all.result as { rows: { newDocumentState: { id: string } }[] }[];
+              resolve(entries.flatMap((entry) => entry.rows.map((row) => row.newDocumentState.id)));
+            };
+            all.onerror = () => reject(all.error ?? new Error('outbox: read failed'));
+          };
+        }),
+    );
+  }
 });

@@ -16,7 +16,7 @@ export interface LastChanceOptions {
   readonly headers: () => Promise<Record<string, string>>;
 }
 
-interface Page {
+export interface LastChancePage {
   readonly document: Pick<Document, 'visibilityState' | 'addEventListener' | 'removeEventListener'>;
   readonly window: Pick<Window, 'addEventListener' | 'removeEventListener'>;
   readonly indexedDB: IDBFactory;
@@ -24,7 +24,7 @@ interface Page {
   readonly serviceWorker: ServiceWorkerContainer | undefined;
 }
 
-function browserPage(): Page | undefined {
+function browserPage(): LastChancePage | undefined {
   const scope = globalThis as { document?: Document; window?: Window; indexedDB?: IDBFactory; navigator?: Navigator };
   if (!scope.document || !scope.window || !scope.indexedDB) return undefined;
   return {
@@ -50,21 +50,17 @@ export interface LastChance {
   stop(): void;
 }
 
-export function pushOnLeave(options: LastChanceOptions, page: Page | undefined = browserPage()): LastChance {
+export function pushOnLeave(options: LastChanceOptions, page: LastChancePage | undefined = browserPage()): LastChance {
   if (!page) return { unanswered: () => undefined, stop: () => undefined };
   let leading = false;
   let pending = 0;
   // Asked ahead, while the page runs: a leaving page cannot wait for a token.
   let headers: Record<string, string> | undefined;
+  const freshHeaders = () => options.headers().then((fresh) => (headers = { ...fresh, 'content-type': 'application/json' }));
   const subscription = combineLatest([options.leading$, options.pending$]).subscribe(([lead, count]) => {
     leading = lead;
     pending = count;
-    if (lead && count > 0) {
-      options.headers().then(
-        (fresh) => (headers = { ...fresh, 'content-type': 'application/json' }),
-        () => undefined,
-      );
-    }
+    if (lead && count > 0) freshHeaders().catch(() => undefined);
     // Everything acknowledged: nothing left for the worker to send.
     if (lead && count === 0) writeOutbox(page.indexedDB, options.store, []).catch(() => undefined);
   });
@@ -78,13 +74,18 @@ export function pushOnLeave(options: LastChanceOptions, page: Page | undefined =
         : [{ key: `${options.store}|${collection.url}`, store: options.store, url: collection.url, headers: sendHeaders, rows }];
     });
 
-  // Kept current while the page runs: a leaving page may not finish an IndexedDB write.
+  // Kept current while the page runs: a leaving page may not finish an IndexedDB write. The
+  // first unanswered push may come before the headers do (and offline, RxDB retries no more
+  // until the browser says it is online): then it waits for them.
   const keepOutbox = () => {
-    if (!leading || pending === 0 || !headers) return;
-    const entries = unsentEntries(headers);
-    if (entries.length === 0) return;
-    void writeOutbox(page.indexedDB, options.store, entries)
-      .then(() => registerBackgroundSync(page.serviceWorker))
+    if (!leading || pending === 0) return;
+    void (headers ? Promise.resolve(headers) : freshHeaders())
+      .then(async (sendHeaders) => {
+        const entries = unsentEntries(sendHeaders);
+        if (entries.length === 0) return;
+        await writeOutbox(page.indexedDB, options.store, entries);
+        await registerBackgroundSync(page.serviceWorker);
+      })
       .catch(() => undefined);
   };
 
