@@ -1,2 +1,2 @@
 /** The package's Preact hooks (`@brain-store/client/preact`), the dashboard's door to them. */
-export { useLiveQuery, useObservable, useSyncStatus } from '../../src/hooks/preact.ts';
+export { useObservable, useSyncStatus } from '../../src/hooks/preact.ts';

@@ -4,4 +4,3 @@ import { brainSummaries } from './brain-summaries.ts';
 
 /** The three collections, by name. */
 export const COLLECTIONS = { brainSummaries, brainInsights, brainActions } as const;
-export type Collections = typeof COLLECTIONS;

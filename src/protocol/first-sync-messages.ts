@@ -26,6 +26,7 @@ export const firstSyncRequestSchema = z.discriminatedUnion('step', [
     limit: z.number().check(z.int(), z.minimum(1), z.maximum(MAX_PULL_BATCH)),
   }),
 ]);
+/** @public The first-sync request body: for readers of the protocol (the handler reads the schema). */
 export type FirstSyncRequest = z.infer<typeof firstSyncRequestSchema>;
 
 export interface FirstSyncBeginResponse {

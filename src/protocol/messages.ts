@@ -74,6 +74,7 @@ export const pullRequestSchema = z.strictObject({
   checkpoint: z.nullable(checkpointSchema),
   batchSize: z.number().check(z.int(), z.minimum(1), z.maximum(MAX_PULL_BATCH)),
 });
+/** @public The pull request body: for readers of the protocol (the handler reads the schema). */
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
 export const pullResponseSchema = z.object({
@@ -106,6 +107,7 @@ export const wireIssueSchema = z.object({
   message: z.string(),
   code: z.string(),
 });
+/** @public One issue of a wire error: for readers of the protocol. */
 export type WireIssue = z.infer<typeof wireIssueSchema>;
 
 /**
