@@ -131,7 +131,7 @@ interface StartLayout {
  */
 function startLayout({ memory, dataDir }: { memory: boolean; dataDir: string }): StartLayout {
   if (memory)
-    return { folder: undefined, describe: "PGlite (DATA_DIR unused), the signing secret and the bot's store in memory (--memory)" };
+    return { folder: undefined, describe: "the signing secret, the bot's store and any PGlite (DATA_DIR unused) in memory (--memory)" };
   const folder = dirname(resolve(dataDir));
   return { folder, describe: `signing secret and the bot's store kept in ${folder} (${SECRET_FILE}, bot.sqlite)` };
 }
