@@ -12,7 +12,7 @@ import { median, quiesce, round, settle, summarize } from '../lib/stats.ts';
 import { StorageMeter } from '../lib/storage-meter.ts';
 import { benchDatabaseName, disposeStore, makeStorage, openStore, type ClientStorageName } from '../lib/storages.ts';
 import { startExpiryCleanup, type ExpiryRunReport } from '../../src/expiry/start-expiry-cleanup.ts';
-import type { ExpiryScheduler } from '../../src/expiry/expiry-scheduler.ts';
+import type { ExpiryScheduler } from '../../src/store/scheduler.ts';
 import { actionsWithDue } from './due-actions.ts';
 import { loadNote } from '../lib/load-note.ts';
 

@@ -6,7 +6,7 @@
  */
 import type { Faker } from '@faker-js/faker';
 import type { BrainStore } from '../../src/index.ts';
-import { defaultScheduler, timerDelay, type ExpiryScheduler } from '../../src/expiry/expiry-scheduler.ts';
+import { defaultScheduler, timerDelay, type ExpiryScheduler } from '../../src/store/scheduler.ts';
 import { actionArgs, insightBatch, summaryArgs } from './brain-content.ts';
 import { summaryDecision, summaryTypeFor } from './summary-decision.ts';
 

@@ -3,7 +3,7 @@
  * `intervalMs` otherwise (logs and pipes must not fill with carriage returns).
  */
 import type { SyncState } from '../../src/index.ts';
-import { defaultScheduler, type ExpiryScheduler } from '../../src/expiry/expiry-scheduler.ts';
+import { defaultScheduler, type ExpiryScheduler } from '../../src/store/scheduler.ts';
 
 export interface BotStatus {
   readonly written: number;

@@ -2,7 +2,7 @@ import { distinctUntilChanged, Subscription, type Observable } from 'rxjs';
 import type { CollectionName } from '../collections/declare-collection.ts';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
 import type { BrainStore } from '../store/create-brain-store.ts';
-import { defaultScheduler, type ExpiryScheduler } from './expiry-scheduler.ts';
+import { defaultScheduler, type ExpiryScheduler } from '../store/scheduler.ts';
 import { purgeByRetention, type PurgeCounts } from './purge-by-retention.ts';
 import { needsReplicationWait, removeTombstones } from './remove-tombstones.ts';
 import { resolveRetention } from '../collections/retention.ts';

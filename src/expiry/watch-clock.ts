@@ -1,4 +1,4 @@
-import type { ExpiryScheduler } from './expiry-scheduler.ts';
+import type { ExpiryScheduler } from '../store/scheduler.ts';
 
 export interface WatchClockOptions {
   readonly scheduler: ExpiryScheduler;

@@ -2,7 +2,7 @@ import { map } from 'rxjs';
 import type { RxCollection } from 'rxdb';
 import type { BrainActionDocument } from '../collections/brain-actions.ts';
 import { earliestPendingAction } from '../queries/brain-actions.ts';
-import { timerDelay, type ExpiryScheduler } from './expiry-scheduler.ts';
+import { timerDelay, type ExpiryScheduler } from '../store/scheduler.ts';
 
 export interface WatchEarliestExpiryOptions {
   readonly collection: RxCollection<BrainActionDocument>;

@@ -1,6 +1,6 @@
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
-import { defaultScheduler, timerDelay, type ExpiryScheduler } from '../expiry/expiry-scheduler.ts';
+import { defaultScheduler, timerDelay, type ExpiryScheduler } from '../store/scheduler.ts';
 import { cappedBackoff } from './capped-backoff.ts';
 
 /** Why the token in use cannot sync: `expired` (its `exp` has passed) or `refused` (forged, another server's, revoked). */

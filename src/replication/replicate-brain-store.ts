@@ -6,7 +6,7 @@ import { BrainStoreError, ERROR_CODES, type BrainStoreErrorCode } from '../error
 import { endpoints, MAX_PULL_BATCH, MAX_PUSH_ROWS, SYNC_COLLECTIONS } from '../protocol/endpoints.ts';
 import { SyncHttpClient, type FetchLike } from './sync-http-client.ts';
 import { AccessTokenSource, type GetToken, type TokenProblem } from './access-token-source.ts';
-import type { ExpiryScheduler } from '../expiry/expiry-scheduler.ts';
+import type { ExpiryScheduler } from '../store/scheduler.ts';
 import { PendingWrites } from './pending-writes.ts';
 import { RejectedWrites, type RejectedWrite } from './rejected-writes.ts';
 import { replicateCollection, type CollectionReplication } from './replicate-collection.ts';

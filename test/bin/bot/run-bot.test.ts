@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Faker, base, en } from '@faker-js/faker';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { createBrainStore, type BrainStore } from '../../../src/index.ts';
-import type { ExpiryScheduler } from '../../../src/expiry/expiry-scheduler.ts';
+import type { ExpiryScheduler } from '../../../src/store/scheduler.ts';
 import { runBot, type BotWrite, type RunningBot } from '../../../bin/bot/run-bot.ts';
 import { uniqueName } from '../../helpers/storages.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ExpiryScheduler } from '../../../src/expiry/expiry-scheduler.ts';
+import type { ExpiryScheduler } from '../../../src/store/scheduler.ts';
 import { createStatusPrinter, statusLine, type BotStatus } from '../../../bin/bot/status-line.ts';
 
 const status: BotStatus = { written: 12, pending: 3, lastSyncedAt: 1_000, rejected: 1, state: 'offline' };

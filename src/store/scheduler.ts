@@ -1,5 +1,8 @@
 /**
- * The timers the expiry cleanup uses, injectable so a host (or a test) can drive them.
+ * The timers of the store's time-driven parts (the expiry cleanup, the access token's renewal,
+ * the bot's status line), injectable so a host (or a test) can drive them. It lives in the store
+ * so that replication and expiry, which both use it, stay peers. The type keeps its first
+ * user's name, ExpiryScheduler, which the package exports.
  * The default resolves `globalThis.setTimeout` at call time, so fake timers installed after
  * this module was loaded are honoured.
  */
