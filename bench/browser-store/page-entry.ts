@@ -243,8 +243,8 @@ interface RecordedRequest {
 }
 
 /**
- * Initial pull into an empty store (replicateBrainStore, live: false), recording the pull
- * requests; then the raw baseline replays exactly those requests with fetch, parses them and
+ * Initial pull into an empty store (replicateBrainStore, live: false), recording the
+ * first-sync and pull requests; then the raw baseline replays exactly those requests with fetch, parses them and
  * bulkPuts their documents into a plain Dexie table with the schema's indexes.
  */
 async function initialPull(url: string, token: string, batchSize: number) {
@@ -258,8 +258,12 @@ async function initialPull(url: string, token: string, batchSize: number) {
   const leadershipMs = performance.now() - leaderStart;
   // Time inside the collection's storage bulkWrite (validation wrapper + Dexie writes of the
   // pulled documents); the rest of the pull is fetch, RxDB replication bookkeeping and its
-  // meta instance (an assumed-master copy of every document, in IndexedDB too).
-  const instance = store.database.brainActions.storageInstance;
+  // meta instance (an assumed-master copy of every document, in IndexedDB too). The storage
+  // below RxDB's collection wrapper: the first sync writes its pages there directly.
+  const collectionInstance = store.database.brainActions.storageInstance as unknown as {
+    originalStorageInstance?: typeof store.database.brainActions.storageInstance;
+  };
+  const instance = collectionInstance.originalStorageInstance ?? store.database.brainActions.storageInstance;
   const bulkWrite = instance.bulkWrite.bind(instance);
   let clientWriteMs = 0;
   instance.bulkWrite = async (...args: Parameters<typeof bulkWrite>) => {
@@ -274,7 +278,8 @@ async function initialPull(url: string, token: string, batchSize: number) {
   let httpMs = 0;
   const recording = async (input: RequestInfo | URL, init?: RequestInit) => {
     const target = String(input instanceof Request ? input.url : input);
-    if (target.includes('/pull') && typeof init?.body === 'string') {
+    // The pulls and, first, the first sync's pages (a new device reads the collection through them).
+    if ((target.includes('/pull') || target.includes('/first-sync')) && typeof init?.body === 'string') {
       const headers: Record<string, string> = {};
       new Headers(init.headers).forEach((value, key) => (headers[key] = value));
       requests.push({ url: target, body: init.body, headers });
@@ -311,10 +316,11 @@ async function initialPull(url: string, token: string, batchSize: number) {
   for (const request of requests) {
     const fetchStart = performance.now();
     const response = await fetch(request.url, { method: 'POST', body: request.body, headers: request.headers });
-    const page = (await response.json()) as { documents: unknown[] };
+    // A first sync's `begin` answer carries no documents.
+    const documents = ((await response.json()) as { documents?: unknown[] }).documents ?? [];
     rawFetchMs += performance.now() - fetchStart;
-    rawDocs += page.documents.length;
-    if (page.documents.length > 0) rawPutMs += await timed(() => raw.table('actions').bulkPut(page.documents));
+    rawDocs += documents.length;
+    if (documents.length > 0) rawPutMs += await timed(() => raw.table('actions').bulkPut(documents));
   }
   raw.close();
   await Dexie.delete(raw.name);

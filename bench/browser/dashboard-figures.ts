@@ -13,6 +13,8 @@ import { buildDashboard, bundleForBrowser, htmlPage, launchChromiumBrowser, serv
 import type { BrowserFixtureApi } from '../../harness/browser-fixture-entry.ts';
 import type { BrainStore } from '../../src/index.ts';
 import { BUNDLE_REPORT_FILE, type BundleReportChunk } from '../../dashboard/bundle-report.ts';
+import { UNDO_WINDOW_MS } from '../../dashboard/src/deferred-acts.ts';
+import type { Page } from 'playwright-core';
 
 const WORKSPACE = 'bench';
 
@@ -52,7 +54,7 @@ export async function shippedJavaScript(dir: string): Promise<BenchRow[]> {
       value: first.gzip,
       unit: 'KB',
       target: { op: '<=', value: 120 },
-      note: `${first.raw} KB before gzip (app, Preact, brain-store with RxDB, Dexie, zod; ${[...named].join(', ')}); loaded when the Summaries tab opens: ${later.gzip} KB gzipped (${later.raw} KB, the chart with uPlot); the service worker is fetched apart`,
+      note: `${first.raw} KB before gzip (app, Preact, brain-store with RxDB, Dexie, zod; ${[...named].join(', ')}); loaded when the Summaries tab opens: ${later.gzip} KB gzipped (${later.raw} KB, the chart with uPlot); the service worker is fetched apart. Largest packages (rendered, before minifying): ${largest.packages.map((entry) => `${entry.name} ${entry.kb} KB`).join(', ')} — RxDB, Dexie and the client (with its replication, which the dashboard starts at boot) are most of it`,
     }),
     info({
       id: 'dashboard.js-largest-modules',
@@ -140,8 +142,6 @@ export async function dashboardTimings(context: BenchContext): Promise<BenchRow[
           await Promise.all(batch);
         }
         await store.close();
-        // A returning user: 10,000 local actions came from an earlier sync (no first-sync banner).
-        window.localStorage.setItem('brain-dashboard.first-sync-done', '1');
       },
       { count, workspace: WORKSPACE },
     );
@@ -153,6 +153,8 @@ export async function dashboardTimings(context: BenchContext): Promise<BenchRow[
     });
     const fromNavigation: number[] = [];
     const fromScript: number[] = [];
+    /** The dashboard's performance marks (boot, store-open, sync-started, app-rendered), ms after its script loaded. */
+    const phaseSamples = new Map<string, number[]>();
     const runs = context.scale(7, 2);
     for (let run = 0; run < runs; run++) {
       // Via another document: a goto that changes only the fragment would not reload the page.
@@ -175,36 +177,12 @@ export async function dashboardTimings(context: BenchContext): Promise<BenchRow[
       if (run === 0) continue;
       fromNavigation.push(timing.first);
       fromScript.push(timing.first - timing.scriptLoaded);
+      for (const [name, at] of Object.entries(timing.marks)) {
+        const phase = name.replace('dashboard:', '');
+        phaseSamples.set(phase, [...(phaseSamples.get(phase) ?? []), at - timing.scriptLoaded]);
+      }
     }
-    const clicks: number[] = [];
-    const saved: number[] = [];
-    for (let i = 0; i < context.scale(100, 10); i++) {
-      const timing = await page.evaluate(
-        () =>
-          new Promise<{ gone: number; saved: number }>((resolve) => {
-            const row = document.querySelector<HTMLElement>('[data-testid=action-queue] li');
-            const id = row?.dataset['actionId'];
-            const button = row?.querySelector<HTMLButtonElement>('button.primary');
-            const reason = row?.querySelector('.reason')?.textContent;
-            const status = document.querySelector('[aria-labelledby=queue-heading] [role=status]');
-            if (!row || !id || !button || !reason || !status) throw new Error('no row to click');
-            let gone: number | undefined;
-            // The row leaving the DOM, then the write stored (the status line names the action).
-            const observer = new MutationObserver(() => {
-              if (gone === undefined && !document.querySelector(`[data-action-id="${id}"]`)) gone = performance.now() - started;
-              if (gone !== undefined && status.textContent === `Marked done: ${reason}`) {
-                observer.disconnect();
-                resolve({ gone, saved: performance.now() - started });
-              }
-            });
-            observer.observe(document.body, { childList: true, subtree: true, characterData: true });
-            const started = performance.now();
-            button.click();
-          }),
-      );
-      clicks.push(timing.gone);
-      saved.push(timing.saved);
-    }
+    const { clicks, toasts, stored } = await doneClicks(page, context);
     return [
       judged({
         id: 'dashboard.first-queue-from-script',
@@ -213,7 +191,7 @@ export async function dashboardTimings(context: BenchContext): Promise<BenchRow[
         value: round(median(fromScript), 1),
         unit: 'ms',
         target: { op: '<=', value: 100 },
-        note: `samples ${fromScript.map((ms) => round(ms, 0)).join(', ')}; includes parsing and running the bundle, opening IndexedDB and the top-50 query`,
+        note: `samples ${fromScript.map((ms) => round(ms, 0)).join(', ')}; medians after the script loaded: ${[...phaseSamples].map(([phase, samples]) => `${phase} ${round(median(samples), 0)}`).join(', ')}, first row ${round(median(fromScript), 0)} ms — the bundle's evaluation (to boot), opening the store on IndexedDB (to store-open) and the first page query with its render (app-rendered → first row) make it`,
         details: { fromScript, fromNavigation },
       }),
       info({
@@ -231,17 +209,26 @@ export async function dashboardTimings(context: BenchContext): Promise<BenchRow[
         value: round(percentile(clicks, 99), 1),
         unit: 'ms',
         target: { op: '<=', value: 16 },
-        note: `p50 ${round(percentile(clicks, 50), 1)} ms; the row leaves at the click, the write to IndexedDB follows (next row)`,
+        note: `p50 ${round(percentile(clicks, 50), 1)} ms; the row leaves at the click (the queue re-reads its page without it); the write waits for the ${UNDO_WINDOW_MS / 1000} s undo window`,
         details: { clicks },
       }),
       info({
-        id: 'dashboard.done-saved-p99',
-        name: `Done click → transition stored in IndexedDB (status line), p99 of ${saved.length}`,
+        id: 'dashboard.done-toast-p99',
+        name: `Done click → "Marked done · Undo" shown, p99 of ${toasts.length}`,
         subject: 'chromium-indexeddb',
-        value: round(percentile(saved, 99), 1),
+        value: round(percentile(toasts, 99), 1),
         unit: 'ms',
-        note: `p50 ${round(percentile(saved, 50), 1)} ms; validated, written, then announced`,
-        details: { saved },
+        note: `p50 ${round(percentile(toasts, 50), 1)} ms`,
+        details: { toasts },
+      }),
+      info({
+        id: 'dashboard.done-stored-after-window',
+        name: `End of the undo window → transition stored in IndexedDB (the toast gone), median of ${stored.length}`,
+        subject: 'chromium-indexeddb',
+        value: round(median(stored), 1),
+        unit: 'ms',
+        note: `samples ${stored.map((ms) => round(ms, 0)).join(', ')}; click → stored minus the ${UNDO_WINDOW_MS} ms window: validated, written, then the intent dropped`,
+        details: { stored },
       }),
     ];
   } finally {
@@ -249,4 +236,89 @@ export async function dashboardTimings(context: BenchContext): Promise<BenchRow[
     await site.close();
     await bundle.remove();
   }
+}
+
+/** A click this soon after the last is taken by the queue for the rest of a double click (action-queue.tsx). */
+const CLICK_SPACING_MS = 650;
+
+/**
+ * Done on the first row, found as a person finds it: the button whose accessible name starts
+ * with "Done: " (the row's reason follows). Timed in the page from the click: the row gone
+ * from the DOM, the undo toast naming it; then a few clicks left to their undo window, timed
+ * until the write is stored (the toast leaves once the deferred write has been made).
+ */
+async function doneClicks(page: Page, context: BenchContext) {
+  const done = page
+    .getByTestId('action-queue')
+    .getByRole('button', { name: /^Done: / })
+    .first();
+  const clickAndTime = async () => {
+    // Also before the first: the queue takes a click within 600 ms of the page's start for a double click's second.
+    await page.waitForTimeout(CLICK_SPACING_MS);
+    await done.waitFor();
+    const button = await done.elementHandle();
+    if (!button) throw new Error('no Done button in the queue');
+    return button.evaluate(
+      (element) =>
+        new Promise<{ gone: number; toast: number; reason: string; started: number }>((resolve, reject) => {
+          const row = element.closest<HTMLElement>('li[data-action-id]');
+          const id = row?.dataset['actionId'];
+          const reason = element.getAttribute('aria-label')?.replace(/^Done: /, '');
+          if (!row || !id || !reason) return reject(new Error('the Done button is not in an action row'));
+          let gone: number | undefined;
+          let toast: number | undefined;
+          // Inline callbacks only: a named function in an evaluated body would need tsx's __name helper.
+          const observer = new MutationObserver(() => {
+            const now = performance.now() - started;
+            if (gone === undefined && !document.querySelector(`[data-action-id="${CSS.escape(id)}"]`)) gone = now;
+            const shown = document.querySelector('[data-testid=undo-toast]')?.textContent ?? '';
+            if (toast === undefined && shown.includes('Marked done') && shown.includes(reason)) toast = now;
+            if (gone !== undefined && toast !== undefined) {
+              observer.disconnect();
+              resolve({ gone, toast, reason, started: performance.timeOrigin + started });
+            }
+          });
+          observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+          setTimeout(() => {
+            observer.disconnect();
+            const shown = document.querySelector('[data-testid=undo-toast]')?.textContent ?? 'no toast';
+            reject(new Error(`Done on "${reason}": after 10 s, row gone ${gone ?? 'no'}, toast ${toast ?? 'no'} (${shown})`));
+          }, 10_000);
+          const started = performance.now();
+          (element as HTMLButtonElement).click();
+        }),
+    );
+  };
+  const clicks: number[] = [];
+  const toasts: number[] = [];
+  for (let i = 0; i < context.scale(100, 10); i++) {
+    const timing = await clickAndTime();
+    clicks.push(timing.gone);
+    toasts.push(timing.toast);
+  }
+  // Every intent written (no toast left), then single clicks left to run out their window.
+  const noToast = () => page.getByTestId('undo-toast').waitFor({ state: 'detached', timeout: UNDO_WINDOW_MS * 4 });
+  await noToast();
+  const stored: number[] = [];
+  for (let i = 0; i < context.scale(5, 1); i++) {
+    const timing = await clickAndTime();
+    // In the page: the moment the toast leaves (the deferred write has been made).
+    const end = await page.evaluate(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const observer = new MutationObserver(() => {
+            if (document.querySelector('[data-testid=undo-toast]')) return;
+            observer.disconnect();
+            resolve(performance.timeOrigin + performance.now());
+          });
+          observer.observe(document.body, { childList: true, subtree: true });
+          setTimeout(() => reject(new Error('the undo toast stayed 30 s: the deferred write was not made')), 30_000);
+        }),
+    );
+    stored.push(end - timing.started - UNDO_WINDOW_MS);
+  }
+  context.log(
+    `browser: Done p50 row gone ${round(percentile(clicks, 50), 1)} ms, toast ${round(percentile(toasts, 50), 1)} ms; stored ${stored.map((ms) => round(ms, 0)).join(', ')} ms after the window`,
+  );
+  return { clicks, toasts, stored };
 }
