@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { STORAGES } from '../helpers/storages.ts';
 import { startExpiryCleanup } from '../../src/expiry/start-expiry-cleanup.ts';
+import { fakeClock } from '../helpers/fake-clock.ts';
 import {
   DAY,
   HOUR,
@@ -98,11 +99,13 @@ describe.each(STORAGES)('expiry order (property) on $name', ({ make }) => {
         }),
         fc.integer({ min: 0, max: 5 * HOUR }),
         async (specs, horizon) => {
-          useFakeClock();
+          // Date and the cleanup's scheduler only: RxDB's own waits stay real (a faked
+          // setTimeout could hold its promiseWait at the frozen instant T under load).
+          const clock = fakeClock(T0);
           const store = await stores.open(make);
           try {
             const log = recordRuns();
-            startExpiryCleanup(store, { onRun: log.onRun, onError: log.onError, intervalMs: DAY });
+            startExpiryCleanup(store, { onRun: log.onRun, onError: log.onError, intervalMs: DAY, scheduler: clock.scheduler });
             await log.runs(1);
             // Actions are created as time goes by, in creation order, each with its own expiry.
             const created: { id: string; expires_at: number }[] = [];
@@ -110,13 +113,13 @@ describe.each(STORAGES)('expiry order (property) on $name', ({ make }) => {
             for (const { createdAfter, ttl } of ordered) {
               const wait = T0 + createdAfter - Date.now();
               if (createdAfter > horizon) break;
-              if (wait > 0) await vi.advanceTimersByTimeAsync(wait);
+              if (wait > 0) await clock.advance(wait);
               const expires_at = Date.now() + ttl;
               created.push({ id: await create(store, expires_at), expires_at });
               await settle(5);
             }
             const rest = T0 + horizon - Date.now();
-            if (rest > 0) await vi.advanceTimersByTimeAsync(rest);
+            if (rest > 0) await clock.advance(rest);
             const T = Date.now();
             await until(async () => {
               const now = await statuses(store);
@@ -127,7 +130,7 @@ describe.each(STORAGES)('expiry order (property) on $name', ({ make }) => {
             for (const { id, expires_at } of created) expect(final.get(id)).toBe(expires_at <= T ? 'expired' : 'pending');
             expect(log.errors).toEqual([]);
           } finally {
-            vi.useRealTimers();
+            clock.restore();
             await store.close();
           }
         },
