@@ -33,7 +33,7 @@ import {
   writeSettles,
   type HeldThread,
   type TabWindow,
-} from './multi-tab-harness.ts';
+} from '../../harness/multi-tab.ts';
 
 const STEP = 60_000;
 /** A write must settle well within this; a hang is a failure, not a wait. */

@@ -5,9 +5,9 @@
  * frozen or busy tab is held (a busy loop, ended through the DevTools protocol).
  */
 import type { Page } from 'playwright-core';
-import type { BrainStore, BrainSync, RejectedWrite, SyncStatus } from '../../src/index.ts';
-import type { LaunchedChromium } from '../../harness/chromium.ts';
-import type { BrowserFixtureApi } from '../../harness/browser-fixture-entry.ts';
+import type { BrainStore, BrainSync, RejectedWrite, SyncStatus } from '../src/index.ts';
+import type { LaunchedChromium } from './chromium.ts';
+import type { BrowserFixtureApi } from './browser-fixture-entry.ts';
 
 export interface TabWindow {
   brainStore: BrowserFixtureApi;
