@@ -7,13 +7,12 @@
  * max over repeats.
  */
 import { existsSync } from 'node:fs';
-import type { Page } from 'playwright-core';
 import type { BenchContext, BenchModule, BenchRow } from './lib/bench-module.ts';
 import { info, judged } from './lib/bench-module.ts';
 import { median, round } from './lib/stats.ts';
 import { startBenchServer, type BenchServer } from './lib/sync-server.ts';
 import { CHROMIUM_PATH, bundleForBrowser, htmlPage, launchChromium, serveStatic, type LaunchedChromium } from '../harness/chromium.ts';
-import { createAction, holdMainThread, isLeader, openTab, statusOf, writeSettles, type TabWindow } from '../harness/multi-tab.ts';
+import { createAction, holdMainThread, isLeader, openLeaderAndFollower, statusOf, writeSettles } from '../harness/multi-tab.ts';
 
 const WORKSPACE = 'bench-tabs';
 const SUBJECT = 'chromium';
@@ -31,25 +30,13 @@ interface Setup {
   readonly browser: LaunchedChromium;
 }
 
-/** A leader and a follower on a store of their own; the follower has heard the leader. */
-async function twoTabs(setup: Setup, store: string): Promise<{ leader: Page; follower: Page }> {
-  const options = { store, token: setup.token, url: setup.server.url };
-  const leader = await openTab(setup.browser, setup.site, options);
-  await leader.waitForFunction(() => (window as unknown as TabWindow).sync.isLeader(), undefined, { timeout: HANG_MS });
-  // Steady state: the leader's replication has started and caught up. (Held during its start,
-  // it would hold an IndexedDB transaction open, which blocks every tab; see docs/multi-tab.md.)
-  await leader.evaluate(() => (window as unknown as TabWindow).sync.awaitInSync());
-  const follower = await openTab(setup.browser, setup.site, options);
-  await follower.waitForFunction(() => (window as unknown as TabWindow).syncStatus?.lastSyncedAt != null, undefined, {
-    timeout: HANG_MS,
-  });
-  if (await isLeader(follower)) throw new Error('the second tab took the lead from a healthy visible one');
-  return { leader, follower };
-}
-
 /** One repeat: from the leader's freeze (or hang) to the follower's write acknowledged, in ms. */
 async function oneRepeat(setup: Setup, scenario: Scenario, store: string): Promise<number> {
-  const { leader, follower } = await twoTabs(setup, store);
+  const { leader, follower } = await openLeaderAndFollower(setup.browser, setup.site, {
+    store,
+    token: setup.token,
+    url: setup.server.url,
+  });
   const started = performance.now();
   if (scenario === 'frozen') {
     // A string: tsx names the getter's function (`__name`), which the page does not have.

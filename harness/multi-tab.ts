@@ -39,6 +39,30 @@ export async function openTab(browser: LaunchedChromium, site: string, options: 
   return page;
 }
 
+/**
+ * A leader and a follower on store `options.store`: the leader's replication has started and
+ * caught up once (held during its start it would keep an IndexedDB transaction open, which
+ * blocks every tab — docs/multi-tab.md), and the follower has heard it and does not lead.
+ * `opened` receives each page as it opens (to close it whatever happens next).
+ */
+export async function openLeaderAndFollower(
+  browser: LaunchedChromium,
+  site: string,
+  options: TabOptions,
+  opened: (page: Page) => void = () => undefined,
+): Promise<{ leader: Page; follower: Page }> {
+  const timeout = 60_000;
+  const leader = await openTab(browser, site, options);
+  opened(leader);
+  await leader.waitForFunction(() => (window as unknown as TabWindow).sync.isLeader(), undefined, { timeout });
+  await leader.evaluate(() => (window as unknown as TabWindow).sync.awaitInSync());
+  const follower = await openTab(browser, site, options);
+  opened(follower);
+  await follower.waitForFunction(() => (window as unknown as TabWindow).syncStatus?.lastSyncedAt != null, undefined, { timeout });
+  if (await isLeader(follower)) throw new Error('the second tab took the lead from a healthy visible one');
+  return { leader, follower };
+}
+
 /** The tab's latest status as plain data (an error by its code). */
 export const statusOf = (page: Page) =>
   page.evaluate(() => {

@@ -70,7 +70,8 @@ export function ActionQueue({ store, workspace, actor, acts, view, setView, firs
   };
   const focusNext = useRef<{ id?: string; edge?: 'first' | 'last' } | undefined>(undefined);
   const listRef = useRef<HTMLOListElement>(null);
-  const lastActAt = useRef(0);
+  // Not 0: performance.now() starts at page load, and a first click within the window must count.
+  const lastActAt = useRef(Number.NEGATIVE_INFINITY);
 
   // Once the list shows the row asked for, it takes focus.
   useEffect(() => {

@@ -27,7 +27,7 @@ import {
   holdMainThread,
   holds,
   isLeader,
-  openTab,
+  openLeaderAndFollower,
   rejectedIn,
   statusOf,
   writeSettles,
@@ -77,18 +77,10 @@ describeInChromium('leadership follows the tab in use (issue 18)', () => {
   });
 
   /** A leader and a follower on a store of their own (each test its own election). */
-  async function twoTabs(tabToken = token): Promise<{ leader: Page; follower: Page }> {
-    const options = { store: `tabs-${storeCount++}`, token: tabToken, url: server.url };
-    const leader = await openTab(browser, site.url, options);
-    pages.push(leader);
-    await leader.waitForFunction(() => (window as unknown as TabWindow).sync.isLeader(), undefined, { timeout: STEP });
-    const follower = await openTab(browser, site.url, options);
-    pages.push(follower);
-    // The follower has heard the leader (and does not take over from a healthy visible one).
-    await follower.waitForFunction(() => (window as unknown as TabWindow).syncStatus?.lastSyncedAt != null, undefined, { timeout: STEP });
-    expect(await isLeader(follower)).toBe(false);
-    return { leader, follower };
-  }
+  const twoTabs = (tabToken = token) =>
+    openLeaderAndFollower(browser, site.url, { store: `tabs-${storeCount++}`, token: tabToken, url: server.url }, (page) =>
+      pages.push(page),
+    );
 
   const onServer = async (id: string) => (await pullAll(server.url, token)).filter((doc) => doc.id === id).length;
 
