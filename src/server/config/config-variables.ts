@@ -38,6 +38,21 @@ const whole = (min: number, max: number) =>
     .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
     .transform(Number)
     .pipe(z.number().min(min, `must be a whole number from ${min} to ${max}`).max(max, `must be a whole number from ${min} to ${max}`));
+const BYTE_UNITS = { '': 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 } as const;
+/** A size in bytes: a whole number, or with KiB, MiB or GiB ("16KiB", "8MiB"), within [min, max]. */
+const bytes = (min: number, max: number, shown: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(KiB|MiB|GiB)?$/, `must be a size in bytes such as 65536, 16KiB or 8MiB (${shown})`)
+    .transform((value) => {
+      const [, amount, unit] = /^(\d+)(KiB|MiB|GiB)?$/.exec(value)!;
+      return Number(amount) * BYTE_UNITS[(unit ?? '') as keyof typeof BYTE_UNITS];
+    })
+    .pipe(z.number().min(min, `must be ${shown}`).max(max, `must be ${shown}`));
+/** A duration within [minMs, maxMs]. */
+const boundedDuration = (minMs: number, maxMs: number, shown: string) =>
+  duration.pipe(z.number().min(minMs, `must be ${shown}`).max(maxMs, `must be ${shown}`));
 const url = (protocols: readonly string[]) =>
   z
     .string()
@@ -160,6 +175,63 @@ export const CONFIG_VARIABLES = [
     schema: whole(0, 10_000_000),
   },
   { name: 'RATE_LIMIT_WINDOW', default: '10s', description: 'The window of RATE_LIMIT.', schema: duration },
+  // The bounds of issue 23 (ServerLimits, docs/limits.md): what a client sees past each is said there.
+  {
+    name: 'MAX_BODY_BYTES',
+    default: '8MiB',
+    description: 'Largest request body (413 TOO_LARGE beyond); announced to clients, which split their pushes under it.',
+    schema: bytes(64 * 1024, 256 * 1024 ** 2, 'from 64KiB to 256MiB'),
+  },
+  { name: 'MAX_PUSH_ROWS', default: '1000', description: 'Rows per push (413 TOO_LARGE beyond).', schema: whole(1, 100_000) },
+  {
+    name: 'MAX_PAGE_BYTES',
+    default: '4MiB',
+    description: 'Bytes of documents per pull page, whatever its batchSize (a larger document still goes, alone).',
+    schema: bytes(1024, 1024 ** 3, 'from 1KiB to 1GiB'),
+  },
+  {
+    name: 'MAX_CONNECTIONS',
+    default: '(open-file limit - 256, at least 64)',
+    description: 'Open connections of the process; one more is answered 503 with Retry-After (never EMFILE). Keep it below `ulimit -n`.',
+    schema: whole(1, 10_000_000),
+  },
+  {
+    name: 'MAX_STREAMS_PER_SUBJECT',
+    default: '10',
+    description: 'Change streams open at once per token subject and per token (429 beyond).',
+    schema: whole(1, 1_000_000),
+  },
+  {
+    name: 'MAX_IN_FLIGHT_PER_SUBJECT',
+    default: '32',
+    description: 'Sync requests of one subject being answered at once (429 beyond).',
+    schema: whole(1, 1_000_000),
+  },
+  {
+    name: 'MAX_UNAUTHENTICATED_PER_ADDRESS',
+    default: '100',
+    description:
+      'Requests with a missing or refused token per client address and 10 s (429 beyond); behind a proxy all clients share its address.',
+    schema: whole(1, 10_000_000),
+  },
+  {
+    name: 'HEADERS_TIMEOUT',
+    default: '10s',
+    description: 'Time a connection has to send its request line and headers (then it is closed).',
+    schema: boundedDuration(1_000, 300_000, 'from 1s to 5m'),
+  },
+  {
+    name: 'BODY_MIN_BYTES',
+    default: '16KiB',
+    description: 'Body progress: each BODY_INTERVAL of an upload must bring this much (else 400 and the connection closed).',
+    schema: bytes(1, 1024 ** 3, 'from 1 to 1GiB'),
+  },
+  {
+    name: 'BODY_INTERVAL',
+    default: '10s',
+    description: 'The interval of BODY_MIN_BYTES.',
+    schema: boundedDuration(100, 300_000, 'from 100ms to 5m'),
+  },
   {
     name: 'METRICS_TOKEN',
     default: '(none: operator tokens only)',

@@ -2,6 +2,7 @@ import type { LevelWithSilent } from 'pino';
 import type { AuthOptions } from '../auth/create-token-verifier.ts';
 import type { RateLimitOptions } from '../http/create-rate-limiter.ts';
 import { DEFAULT_RETENTION, type ServerRetentionOptions } from '../maintenance/run-server-maintenance.ts';
+import type { LimitOverrides } from '../http/limits/server-limits.ts';
 import type { SyncServerOptions } from '../start-sync-server.ts';
 import { CONFIG_VARIABLES, type ConfigVariable, type ConfigVariableName } from './config-variables.ts';
 
@@ -22,6 +23,8 @@ export interface ServerConfig {
   readonly dashboardDir?: string;
   readonly maintenanceIntervalMs: number;
   readonly shutdownGraceMs: number;
+  /** The bounds set by the environment or flags (issue 23); the others keep ServerLimits' defaults. */
+  readonly limits: LimitOverrides;
   /** false (--no-migrate): refuse to serve a database whose migrations are not all applied. */
   readonly migrate: boolean;
 }
@@ -118,8 +121,24 @@ export function parseServerConfig(input: ConfigInput): ServerConfig {
     ...(dashboardDir === undefined ? {} : { dashboardDir }),
     maintenanceIntervalMs: value<number>('MAINTENANCE_INTERVAL') ?? 60_000,
     shutdownGraceMs: value<number>('SHUTDOWN_GRACE') ?? 6_000,
+    limits: definedOnly({
+      maxBodyBytes: value<number>('MAX_BODY_BYTES'),
+      maxPushRows: value<number>('MAX_PUSH_ROWS'),
+      maxPageBytes: value<number>('MAX_PAGE_BYTES'),
+      maxConnections: value<number>('MAX_CONNECTIONS'),
+      maxStreamsPerSubject: value<number>('MAX_STREAMS_PER_SUBJECT'),
+      maxInFlightPerSubject: value<number>('MAX_IN_FLIGHT_PER_SUBJECT'),
+      maxUnauthenticatedPerAddress: value<number>('MAX_UNAUTHENTICATED_PER_ADDRESS'),
+      headersTimeoutMs: value<number>('HEADERS_TIMEOUT'),
+      bodyMinBytes: value<number>('BODY_MIN_BYTES'),
+      bodyIntervalMs: value<number>('BODY_INTERVAL'),
+    }),
     migrate: input.migrate ?? true,
   };
+}
+
+function definedOnly<T extends object>(values: T): T {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as T;
 }
 
 function retentionOf(
@@ -146,6 +165,7 @@ export function syncServerOptionsOf(config: ServerConfig): SyncServerOptions {
     ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
     ...(config.dashboardDir === undefined ? {} : { dashboardDir: config.dashboardDir }),
     expiryIntervalMs: config.maintenanceIntervalMs,
+    limits: config.limits,
     migrate: config.migrate,
   };
 }

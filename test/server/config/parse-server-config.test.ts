@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES } from '../../../src/server/config/config-variables.ts';
+import { DEFAULT_LIMITS } from '../../../src/server/http/limits/server-limits.ts';
 import { ConfigError, parseServerConfig, printConfig, syncServerOptionsOf } from '../../../src/server/config/parse-server-config.ts';
 
 const SECRET = 'a-secret-of-sixteen-or-more';
@@ -81,11 +82,60 @@ describe('the server configuration from the environment (issue 17.1)', () => {
     [{ SHUTDOWN_GRACE: '30s' }, 'SHUTDOWN_GRACE', 'SHUTDOWN_GRACE must be at most 8s'],
     [{ JWKS_URL: 'https://idp.example.com/jwks' }, 'JWT_ISSUER', 'JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE'],
     [{ DATABASE_DIRECT_URL: 'postgres://db/x' }, 'DATABASE_DIRECT_URL', 'DATABASE_DIRECT_URL needs DATABASE_URL'],
+    [
+      { MAX_STREAMS_PER_SUBJECT: '0' },
+      'MAX_STREAMS_PER_SUBJECT',
+      'MAX_STREAMS_PER_SUBJECT must be a whole number from 1 to 1000000 (got "0")',
+    ],
+    [{ MAX_CONNECTIONS: 'lots' }, 'MAX_CONNECTIONS', 'MAX_CONNECTIONS must be a whole number from 1 to 10000000 (got "lots")'],
+    [
+      { MAX_BODY_BYTES: '8MB' },
+      'MAX_BODY_BYTES',
+      'MAX_BODY_BYTES must be a size in bytes such as 65536, 16KiB or 8MiB (from 64KiB to 256MiB) (got "8MB")',
+    ],
+    [{ MAX_BODY_BYTES: '1KiB' }, 'MAX_BODY_BYTES', 'MAX_BODY_BYTES must be from 64KiB to 256MiB (got "1KiB")'],
+    [{ HEADERS_TIMEOUT: '10m' }, 'HEADERS_TIMEOUT', 'HEADERS_TIMEOUT must be from 1s to 5m (got "10m")'],
+    [{ BODY_INTERVAL: 'soon' }, 'BODY_INTERVAL', 'BODY_INTERVAL must be a duration such as 90s, 30m, 24h or 7d (got "soon")'],
   ])('a bad value is one line naming its variable: %o', (env, variable, message) => {
     const error = failure(env);
     expect(error.variable).toBe(variable);
     expect(error.message).toContain(message);
     expect(error.message).not.toContain('\n');
+  });
+
+  it('the abuse bounds (issue 23): unset keeps the defaults, each variable sets its limit and reaches startSyncServer', () => {
+    expect(parse({}).limits).toEqual({});
+    const configured = parse({
+      MAX_BODY_BYTES: '2MiB',
+      MAX_PUSH_ROWS: '200',
+      MAX_PAGE_BYTES: '512KiB',
+      MAX_CONNECTIONS: '500',
+      MAX_STREAMS_PER_SUBJECT: '1',
+      MAX_IN_FLIGHT_PER_SUBJECT: '4',
+      MAX_UNAUTHENTICATED_PER_ADDRESS: '20',
+      HEADERS_TIMEOUT: '5s',
+      BODY_MIN_BYTES: '1024',
+      BODY_INTERVAL: '2s',
+    });
+    const limits = {
+      maxBodyBytes: 2 * 1024 * 1024,
+      maxPushRows: 200,
+      maxPageBytes: 512 * 1024,
+      maxConnections: 500,
+      maxStreamsPerSubject: 1,
+      maxInFlightPerSubject: 4,
+      maxUnauthenticatedPerAddress: 20,
+      headersTimeoutMs: 5_000,
+      bodyMinBytes: 1_024,
+      bodyIntervalMs: 2_000,
+    };
+    expect(configured.limits).toEqual(limits);
+    expect(syncServerOptionsOf(configured).limits).toEqual(limits);
+    // Every field of ServerLimits has its variable.
+    expect(Object.keys(limits).sort()).toEqual(Object.keys(DEFAULT_LIMITS).sort());
+    const printed = printConfig({ env: { AUTH_SECRET: SECRET, MAX_STREAMS_PER_SUBJECT: '1' } }).split('\n');
+    expect(printed).toContain('MAX_STREAMS_PER_SUBJECT=1  # environment');
+    expect(printed).toContain('MAX_IN_FLIGHT_PER_SUBJECT=32  # default');
   });
 
   it('a bad flag names the flag; a secret is never echoed; no secret at all is one line too', () => {
