@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { BehaviorSubject } from 'rxjs';
-import { createBrainStore, replicateBrainStore, startExpiryCleanup, type BrainStore, type BrainSync } from './brain-store.ts';
+import { createBrainStore, startExpiryCleanup, type BrainStore, type BrainSync } from './brain-store.ts';
+import { deferredSync } from './deferred-sync.ts';
 import { forgetAccess, hasLinkToken, readAccess, type Access, type LinkOutcome } from './read-access.ts';
 import { createDeferredActs, type DeferredActs } from './deferred-acts.ts';
 import { App } from './app.tsx';
@@ -40,7 +41,12 @@ async function start(root: HTMLElement): Promise<void> {
   const member = access.role === 'member' && access.subject !== undefined ? { role: 'member' as const, subject: access.subject } : {};
   const store = await createBrainStore({ name: 'brain-dashboard', multiInstance: true, ...member });
   performance.mark('dashboard:store-open');
-  const sync = replicateBrainStore(store, { url: window.location.origin, token: access.token });
+  // The replication loads after the first render: the queue shows this device's data first.
+  const sync = deferredSync(
+    import('./brain-sync.ts').then(({ replicateBrainStore }) =>
+      replicateBrainStore(store, { url: window.location.origin, token: access.token }),
+    ),
+  );
   // The expiry cleanup runs in the tab that replicates: the one in use (issue 18), not RxDB's
   // own elected tab, which may be a frozen background one.
   const cleanup = startExpiryCleanup(store, { leading$: sync.leading$ });

@@ -1,6 +1,8 @@
 import type { RxCollection } from 'rxdb';
-import { REPLICATION_STATE_BY_COLLECTION } from 'rxdb/plugins/replication';
+import type { CollectionName } from '../collections/declare-collection.ts';
 import { storageCall } from '../queries/query-context.ts';
+import type { BrainDatabase } from '../store/create-brain-store.ts';
+import { replicationsOf } from '../store/unacknowledged-writes.ts';
 
 /**
  * Physically removes the collection's tombstones (documents deleted locally, by a purge or
@@ -33,6 +35,7 @@ export function needsReplicationWait(collection: RxCollection): boolean {
   return activeReplications(collection).length > 0;
 }
 
+/** The replications registered with the store (replicateBrainStore registers each of its collections'). */
 function activeReplications(collection: RxCollection) {
-  return (REPLICATION_STATE_BY_COLLECTION.get(collection) ?? []).filter((replication) => !replication.isStopped());
+  return replicationsOf(collection.database as unknown as BrainDatabase, collection.name as CollectionName);
 }

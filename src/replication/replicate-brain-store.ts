@@ -16,7 +16,7 @@ import { retentionInUse } from '../store/retention-in-use.ts';
 import { watchSession, type SessionWatch, type SyncSession } from './watch-session.ts';
 import { markReplicated, watchClockOffset, writeClockOffset } from '../store/local-settings.ts';
 import { trackClockOffset } from './track-clock-offset.ts';
-import { registerUnacknowledgedCheck } from '../store/unacknowledged-writes.ts';
+import { registerReplication } from '../store/unacknowledged-writes.ts';
 import { unacknowledgedByReplication } from './unacknowledged-by-replication.ts';
 import { sharedFirstSync } from './first-sync/shared-first-sync.ts';
 import type { FirstSyncProgress } from './first-sync/run-first-sync.ts';
@@ -251,11 +251,15 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
   }));
 
   replications.forEach((replication, index) => replication.error$.subscribe((error) => errors[index]!.next(error)));
-  // The retention purge leaves alone what the server has not acknowledged yet (issue 11.3).
+  // The retention purge leaves alone what the server has not acknowledged yet (issue 11.3), and
+  // tombstones wait until the replication has read them.
   const unregisterChecks = replications.map((replication, index) => {
     const name = names[index]!;
     const collection = store.database[name] as unknown as RxCollection<Record<string, unknown>>;
-    return registerUnacknowledgedCheck(store.database, name, unacknowledgedByReplication(replication, collection));
+    return registerReplication(store.database, name, {
+      unacknowledged: unacknowledgedByReplication(replication, collection),
+      awaitInSync: () => replication.awaitInSync(),
+    });
   });
   const lastError$ = combineLatest([...errors, streamError$]).pipe(map((errors) => errors.find((error) => error !== undefined)));
   const active$ = combineLatest(replications.map((replication) => replication.active$)).pipe(map((all) => all.some(Boolean)));

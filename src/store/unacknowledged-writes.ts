@@ -8,16 +8,33 @@ import { wasReplicated } from './local-settings.ts';
  */
 export type UnacknowledgedCheck = (docs: readonly Record<string, unknown>[]) => Promise<ReadonlySet<string>>;
 
-const CHECKS = new WeakMap<BrainDatabase, Map<CollectionName, Set<UnacknowledgedCheck>>>();
+/**
+ * What the store's local housekeeping (retention purge, tombstone removal) needs to know of a
+ * running replication of one collection. The store keeps these, so expiry asks the store and
+ * never imports the replication (nor RxDB's replication plugin: the dashboard loads it later).
+ */
+export interface ReplicationLink {
+  /** Which stored documents carry a local change the server has not acknowledged. */
+  readonly unacknowledged: UnacknowledgedCheck;
+  /** Resolves once every local write has reached the server. */
+  readonly awaitInSync: () => Promise<unknown>;
+}
 
-/** Registers a replication's check; returns its removal (call it when the replication stops). */
-export function registerUnacknowledgedCheck(database: BrainDatabase, name: CollectionName, check: UnacknowledgedCheck): () => void {
-  let byName = CHECKS.get(database);
-  if (!byName) CHECKS.set(database, (byName = new Map()));
-  let checks = byName.get(name);
-  if (!checks) byName.set(name, (checks = new Set()));
-  checks.add(check);
-  return () => void checks.delete(check);
+const LINKS = new WeakMap<BrainDatabase, Map<CollectionName, Set<ReplicationLink>>>();
+
+/** Registers a running replication of `name`; returns its removal (call it when the replication stops). */
+export function registerReplication(database: BrainDatabase, name: CollectionName, link: ReplicationLink): () => void {
+  let byName = LINKS.get(database);
+  if (!byName) LINKS.set(database, (byName = new Map()));
+  let links = byName.get(name);
+  if (!links) byName.set(name, (links = new Set()));
+  links.add(link);
+  return () => void links.delete(link);
+}
+
+/** The running replications of collection `name` (none: nothing local is waiting for a server). */
+export function replicationsOf(database: BrainDatabase, name: CollectionName): readonly ReplicationLink[] {
+  return [...(LINKS.get(database)?.get(name) ?? [])];
 }
 
 /**
@@ -40,13 +57,12 @@ export interface RetentionGuard {
  * never synced has nobody to lose a write to, so it purges as before.
  */
 export function retentionGuard(database: BrainDatabase): RetentionGuard {
-  const checksOf = (name: CollectionName) => [...(CHECKS.get(database)?.get(name) ?? [])];
   return {
     // When the flag cannot be read, keeping is the safe answer: a purge can wait a run.
-    mayPurge: async (name) => checksOf(name).length > 0 || !(await wasReplicated(database).catch(() => true)),
+    mayPurge: async (name) => replicationsOf(database, name).length > 0 || !(await wasReplicated(database).catch(() => true)),
     unacknowledged: async (name, docs) => {
       const found = new Set<string>();
-      for (const check of checksOf(name)) for (const id of await check(docs)) found.add(id);
+      for (const link of replicationsOf(database, name)) for (const id of await link.unacknowledged(docs)) found.add(id);
       return found;
     },
   };

@@ -5,7 +5,7 @@ import { startExpiryCleanup } from '../../src/expiry/start-expiry-cleanup.ts';
 import { purgeByRetention } from '../../src/expiry/purge-by-retention.ts';
 import { isPurgedByRetention, isRetentionDelete, resolveRetention } from '../../src/collections/retention.ts';
 import { DEFAULT_ACTION_RETENTION_MS } from '../../src/collections/retention-rule.ts';
-import { REPLICATION_STATE_BY_COLLECTION } from 'rxdb/plugins/replication';
+import { registerReplication } from '../../src/store/unacknowledged-writes.ts';
 import { retentionInUse } from '../../src/store/retention-in-use.ts';
 import { ACTION_STATUSES } from '../../src/collections/action-status.ts';
 import { isBrainStoreError, type BrainStore } from '../../src/index.ts';
@@ -124,7 +124,10 @@ describe.each(STORAGES)('retention purge on $name', ({ make }) => {
     const synced = new Promise<boolean>((resolve) => (inSync = () => resolve(true)));
     const collection = store.database.brainActions;
     // A stand-in for a running replication (offline: never in sync until we say so).
-    REPLICATION_STATE_BY_COLLECTION.set(collection, [{ isStopped: () => false, awaitInSync: () => synced } as never]);
+    const unregister = registerReplication(store.database, 'brainActions', {
+      unacknowledged: async () => new Set(),
+      awaitInSync: () => synced,
+    });
     try {
       const log = recordRuns();
       startExpiryCleanup(store, { onRun: log.onRun, onError: log.onError });
@@ -137,7 +140,7 @@ describe.each(STORAGES)('retention purge on $name', ({ make }) => {
       await until(async () => (await tombstones()).length === 0, 'the tombstones to go');
       expect(log.errors).toEqual([]);
     } finally {
-      REPLICATION_STATE_BY_COLLECTION.delete(collection);
+      unregister();
     }
   });
 
