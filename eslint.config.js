@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/results.json', 'dashboard/dist/**', 'docs/api/**', '.dependency-cruiser.cjs'] },
+  { ignores: ['dist/**', 'packages/*/dist/**', 'node_modules/**', 'bench/results.json', 'dashboard/dist/**', 'docs/api/**', '.dependency-cruiser.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
