@@ -14,6 +14,8 @@ export async function openDatabase(
     readonly databaseUrl?: string;
     readonly directDatabaseUrl?: string;
     readonly dataDir?: string;
+    /** PostgreSQL only: the longest a statement may run (default 15 s; 0: no limit). PGlite has none. */
+    readonly statementTimeoutMs?: number;
     /** false: refuse a database lacking a migration instead of applying it (--no-migrate). */
     readonly migrate?: boolean;
   },
@@ -23,6 +25,7 @@ export async function openDatabase(
     ? await openPostgresDatabase({
         connectionString: options.databaseUrl,
         ...(options.directDatabaseUrl === undefined ? {} : { directConnectionString: options.directDatabaseUrl }),
+        ...(options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs }),
         onError: (err) => logger.warn({ err }, 'database connection error'),
       })
     : await openPgliteDatabase(options.dataDir === undefined ? {} : { dataDir: options.dataDir });

@@ -48,6 +48,12 @@ export interface SyncServerOptions {
    * through a pooler in transaction mode (LISTEN needs a session of its own). Default: databaseUrl.
    */
   readonly directDatabaseUrl?: string;
+  /**
+   * PostgreSQL: the longest one statement of a request may run (default 15 s; 0: no limit).
+   * Past it the statement is cancelled and the request answered 503 with Retry-After. PGlite
+   * runs one statement at a time in the process and has no timeout.
+   */
+  readonly statementTimeoutMs?: number;
   /** false: do not migrate at start, and refuse a database that lacks a migration (run `brain-store migrate` first). Default true. */
   readonly migrate?: boolean;
   /** A static bearer token that reads /metrics (a Prometheus scraper's); operator tokens keep working. */

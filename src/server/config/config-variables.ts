@@ -175,6 +175,13 @@ export const CONFIG_VARIABLES = [
     schema: whole(0, 10_000_000),
   },
   { name: 'RATE_LIMIT_WINDOW', default: '10s', description: 'The window of RATE_LIMIT.', schema: duration },
+  {
+    name: 'STATEMENT_TIMEOUT',
+    default: '15s',
+    description:
+      'PostgreSQL: the longest one statement of a request may run; past it the request is answered 503 and retried (0: no limit; migrations have none; PGlite has none).',
+    schema: boundedDuration(0, 3_600_000, 'at most 1h (0: no limit)'),
+  },
   // The bounds of issue 23 (ServerLimits, docs/limits.md): what a client sees past each is said there.
   {
     name: 'MAX_BODY_BYTES',

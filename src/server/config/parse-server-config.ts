@@ -3,6 +3,7 @@ import type { AuthOptions } from '../auth/create-token-verifier.ts';
 import type { RateLimitOptions } from '../http/create-rate-limiter.ts';
 import { DEFAULT_RETENTION, type ServerRetentionOptions } from '../maintenance/run-server-maintenance.ts';
 import type { LimitOverrides } from '../http/limits/server-limits.ts';
+import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../sql/sql-database.ts';
 import type { SyncServerOptions } from '../start-sync-server.ts';
 import { CONFIG_VARIABLES, type ConfigVariable, type ConfigVariableName } from './config-variables.ts';
 
@@ -23,6 +24,8 @@ export interface ServerConfig {
   readonly dashboardDir?: string;
   readonly maintenanceIntervalMs: number;
   readonly shutdownGraceMs: number;
+  /** PostgreSQL's statement_timeout for the server's queries, ms (0: none). */
+  readonly statementTimeoutMs: number;
   /** The bounds set by the environment or flags (issue 23); the others keep ServerLimits' defaults. */
   readonly limits: LimitOverrides;
   /** false (--no-migrate): refuse to serve a database whose migrations are not all applied. */
@@ -121,6 +124,7 @@ export function parseServerConfig(input: ConfigInput): ServerConfig {
     ...(dashboardDir === undefined ? {} : { dashboardDir }),
     maintenanceIntervalMs: value<number>('MAINTENANCE_INTERVAL') ?? 60_000,
     shutdownGraceMs: value<number>('SHUTDOWN_GRACE') ?? 6_000,
+    statementTimeoutMs: value<number>('STATEMENT_TIMEOUT') ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     limits: definedOnly({
       maxBodyBytes: value<number>('MAX_BODY_BYTES'),
       maxPushRows: value<number>('MAX_PUSH_ROWS'),
@@ -165,6 +169,7 @@ export function syncServerOptionsOf(config: ServerConfig): SyncServerOptions {
     ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
     ...(config.dashboardDir === undefined ? {} : { dashboardDir: config.dashboardDir }),
     expiryIntervalMs: config.maintenanceIntervalMs,
+    statementTimeoutMs: config.statementTimeoutMs,
     limits: config.limits,
     migrate: config.migrate,
   };

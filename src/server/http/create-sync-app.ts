@@ -16,7 +16,7 @@ import type { HostedCollection } from '../documents/hosted-collections.ts';
 import { nodeResponseOf, openChangeStream } from './open-change-stream.ts';
 import { createBodyBudget, parseJsonBody, readBodyText } from './read-body-text.ts';
 import type { ServerContext } from '../server-context.ts';
-import { requestError, wireErrorResponse } from './wire-error-response.ts';
+import { isStatementTimeout, requestError, wireErrorResponse } from './wire-error-response.ts';
 import { serveDashboard } from './serve-dashboard.ts';
 import { createStreamCap } from './limits/create-stream-cap.ts';
 import { createAddressLimiter, createInFlightCap } from './limits/create-key-counters.ts';
@@ -184,6 +184,7 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
     const { status, body, retryAfterSeconds } = wireErrorResponse(error);
     const logger = loggerOf(c, ctx.logger);
     if (status === 500) logger.error({ err: error, path: c.req.path }, 'request failed');
+    else if (isStatementTimeout(error)) logger.warn({ path: c.req.path }, 'statement timeout: request cancelled');
     else logger.debug({ code: body.error.code, path: c.req.path }, 'request refused');
     if (retryAfterSeconds !== undefined) c.header('retry-after', String(retryAfterSeconds));
     // A body refused for its size or pace was not read to the end: the connection cannot be reused.

@@ -21,11 +21,12 @@ const STATUS: Partial<Record<BrainStoreErrorCode, 400 | 401 | 403 | 404 | 413 | 
  * 500 STORAGE: their message, stack and cause stay in the server log, never in the response.
  */
 export function wireErrorResponse(error: unknown): {
-  status: 400 | 401 | 403 | 404 | 413 | 426 | 429 | 500 | 507;
+  status: 400 | 401 | 403 | 404 | 413 | 426 | 429 | 500 | 503 | 507;
   body: WireError;
   retryAfterSeconds?: number;
 } {
   if (isDiskFull(error)) return DISK_FULL;
+  if (isStatementTimeout(error)) return STATEMENT_TIMEOUT;
   if (error instanceof BrainStoreError) {
     const status = STATUS[error.code];
     if (status !== undefined) {
@@ -52,6 +53,31 @@ const DISK_FULL = {
   },
   retryAfterSeconds: 30,
 } as const satisfies ReturnType<typeof wireErrorResponse>;
+
+/**
+ * A statement of the request ran past the server's statement timeout (PostgreSQL cancelled
+ * it: 57014, "canceling statement due to statement timeout"): 503 with Retry-After, a
+ * message that says so, and nothing written (its transaction rolled back).
+ */
+const STATEMENT_TIMEOUT = {
+  status: 503,
+  body: {
+    error: {
+      code: 'STORAGE',
+      message: "STORAGE: The request took longer than the server's statement timeout and was cancelled; nothing was written. Retry later.",
+    },
+  },
+  retryAfterSeconds: 5,
+} as const satisfies ReturnType<typeof wireErrorResponse>;
+
+export function isStatementTimeout(error: unknown): boolean {
+  for (let current = error, depth = 0; current !== null && typeof current === 'object' && depth < 5; depth++) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (code === '57014' && typeof message === 'string' && message.includes('statement timeout')) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
 
 function isDiskFull(error: unknown): boolean {
   for (let current = error, depth = 0; current !== null && typeof current === 'object' && depth < 5; depth++) {

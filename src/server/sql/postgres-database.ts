@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { SESSION_SETTINGS, type SqlDatabase, type SqlExecutor, type SqlListener } from './sql-database.ts';
+import { DEFAULT_STATEMENT_TIMEOUT_MS, SESSION_SETTINGS, type SqlDatabase, type SqlExecutor, type SqlListener } from './sql-database.ts';
 
 export interface PostgresDatabaseOptions {
   readonly connectionString: string;
@@ -14,6 +14,13 @@ export interface PostgresDatabaseOptions {
    * transaction (SET LOCAL) instead of in the startup packet, which poolers strip or refuse.
    */
   readonly pooled?: boolean;
+  /**
+   * Longest a statement of the pool may run, in ms (default 15 s; 0: no limit). Set like the
+   * planner settings: in the startup packet, or by SET LOCAL in each transaction when pooled.
+   * A statement past it fails with PostgreSQL's 57014 (query_canceled). The LISTEN session
+   * has no statements to bound.
+   */
+  readonly statementTimeoutMs?: number;
   /** Pool size for pulls and pushes (default 10). */
   readonly maxConnections?: number;
   /** Delay before the LISTEN connection reconnects after a loss (default 500 ms, doubling to 10 s). */
@@ -23,6 +30,14 @@ export interface PostgresDatabaseOptions {
 }
 
 const MAX_RECONNECT_DELAY_MS = 10_000;
+
+/** The planner settings plus the statement timeout (left out at 0: PostgreSQL's own default, none, stays). */
+function sessionSettings(statementTimeoutMs: number): Readonly<Record<string, string>> {
+  if (!Number.isInteger(statementTimeoutMs) || statementTimeoutMs < 0) {
+    throw new RangeError(`statementTimeoutMs must be a whole number of ms, 0 or more (got ${statementTimeoutMs})`);
+  }
+  return statementTimeoutMs === 0 ? SESSION_SETTINGS : { ...SESSION_SETTINGS, statement_timeout: String(statementTimeoutMs) };
+}
 
 /**
  * The PostgreSQL adapter: a `pg` pool for statements and transactions, plus one dedicated
@@ -34,6 +49,7 @@ const MAX_RECONNECT_DELAY_MS = 10_000;
  */
 export async function openPostgresDatabase(options: PostgresDatabaseOptions): Promise<SqlDatabase> {
   const pooled = options.pooled ?? options.directConnectionString !== undefined;
+  const settings = sessionSettings(options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS);
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.maxConnections ?? 10,
@@ -41,7 +57,7 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
     ...(pooled
       ? {}
       : {
-          options: Object.entries(SESSION_SETTINGS)
+          options: Object.entries(settings)
             .map(([name, value]) => `-c ${name}=${value}`)
             .join(' '),
         }),
@@ -60,7 +76,7 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
   });
   /** BEGIN, plus the planner settings for this transaction alone when pooled (one round trip). */
   const begin = pooled
-    ? `BEGIN; ${Object.entries(SESSION_SETTINGS)
+    ? `BEGIN; ${Object.entries(settings)
         .map(([name, value]) => `SET LOCAL ${name} = ${value};`)
         .join(' ')}`
     : 'BEGIN';

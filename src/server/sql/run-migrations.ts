@@ -89,6 +89,9 @@ const MIGRATION_LOCK = 7_262_017;
 /** Applies the migrations not yet recorded in brain_store_migrations; returns the versions applied. */
 export async function runMigrations(db: SqlDatabase): Promise<number[]> {
   return db.transaction(async (tx) => {
+    // A migration may rewrite or index a large table: the server's statement timeout is for
+    // requests, not for this (PGlite has none).
+    if (db.kind === 'postgres') await tx.query('SET LOCAL statement_timeout = 0');
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await tx.query(`CREATE TABLE IF NOT EXISTS brain_store_migrations (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);

@@ -41,6 +41,9 @@ export interface SqlDatabase extends SqlExecutor {
  */
 export const SESSION_SETTINGS: Readonly<Record<string, string>> = { enable_bitmapscan: 'off', enable_seqscan: 'off' };
 
+/** The default statement timeout of the server's queries on PostgreSQL (issue 23: one runaway query cannot hold a connection for minutes). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+
 /** PostgreSQL error codes worth retrying a whole transaction for. */
 const RETRYABLE = new Set(['40001', '40P01']);
 

@@ -95,6 +95,7 @@ describe('the server configuration from the environment (issue 17.1)', () => {
     ],
     [{ MAX_BODY_BYTES: '1KiB' }, 'MAX_BODY_BYTES', 'MAX_BODY_BYTES must be from 64KiB to 256MiB (got "1KiB")'],
     [{ HEADERS_TIMEOUT: '10m' }, 'HEADERS_TIMEOUT', 'HEADERS_TIMEOUT must be from 1s to 5m (got "10m")'],
+    [{ STATEMENT_TIMEOUT: '2h' }, 'STATEMENT_TIMEOUT', 'STATEMENT_TIMEOUT must be at most 1h (0: no limit) (got "2h")'],
     [{ BODY_INTERVAL: 'soon' }, 'BODY_INTERVAL', 'BODY_INTERVAL must be a duration such as 90s, 30m, 24h or 7d (got "soon")'],
   ])('a bad value is one line naming its variable: %o', (env, variable, message) => {
     const error = failure(env);
@@ -105,6 +106,9 @@ describe('the server configuration from the environment (issue 17.1)', () => {
 
   it('the abuse bounds (issue 23): unset keeps the defaults, each variable sets its limit and reaches startSyncServer', () => {
     expect(parse({}).limits).toEqual({});
+    expect(parse({}).statementTimeoutMs).toBe(15_000);
+    expect(syncServerOptionsOf(parse({ STATEMENT_TIMEOUT: '2500ms' })).statementTimeoutMs).toBe(2_500);
+    expect(parse({ STATEMENT_TIMEOUT: '0' }).statementTimeoutMs).toBe(0);
     const configured = parse({
       MAX_BODY_BYTES: '2MiB',
       MAX_PUSH_ROWS: '200',
