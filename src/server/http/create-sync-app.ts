@@ -20,6 +20,7 @@ import { isStatementTimeout, requestError, wireErrorResponse } from './wire-erro
 import { serveDashboard } from './serve-dashboard.ts';
 import { createStreamCap } from './limits/create-stream-cap.ts';
 import { createAddressLimiter, createInFlightCap } from './limits/create-key-counters.ts';
+import { createRefusalLog } from './refusal-log.ts';
 import { loggerOf, REQUEST_ID_HEADER, requestLog } from './request-log.ts';
 import { registerProbes } from './probes.ts';
 import { timingSafeEqual } from 'node:crypto';
@@ -42,7 +43,15 @@ type Handler = (
 export function createSyncApp(ctx: ServerContext, options: { readonly dashboardDir?: string | undefined } = {}): Hono {
   const app = new Hono();
 
-  app.use('*', requestLog(ctx.logger));
+  // Refusals are counted per caller: the subject once a token is read, else the address.
+  const callers = new WeakMap<Request, string>();
+  app.use(
+    '*',
+    requestLog(ctx.logger, {
+      refusals: createRefusalLog(ctx.now),
+      callerOf: (c) => callers.get(c.req.raw) ?? `address ${remoteAddressOf(c)}`,
+    }),
+  );
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
@@ -122,6 +131,7 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
       unauthenticated.failed(address);
       throw error;
     }
+    callers.set(c.req.raw, claims.subject === undefined ? 'token' : `subject ${claims.subject}`);
     const wait = ctx.rateLimit(callerKey(claims, token));
     if (wait !== null) throw requestError('RATE_LIMITED', `retry in ${wait} s`, { retryAfterSeconds: wait });
     return claims;

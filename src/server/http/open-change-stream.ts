@@ -83,6 +83,8 @@ export function openChangeStream(
     ctx.streams.delete(close);
     release?.();
     ctx.metrics.streamClients.dec();
+    // A stream ending is normal (a tab closed, a reconnect, a shutdown): debug, never one info line per disconnect.
+    ctx.logger.debug({ collection: collection.name, subject: claims.subject }, 'stream closed');
     try {
       controller.close();
     } catch {

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
+import type { RefusalLog } from './refusal-log.ts';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -7,13 +8,24 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 const USABLE_ID = /^[\w.:@-]{1,128}$/;
 const loggers = new WeakMap<Request, Logger>();
 
+/** Answers that refuse a request: their access lines are bounded per caller (refusal-log.ts). */
+const REFUSED = new Set([400, 401, 403, 413, 426, 429]);
+
+export interface RefusalLogging {
+  readonly refusals: RefusalLog;
+  /** Who a refusal is counted for: the token's subject when known, else the client's address. */
+  readonly callerOf: (c: Context) => string;
+}
+
 /**
  * Request ids and access lines: `x-request-id` is taken from the request (a load balancer's)
  * or made, returned on the answer, and carried by a child logger that every log line of the
  * request goes through (`loggerOf(c)`); one info line per request when it ends. The query
- * string may carry a token (streams), so the path alone is logged.
+ * string may carry a token (streams), so the path alone is logged. With `refusing`, refusals
+ * (400, 401, 403, 413, 426, 429) are logged once per caller, status and window with a count
+ * of the rest (`repeated`, or a 'refusals not logged one by one' line once the window ends).
  */
-export function requestLog(logger: Logger): MiddlewareHandler {
+export function requestLog(logger: Logger, refusing?: RefusalLogging): MiddlewareHandler {
   return async function requestLogMiddleware(c, next) {
     const started = performance.now();
     const incoming = c.req.header(REQUEST_ID_HEADER);
@@ -24,7 +36,13 @@ export function requestLog(logger: Logger): MiddlewareHandler {
       await next();
     } finally {
       c.header(REQUEST_ID_HEADER, requestId);
-      child.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+      const line = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) };
+      if (refusing === undefined) child.info(line, 'request');
+      else {
+        refusing.refusals.sweep((key, count) => logger.info({ refusal: key, count }, 'refusals not logged one by one'));
+        const admitted = REFUSED.has(line.status) ? refusing.refusals.admit(`${line.status} ${refusing.callerOf(c)}`) : { repeated: 0 };
+        if (admitted !== undefined) child.info(admitted.repeated > 0 ? { ...line, repeated: admitted.repeated } : line, 'request');
+      }
     }
   };
 }
