@@ -6,9 +6,7 @@ import type { DeferredActs } from './deferred-acts.ts';
 import { STARTING, SyncBar } from './sync-bar.tsx';
 import { Tabs } from './tabs.tsx';
 import { ActionQueue } from './action-queue.tsx';
-import { ActionHistory } from './action-history.tsx';
-import { InsightsView } from './insights-view.tsx';
-import { SummariesView } from './summaries-view.tsx';
+import { lazyView } from './lazy-view.tsx';
 import { FirstSync } from './first-sync.tsx';
 import { AccessNotice } from './access-notice.tsx';
 import { UndoToast } from './undo-toast.tsx';
@@ -27,6 +25,11 @@ export interface AppProps {
   readonly link$: Observable<LinkOutcome | undefined>;
   readonly onSignOut: () => void;
 }
+
+// The other tabs load when first opened: a first visit carries the queue only.
+const ActionHistory = lazyView(() => import('./action-history.tsx').then((module) => module.ActionHistory));
+const InsightsView = lazyView(() => import('./insights-view.tsx').then((module) => module.InsightsView));
+const SummariesView = lazyView(() => import('./summaries-view.tsx').then((module) => module.SummariesView));
 
 const WORKSPACE_KEY = 'brain-dashboard.workspace';
 const LOADED_KEY = 'brain-dashboard.queue-loaded';

@@ -1,6 +1,5 @@
 import { uuidV7 } from './uuid-v7.ts';
-import { addRxPlugin, createRxDatabase, type RxCollection, type RxDatabase, type RxStorage } from 'rxdb';
-import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
+import { addRxPlugin, createRxDatabase, getAllCollectionDocuments, type RxCollection, type RxDatabase, type RxStorage } from 'rxdb';
 import { RxDBLeaderElectionPlugin } from 'rxdb/plugins/leader-election';
 import { RxDBLocalDocumentsPlugin } from 'rxdb/plugins/local-documents';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
@@ -17,11 +16,10 @@ import { createLifecycle } from '../queries/query-context.ts';
 import { conflictHandlerFor } from './conflict-handler.ts';
 import { validatedStorage } from './validated-storage.ts';
 import { defaultStorage } from './default-storage.ts';
-import { refuseNewerSchemas } from './refuse-newer-schemas.ts';
+import { loadMigrationWhenNeeded, refuseNewerSchemas } from './refuse-newer-schemas.ts';
 import { correctedClock, type StoreClock } from './corrected-clock.ts';
 import { readClockOffset } from './local-settings.ts';
 
-addRxPlugin(RxDBMigrationSchemaPlugin);
 addRxPlugin(RxDBLeaderElectionPlugin);
 addRxPlugin(RxDBLocalDocumentsPlugin);
 
@@ -121,13 +119,19 @@ export async function createBrainStore(options: CreateBrainStoreOptions = {}): P
     });
     // Read while the collections open (another IndexedDB database in a browser: ~10 ms apart).
     storedOffset = readClockOffset(opened).catch(() => undefined);
-    // Before addCollections writes anything: an older brain-store must not open newer data.
-    await refuseNewerSchemas(opened, declarations, options.path);
+    // Before addCollections writes anything: an older brain-store must not open newer data, and
+    // older data is migrated (the plugin that does it is loaded only then).
+    const stored = await getAllCollectionDocuments(opened.internalStore);
+    refuseNewerSchemas(opened, stored, declarations, options.path);
+    const migrate = await loadMigrationWhenNeeded(stored, declarations);
     await opened.addCollections({
-      brainSummaries: collectionCreator(declarations.brainSummaries),
-      brainInsights: collectionCreator(declarations.brainInsights),
-      brainActions: collectionCreator(declarations.brainActions),
+      brainSummaries: collectionCreator(declarations.brainSummaries, migrate),
+      brainInsights: collectionCreator(declarations.brainInsights, migrate),
+      brainActions: collectionCreator(declarations.brainActions, migrate),
     });
+    // The migration plugin, once in this process (for another store, or added by the app),
+    // holds writes to every new collection of version > 0 until it has found nothing to do.
+    for (const collection of Object.values(opened.collections)) if (collection.migrationInProgress) await collection.migratePromise();
   } catch (cause) {
     // A half-opened database would hold its collections against the 13-collection limit.
     await opened?.close().catch(() => undefined);
@@ -176,10 +180,15 @@ function writerOf(options: CreateBrainStoreOptions): Writer | undefined {
   return subject === undefined ? { role } : { role, subject };
 }
 
-function collectionCreator<Doc extends { id: string; workspace_id: string }>(declaration: CollectionDeclaration<Doc, unknown>) {
+/** `migrate`: older data is stored (the migration plugin is loaded); else RxDB must not look for it. */
+function collectionCreator<Doc extends { id: string; workspace_id: string }>(
+  declaration: CollectionDeclaration<Doc, unknown>,
+  migrate: boolean,
+) {
   return {
     schema: declaration.jsonSchema,
     migrationStrategies: declaration.migrationStrategies,
+    autoMigrate: migrate,
     conflictHandler: conflictHandlerFor(declaration),
   } as const;
 }

@@ -1,19 +1,24 @@
-import { getAllCollectionDocuments, type RxDatabase } from 'rxdb';
+import { addRxPlugin, type InternalStoreCollectionDocType, type RxDatabase, type RxDocumentData } from 'rxdb';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
+
+/** What the stored-version checks read of each collection declaration. */
+export type StoredVersionDeclarations = Readonly<
+  Record<string, { readonly name: string; readonly jsonSchema: { readonly version: number } }>
+>;
 
 /**
  * Refuses data written by a newer brain-store: a collection stored at a schema version
  * above the one declared here. RxDB would otherwise open the declared (older) version as
  * a new, empty collection beside the newer data — the user would see an empty store, and
  * the older code would write beside the data it cannot read. Runs before addCollections,
- * so nothing is written.
+ * so nothing is written. `stored`: the database's collection documents (getAllCollectionDocuments).
  */
-export async function refuseNewerSchemas(
-  database: Pick<RxDatabase, 'internalStore' | 'name'>,
-  declarations: Readonly<Record<string, { readonly name: string; readonly jsonSchema: { readonly version: number } }>>,
+export function refuseNewerSchemas(
+  database: Pick<RxDatabase, 'name'>,
+  stored: readonly RxDocumentData<InternalStoreCollectionDocType>[],
+  declarations: StoredVersionDeclarations,
   path: string | undefined,
-): Promise<void> {
-  const stored = await getAllCollectionDocuments(database.internalStore);
+): void {
   for (const declaration of Object.values(declarations)) {
     const newer = stored
       .filter((doc) => doc.data.name === declaration.name && doc.data.version > declaration.jsonSchema.version)
@@ -26,4 +31,25 @@ export async function refuseNewerSchemas(
       message: `${where} holds ${declaration.name} at schema version ${version}, newer than this brain-store's ${declaration.jsonSchema.version}: upgrade brain-store, or open another \`path\`/name.`,
     });
   }
+}
+
+/**
+ * Loads RxDB's schema-migration plugin when, and only when, a collection is stored at an
+ * older schema version than declared (a store written by an earlier brain-store): RxDB then
+ * migrates it as addCollections opens it. Every other open leaves the plugin — and the
+ * replication protocol it runs on — out of a browser's first-visit JavaScript (issue 16.7).
+ * Without the plugin RxDB would open the declared version as a new, empty collection beside
+ * the older data, so this must run before addCollections.
+ */
+export async function loadMigrationWhenNeeded(
+  stored: readonly RxDocumentData<InternalStoreCollectionDocType>[],
+  declarations: StoredVersionDeclarations,
+): Promise<boolean> {
+  const older = Object.values(declarations).some((declaration) =>
+    stored.some((doc) => doc.data.name === declaration.name && doc.data.version < declaration.jsonSchema.version),
+  );
+  if (!older) return false;
+  const { RxDBMigrationSchemaPlugin } = await import('rxdb/plugins/migration-schema');
+  addRxPlugin(RxDBMigrationSchemaPlugin);
+  return true;
 }
