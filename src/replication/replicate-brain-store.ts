@@ -77,6 +77,12 @@ export interface ReplicateBrainStoreOptions {
    */
   readonly retryTime?: number;
   /**
+   * How long a request may wait for the server's answer to begin, in ms (default 30 000); then
+   * it counts as a network failure and is retried. Bounds a request on a connection that died
+   * silently.
+   */
+  readonly requestTimeoutMs?: number;
+  /**
    * The randomness of every retry and reconnect wait (default Math.random): each wait is
    * `random()` × its window. Tests inject their own; `() => 1` waits the whole window each
    * time, as clients did before the jitter (benchmarks compare the two).
@@ -185,6 +191,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
     onServerTime: (sample) => clockOffset.add(sample),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.protocolVersion !== undefined ? { protocolVersion: options.protocolVersion } : {}),
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
   });
   // Which tab replicates: the one in use (issue 18, docs/multi-tab.md).
   const leadership = leadershipFor(store.database);

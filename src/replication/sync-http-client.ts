@@ -25,7 +25,16 @@ export interface SyncHttpClientOptions {
   readonly onServerTime?: (sample: ClockSample) => void;
   /** The protocol version to speak (default PROTOCOL_VERSION; tests play older clients with it). */
   readonly protocolVersion?: number;
+  /**
+   * How long a request may wait for the server's answer to begin (its status and headers), in
+   * ms; then it fails as NETWORK and is retried like any other. Default 30 000. A connection
+   * that went dead without a reset (a network that dropped it silently, a stalled proxy)
+   * would otherwise hold the request — and the sync behind it — forever.
+   */
+  readonly requestTimeoutMs?: number;
 }
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 const STATUS_CODES: Record<number, BrainStoreErrorCode> = {
   400: 'BAD_REQUEST',
@@ -47,6 +56,7 @@ export class SyncHttpClient {
   readonly #clock: () => number;
   readonly #onServerTime: ((sample: ClockSample) => void) | undefined;
   readonly #protocolVersion: string;
+  readonly #requestTimeoutMs: number;
   #maxBodyBytes = MAX_BODY_BYTES;
 
   constructor(options: SyncHttpClientOptions) {
@@ -60,6 +70,7 @@ export class SyncHttpClient {
     this.#clock = options.clock ?? (() => Date.now());
     this.#onServerTime = options.onServerTime;
     this.#protocolVersion = String(options.protocolVersion ?? PROTOCOL_VERSION);
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
   /** The server's body limit as it last announced it (MAX_BODY_HEADER); the protocol's default until then. */
@@ -100,8 +111,22 @@ export class SyncHttpClient {
     return readJson(response, schema, path);
   }
 
-  #fetchOnce(path: string, init: RequestInit): Promise<Response> {
-    return this.#fetch(this.#base + path, init);
+  /**
+   * One fetch, abandoned when its answer has not begun within the request timeout. The timer
+   * stops at the headers: a change stream's body goes on for as long as it lasts.
+   */
+  async #fetchOnce(path: string, init: RequestInit): Promise<Response> {
+    const late = new AbortController();
+    const timer = setTimeout(
+      () => late.abort(new DOMException(`no answer within ${this.#requestTimeoutMs} ms`, 'TimeoutError')),
+      this.#requestTimeoutMs,
+    );
+    const signal = init.signal ? AbortSignal.any([init.signal, late.signal]) : late.signal;
+    try {
+      return await this.#fetch(this.#base + path, { ...init, signal });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

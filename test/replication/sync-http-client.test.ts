@@ -2,6 +2,8 @@
  * The client checks every answer against the wire schemas (issue 21): a server of another
  * version, or a proxy rewriting the answer, is a typed BrainStoreError, never a TypeError.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { isBrainStoreError, type BrainStoreError } from '../../src/errors/brain-store-error.ts';
 import { pullResponseSchema, pushResponseSchema } from '../../src/protocol/messages.ts';
@@ -132,5 +134,39 @@ describe('stream events checked against the schema', () => {
     expect(errors).toHaveLength(2);
     expect(errors.every((error) => isBrainStoreError(error, 'PROTOCOL') || error instanceof SyntaxError)).toBe(true);
     expect(isBrainStoreError(errors[0], 'PROTOCOL')).toBe(true);
+  });
+});
+
+describe('a request the server never answers', () => {
+  it('fails as NETWORK after requestTimeoutMs instead of holding the sync forever; an answer that begins in time is read whole', async () => {
+    // A real loopback server: one path never answers (a connection that died silently), the other answers slowly but in time.
+    const sockets = new Set<import('node:net').Socket>();
+    const server = createServer((request, response) => {
+      if (request.url?.startsWith('/slow')) {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.flushHeaders();
+        setTimeout(() => response.end(JSON.stringify({ documents: [], checkpoint: CHECKPOINT })), 400);
+      }
+    });
+    server.on('connection', (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const client = new SyncHttpClient({ url, getToken: () => 't', requestTimeoutMs: 200 });
+      const outcome = await Promise.race([
+        client.postJson('/silent', {}, pullResponseSchema).then(
+          () => 'answered',
+          (error: unknown) => error,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve('hung'), 10_000)),
+      ]);
+      expect(isBrainStoreError(outcome, 'NETWORK')).toBe(true);
+      expect(String((outcome as BrainStoreError).cause)).toMatch(/no answer within 200 ms/);
+      // The timer covers the wait for the headers, not the body that follows (a change stream's).
+      expect(await client.postJson('/slow', {}, pullResponseSchema)).toEqual({ documents: [], checkpoint: CHECKPOINT });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -54,7 +54,14 @@ const recordingFetch = async (input: string, init?: RequestInit) => {
 };
 
 const startSync = () => {
-  sync = replicateBrainStore(store!, { ...syncOptions!, retryTime: 100, correctClock: false, fetch: recordingFetch });
+  // A request sent while the network was cut may never be answered: it gives up after 2 s and is retried.
+  sync = replicateBrainStore(store!, {
+    ...syncOptions!,
+    retryTime: 100,
+    requestTimeoutMs: 2_000,
+    correctClock: false,
+    fetch: recordingFetch,
+  });
 };
 
 /**
