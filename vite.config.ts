@@ -22,7 +22,7 @@ const UNIT = [
   'test/expiry/{expiry-cleanup-lifecycle,expiry-scale,retention,start-expiry-cleanup}.test.ts',
   'test/store/{create-brain-store,uuid-v7}.test.ts',
   'test/storage/{bad-input,browser-bundle,index-key,query-equivalence,rx-storage-contract,sqlite-storage}.test.ts',
-  'test/replication/{clock-dashboard,clock-offset,clock-tracker,merge-convergence,sync-http-client,watch-session}.test.ts',
+  'test/replication/{clock-dashboard,clock-offset,clock-tracker,last-chance-push,merge-convergence,sync-http-client,watch-session}.test.ts',
   'test/server/auth/access-token.test.ts',
   'test/server/config/**/*.test.ts',
   'test/server/documents/**/*.test.ts',
