@@ -7,19 +7,17 @@
  * exponential backoff clients had before the jitter) and uniformly within it (full jitter).
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import pg from 'pg';
 import { createAccessToken } from '../src/server/auth/access-token.ts';
 import { endpoints } from '../src/protocol/endpoints.ts';
 import type { BenchModule, BenchRow } from './lib/bench-module.ts';
 import { info } from './lib/bench-module.ts';
 import { loadNote } from './lib/load-note.ts';
 import { median, percentile, round } from './lib/stats.ts';
-import { postgresUnavailable } from './lib/sync-server.ts';
+import { admin, POSTGRES_URL, postgresUnavailable } from './lib/sync-server.ts';
+import { freePort } from '../harness/free-port.ts';
 import { startServe } from './reconnect/serve-process.ts';
 import { openStreamFleet } from './reconnect/stream-fleet.ts';
 
-const PG_URL = process.env['BRAIN_STORE_BENCH_PG_URL'] ?? process.env['BRAIN_STORE_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432';
 const WORKSPACE = 'reconnect';
 const STREAM_PATH = endpoints.stream('brainActions');
 
@@ -45,27 +43,6 @@ interface RestartRun {
   readonly allBackMs: number;
   /** Network errors the streams met meanwhile (cut connections, refused connects). */
   readonly errors: number;
-}
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: `${PG_URL}/postgres` });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The largest number of sorted times within any window of `windowMs`. */
@@ -197,7 +174,7 @@ const reconnect: BenchModule = {
       const secret = randomBytes(24).toString('hex');
       const env = {
         AUTH_SECRET: secret,
-        DATABASE_URL: `${PG_URL}/${name}`,
+        DATABASE_URL: `${POSTGRES_URL}/${name}`,
         PORT: String(await freePort()),
         HOST: '127.0.0.1',
         RATE_LIMIT: '0',

@@ -7,7 +7,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { createAccessToken } from '../src/server/auth/access-token.ts';
 import { openPostgresDatabase } from '../src/server/sql/postgres-database.ts';
 import { runMigrations } from '../src/server/sql/run-migrations.ts';
@@ -16,23 +15,12 @@ import { info, judged } from './lib/bench-module.ts';
 import { loadNote } from './lib/load-note.ts';
 import { readReport } from './lib/report.ts';
 import { median, round } from './lib/stats.ts';
-import { postgresUnavailable, startBenchServer } from './lib/sync-server.ts';
+import { admin, POSTGRES_URL, postgresUnavailable, startBenchServer } from './lib/sync-server.ts';
 import { benchBigWorkspace, p } from './sync-scale/big-workspace.ts';
 import { benchFanOut, FANOUT_WORKSPACE, type FanOutResult } from './sync-scale/fan-out.ts';
 
-const PG_URL = process.env['BRAIN_STORE_BENCH_PG_URL'] ?? process.env['BRAIN_STORE_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432';
 const TARGET_P99_MS = 100;
 const TARGET_FLAT = 1.2;
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: `${PG_URL}/postgres` });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 /** A fresh migrated database for the server processes; dropped by the returned function. */
 async function scratchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -40,14 +28,14 @@ async function scratchDatabase(): Promise<{ url: string; drop: () => Promise<voi
   await admin(`CREATE DATABASE ${name}`);
   const drop = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   try {
-    const sql = await openPostgresDatabase({ connectionString: `${PG_URL}/${name}`, maxConnections: 2 });
+    const sql = await openPostgresDatabase({ connectionString: `${POSTGRES_URL}/${name}`, maxConnections: 2 });
     await runMigrations(sql);
     await sql.close();
   } catch (error) {
     await drop();
     throw error;
   }
-  return { url: `${PG_URL}/${name}`, drop };
+  return { url: `${POSTGRES_URL}/${name}`, drop };
 }
 
 function describe(result: FanOutResult): string {

@@ -17,7 +17,8 @@ import type { SqlDatabase, SqlExecutor } from '../../src/server/sql/sql-database
 export type ServerBackend = 'pglite' | 'postgres';
 export const SERVER_BACKENDS: readonly ServerBackend[] = ['pglite', 'postgres'];
 
-const POSTGRES_URL =
+/** The PostgreSQL server the benchmarks use (its databases by name after a `/`). */
+export const POSTGRES_URL =
   process.env['BRAIN_STORE_BENCH_PG_URL'] ?? process.env['BRAIN_STORE_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432';
 
 /** Why PostgreSQL cannot be used here, or undefined when it answers. */
@@ -31,6 +32,17 @@ export async function postgresUnavailable(): Promise<string | undefined> {
     return `PostgreSQL is unreachable at ${POSTGRES_URL} (${String(error)})`;
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/** Runs one statement on the server's `postgres` database (CREATE/DROP DATABASE, settings). */
+export async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: `${POSTGRES_URL}/postgres` });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
   }
 }
 

@@ -3,7 +3,7 @@
  * follows its output line by line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../../harness/free-port.ts';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -73,18 +73,6 @@ export function runCli(args: readonly string[], env: Readonly<Record<string, str
   };
 }
 
-/** A loopback port nothing listens on (just released by the OS). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Polls `check` until it holds (for state outside the process, e.g. the server's rows). */
 export async function eventually(check: () => Promise<boolean>, timeoutMs = 90_000, everyMs = 250): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -93,3 +81,5 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 90_0
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+export { freePort };

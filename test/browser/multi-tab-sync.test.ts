@@ -22,6 +22,7 @@ import {
 } from '../../harness/chromium.ts';
 import { describeInChromium } from '../helpers/skip-or-fail.ts';
 import type { BrowserFixtureApi } from '../../harness/browser-fixture-entry.ts';
+import { createAction as createTabAction } from '../../harness/multi-tab.ts';
 import { pullAll } from './dashboard-fixtures.ts';
 
 interface PageWindow {
@@ -93,20 +94,7 @@ describeInChromium('sync status in two tabs of one store (issue 8)', () => {
   const waitForLeadership = (page: Page) =>
     page.waitForFunction(() => (window as unknown as PageWindow).sync.isLeader(), undefined, { timeout: STEP });
 
-  async function createAction(page: Page, reason: string): Promise<string> {
-    return page.evaluate(
-      ({ workspace, reason }) =>
-        (window as unknown as PageWindow).store.brainActions.createActionRecommendation({
-          workspace_id: workspace,
-          contact_id: 'c1',
-          action_type: 'follow_up',
-          priority: 50,
-          urgency: 'today',
-          reason,
-        }),
-      { workspace: WORKSPACE, reason },
-    );
-  }
+  const createAction = (page: Page, reason: string) => createTabAction(page, WORKSPACE, reason);
 
   /** 'settled' or 'hung' after SETTLE_LIMIT_MS. */
   async function settles(page: Page, what: { awaitWrite: string } | 'awaitInSync'): Promise<string> {

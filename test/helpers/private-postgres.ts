@@ -1,10 +1,10 @@
 import { execFile, execFileSync, type ExecFileOptions } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { appendFile, chown, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from '../../harness/free-port.ts';
 import { describeNeeding, skipReason } from './skip-or-fail.ts';
 import { makeCheckoutReachableByNobody } from './reachable-by-nobody.ts';
 
@@ -80,17 +80,6 @@ function postgresIds(): [number, number] {
     Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
     Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
   ];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function run(bin: string, args: readonly string[], options: ExecFileOptions = {}): Promise<string> {
