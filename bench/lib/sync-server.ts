@@ -149,7 +149,7 @@ export interface BenchServer {
  * Starts a sync server on a fresh database of `backend`. No expiry timer, no rate limit,
  * silent logs: nothing but the requests measured.
  */
-export async function startBenchServer(backend: ServerBackend): Promise<BenchServer> {
+export async function startBenchServer(backend: ServerBackend, extra: { dashboardDir?: string } = {}): Promise<BenchServer> {
   const secret = randomBytes(24).toString('hex');
   const database = backend === 'pglite' ? await openPglite() : await createPostgresDatabase();
   const meter = new SqlMeter();
@@ -161,6 +161,7 @@ export async function startBenchServer(backend: ServerBackend): Promise<BenchSer
       logLevel: 'silent',
       expiryIntervalMs: 0,
       rateLimit: false,
+      ...extra,
     });
   } catch (error) {
     await database.drop();
