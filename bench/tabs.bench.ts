@@ -11,7 +11,7 @@ import type { BenchContext, BenchModule, BenchRow } from './lib/bench-module.ts'
 import { info, judged } from './lib/bench-module.ts';
 import { median, round } from './lib/stats.ts';
 import { startBenchServer, type BenchServer } from './lib/sync-server.ts';
-import { CHROMIUM_PATH, bundleForBrowser, htmlPage, launchChromium, serveStatic, type LaunchedChromium } from '../harness/chromium.ts';
+import { CHROMIUM_PATH, launchChromium, serveBrowserFixture, type LaunchedChromium } from '../harness/chromium.ts';
 import { createAction, holdMainThread, isLeader, openLeaderAndFollower, statusOf, writeSettles } from '../harness/multi-tab.ts';
 
 const WORKSPACE = 'bench-tabs';
@@ -127,8 +127,7 @@ const tabs: BenchModule = {
   unavailable: async () => (existsSync(CHROMIUM_PATH) ? undefined : `no Chromium at ${CHROMIUM_PATH}`),
   async run(context) {
     const server = await startBenchServer('pglite');
-    const bundle = await bundleForBrowser({ entry: 'harness/browser-fixture-entry.ts', globalName: 'BrainStoreFixture' });
-    const site = await serveStatic(bundle.dir, { '/index.html': htmlPage(`/${bundle.fileName}`) });
+    const site = await serveBrowserFixture();
     const browser = await launchChromium();
     try {
       return await measure({ server, token: await server.token([WORKSPACE]), site: site.url, browser }, context);
@@ -136,7 +135,6 @@ const tabs: BenchModule = {
       await browser.close();
       await browser.removeProfile();
       await site.close();
-      await bundle.remove();
       await server.close();
     }
   },

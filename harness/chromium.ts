@@ -150,6 +150,26 @@ export function htmlPage(scriptSrc: string, title = 'brain-store test'): string 
   return `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><script src="${scriptSrc}"></script></body></html>`;
 }
 
+/**
+ * The store's browser fixture (harness/browser-fixture-entry.ts: the public API on
+ * `window.brainStore`) bundled and served at `url`; `close` stops the server and removes the
+ * bundle.
+ */
+export async function serveBrowserFixture(): Promise<StaticServer> {
+  const bundle = await bundleForBrowser({ entry: 'harness/browser-fixture-entry.ts', globalName: 'BrainStoreFixture' });
+  const site = await serveStatic(bundle.dir, { '/index.html': htmlPage(`/${bundle.fileName}`) }).catch(async (error: unknown) => {
+    await bundle.remove();
+    throw error;
+  });
+  return {
+    url: site.url,
+    close: async () => {
+      await site.close();
+      await bundle.remove();
+    },
+  };
+}
+
 /** A non-persistent Chromium: each `newContext()` is a separate browser profile (its own IndexedDB). */
 export async function launchChromiumBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });

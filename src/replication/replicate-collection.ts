@@ -14,6 +14,7 @@ import {
   type WireDocument,
 } from '../protocol/messages.ts';
 import { splitPushRows } from './split-push-rows.ts';
+import { stripBookkeeping } from '../store/conflict-handler.ts';
 import { isBrainStoreError } from '../errors/brain-store-error.ts';
 import type { SyncHttpClient } from './sync-http-client.ts';
 import { syncEventStream } from './sync-event-stream.ts';
@@ -190,7 +191,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
         });
         const wireRows = withOrigins.map(toWireRow);
         for (const row of wireRows) unsent.set(row.newDocumentState[key] as string, row);
-        const response = await pushInBatches(client, name, withOrigins, key).catch((error: unknown) => {
+        const response = await pushInBatches(client, name, wireRows, key).catch((error: unknown) => {
           options.onPushUnanswered?.();
           throw error;
         });
@@ -362,22 +363,17 @@ class FedChanges {
  * can carry is refused here, as the server would: kept in rejected$ and reverted, never
  * retried (it would hold back every later write for ever).
  */
-async function pushInBatches<Row extends { newDocumentState: unknown; assumedMasterState?: unknown }>(
-  client: SyncHttpClient,
-  name: string,
-  rows: readonly Row[],
-  key: string,
-): Promise<PushResponse> {
+async function pushInBatches(client: SyncHttpClient, name: string, rows: readonly PushRow[], key: string): Promise<PushResponse> {
   const response: PushResponse = { conflicts: [], rejected: [] };
   let remaining = rows;
   while (remaining.length > 0) {
     const limit = client.maxBodyBytes;
-    const { batches, oversized } = splitPushRows(remaining, toWireRow, limit);
+    const { batches, oversized } = splitPushRows(remaining, limit);
     for (const row of oversized) response.rejected.push(tooLargeRow(row, key, limit));
     remaining = [];
     for (const [index, batch] of batches.entries()) {
       try {
-        const answer = await client.postJson(endpoints.push(name), { rows: batch.map(toWireRow) }, pushResponseSchema);
+        const answer = await client.postJson(endpoints.push(name), { rows: batch }, pushResponseSchema);
         response.conflicts.push(...answer.conflicts);
         response.rejected.push(...answer.rejected);
       } catch (error) {
@@ -391,35 +387,29 @@ async function pushInBatches<Row extends { newDocumentState: unknown; assumedMas
 }
 
 /** The refusal of a row larger than the server's body limit, as the server words its own. */
-function tooLargeRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }, key: string, maxBodyBytes: number): RejectedRow {
-  const document = row.newDocumentState as WireDocument;
+function tooLargeRow(row: PushRow, key: string, maxBodyBytes: number): RejectedRow {
+  const document = row.newDocumentState;
   const message = `the document is larger than the server's body limit (${maxBodyBytes} bytes) and can never be pushed`;
   return {
     id: String(document[key]),
     code: 'TOO_LARGE',
     message,
     issues: [{ path: [], message, code: 'too_big' }],
-    master: (row.assumedMasterState ?? null) as WireDocument | null,
-  };
-}
-
-function toWireRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }): PushRow {
-  const assumed = row.assumedMasterState as WireDocument | null | undefined;
-  return {
-    newDocumentState: withoutBookkeeping(row.newDocumentState as WireDocument),
-    assumedMasterState: assumed ? withoutBookkeeping(assumed) : null,
+    master: row.assumedMasterState ?? null,
   };
 }
 
 /**
- * RxDB's own fields never go on the wire. A schema migration (issue 20) writes
- * `_attachments: {}` into the assumed master states it migrates: sent as they are, the
+ * The row as it goes on the wire, without RxDB's own fields: a schema migration (issue 20)
+ * writes `_attachments: {}` into the assumed master states it migrates; sent as they are, the
  * server saw a field the writer changed and refused the store's first push after an upgrade.
  */
-function withoutBookkeeping(doc: WireDocument): WireDocument {
-  if (!('_attachments' in doc) && !('_meta' in doc) && !('_rev' in doc)) return doc;
-  const { _attachments: _a, _meta: _m, _rev: _r, ...rest } = doc;
-  return rest;
+function toWireRow(row: { newDocumentState: unknown; assumedMasterState?: unknown }): PushRow {
+  const assumed = row.assumedMasterState as WireDocument | null | undefined;
+  return {
+    newDocumentState: stripBookkeeping(row.newDocumentState as WireDocument),
+    assumedMasterState: assumed ? stripBookkeeping(assumed) : null,
+  };
 }
 
 interface ForcedReverts {

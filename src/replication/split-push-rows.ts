@@ -4,11 +4,11 @@ import { utf8Length } from '../protocol/utf8-length.ts';
 /** Bytes of a push body besides its rows: `{"rows":[` … `]}` and the commas, with room to spare. */
 const ENVELOPE_BYTES = 1_024;
 
-export interface PushBatches<Row> {
+export interface PushBatches {
   /** Rows grouped so that each body stays under the limit, in their original order. */
-  readonly batches: Row[][];
+  readonly batches: PushRow[][];
   /** Rows that exceed the limit on their own: no push can ever carry them. */
-  readonly oversized: Row[];
+  readonly oversized: PushRow[];
 }
 
 /**
@@ -18,16 +18,16 @@ export interface PushBatches<Row> {
  * records it as rejected instead of retrying it.
  *
  * @example
- * const { batches, oversized } = splitPushRows(rows, (row) => row.wire, client.maxBodyBytes);
+ * const { batches, oversized } = splitPushRows(rows, client.maxBodyBytes);
  */
-export function splitPushRows<Row>(rows: readonly Row[], wire: (row: Row) => PushRow, maxBodyBytes: number): PushBatches<Row> {
+export function splitPushRows(rows: readonly PushRow[], maxBodyBytes: number): PushBatches {
   const budget = maxBodyBytes - ENVELOPE_BYTES;
-  const batches: Row[][] = [];
-  const oversized: Row[] = [];
-  let current: Row[] = [];
+  const batches: PushRow[][] = [];
+  const oversized: PushRow[] = [];
+  let current: PushRow[] = [];
   let size = 0;
   for (const row of rows) {
-    const bytes = utf8Length(JSON.stringify(wire(row))) + 1;
+    const bytes = utf8Length(JSON.stringify(row)) + 1;
     if (bytes > budget) {
       oversized.push(row);
       continue;

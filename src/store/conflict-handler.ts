@@ -4,7 +4,9 @@ import type { CollectionDeclaration } from '../collections/declare-collection.ts
 /** Fields RxDB keeps beside the document; they never decide a conflict. */
 const BOOKKEEPING = new Set(['_meta', '_rev', '_attachments']);
 
+/** The document without RxDB's fields (the same object when it has none). */
 export function stripBookkeeping<T extends object>(doc: T): T {
+  if (!Object.keys(doc).some((key) => BOOKKEEPING.has(key))) return doc;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(doc)) if (!BOOKKEEPING.has(key)) out[key] = value;
   return out as T;

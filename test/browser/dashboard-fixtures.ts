@@ -3,6 +3,8 @@
  * bot token, writing realistic actions, insights and summaries; and a reader of the server's
  * pull API, to check what actually reached the server.
  */
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { createBrainStore, replicateBrainStore, type BrainStore, type BrainSync, type CreateActionArgs } from '../../src/index.ts';
 import { endpoints } from '../../src/protocol/endpoints.ts';
@@ -173,3 +175,26 @@ export async function pullAll(url: string, token: string, collection = 'brainAct
 }
 
 export { DAY, HOUR };
+
+const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const IMPACTS = ['minor', 'moderate', 'serious', 'critical'] as const;
+
+/**
+ * axe-core's violations on the page at `atLeast` impact or worse, as plain data (rule,
+ * impact, the nodes' selectors). The page must accept an injected script (bypassCSP).
+ */
+export async function axeViolations(target: Page, atLeast: (typeof IMPACTS)[number]) {
+  await target.addScriptTag({ path: AXE_PATH });
+  const results = await target.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: { run(context: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> };
+      }
+    ).axe;
+    return axe.run(document);
+  });
+  const worst = IMPACTS.indexOf(atLeast);
+  return results.violations
+    .filter((violation) => IMPACTS.indexOf(violation.impact as (typeof IMPACTS)[number]) >= worst)
+    .map((violation) => ({ id: violation.id, impact: violation.impact, targets: violation.nodes.map((node) => node.target) }));
+}

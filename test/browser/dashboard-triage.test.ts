@@ -6,20 +6,18 @@
  * can fix (a bad link, an expired one, a new one taken without a reload — issue 17.5), and
  * axe with no moderate or worse violation, with screenshots at 1280 and 375 px for docs/.
  */
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createAccessToken } from '../../src/server/auth/access-token.ts';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
 import { buildDashboard, launchChromiumBrowser } from '../../harness/chromium.ts';
 import { describeInChromium } from '../helpers/skip-or-fail.ts';
-import { DAY, HOUR, pullAll, startBot, WORKSPACE, type Bot } from './dashboard-fixtures.ts';
+import { DAY, HOUR, pullAll, startBot, WORKSPACE, type Bot, axeViolations } from './dashboard-fixtures.ts';
 
 const STEP = 60_000;
 const BULK = Number(process.env['DASHBOARD_BULK'] ?? 2_000);
 /** Where the screenshots go: test-results/ by default; `DASHBOARD_SCREENSHOTS=docs` refreshes the committed ones. */
 const SHOTS = process.env['DASHBOARD_SCREENSHOTS'] ?? 'test-results/dashboard-triage';
-const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const TOP = [
   {
@@ -359,12 +357,12 @@ describeInChromium('the dashboard as a daily tool (issue 22)', () => {
           expect(Number(await chart.getAttribute('data-x-span'))).toBeLessThanOrEqual(2 * 86_400);
         }
         await page.screenshot({ path: `${SHOTS}/dashboard-${tab.toLowerCase()}-1280.png` });
-        expect(await axeViolations(page), tab).toEqual([]);
+        expect(await axeViolations(page, 'moderate'), tab).toEqual([]);
       }
       await page.getByRole('tab', { name: 'Actions' }).click();
       await page.keyboard.press('?');
       await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
-      expect(await axeViolations(page), 'help').toEqual([]);
+      expect(await axeViolations(page, 'moderate'), 'help').toEqual([]);
       await page.screenshot({ path: `${SHOTS}/dashboard-shortcuts-1280.png` });
       await page.keyboard.press('Escape');
 
@@ -386,24 +384,9 @@ describeInChromium('the dashboard as a daily tool (issue 22)', () => {
         .click();
       await narrow.getByTestId('undo-toast').waitFor();
       await narrow.screenshot({ path: `${SHOTS}/dashboard-undo-375.png` });
-      expect(await axeViolations(narrow), 'narrow').toEqual([]);
+      expect(await axeViolations(narrow, 'moderate'), 'narrow').toEqual([]);
       expect(errors).toEqual([]);
     },
     STEP * 3,
   );
-
-  async function axeViolations(target: Page) {
-    await target.addScriptTag({ path: axePath });
-    const results = await target.evaluate(async () => {
-      const axe = (
-        window as unknown as {
-          axe: { run(context: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> };
-        }
-      ).axe;
-      return axe.run(document);
-    });
-    return results.violations
-      .filter((violation) => violation.impact !== 'minor')
-      .map((violation) => ({ id: violation.id, impact: violation.impact, targets: violation.nodes.map((node) => node.target) }));
-  }
 });

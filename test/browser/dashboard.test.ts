@@ -6,7 +6,6 @@
  * leaves at its expiry instant; of two tabs only one syncs, and closing it hands over.
  */
 import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { createAccessToken } from '../../src/server/auth/access-token.ts';
@@ -14,11 +13,10 @@ import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
 import { startOutageProxy, type OutageProxy } from '../../harness/outage-proxy.ts';
 import { buildDashboard, launchChromiumBrowser } from '../../harness/chromium.ts';
 import { describeInChromium } from '../helpers/skip-or-fail.ts';
-import { pullAll, SAMPLE_ACTIONS, startBot, WORKSPACE, writeInsightsAndSummaries, type Bot } from './dashboard-fixtures.ts';
+import { pullAll, SAMPLE_ACTIONS, startBot, WORKSPACE, writeInsightsAndSummaries, type Bot, axeViolations } from './dashboard-fixtures.ts';
 
 const ARTIFACTS = 'test-results/dashboard';
 const STEP = 60_000;
-const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 describeInChromium('the dashboard in Chromium (issue 8)', () => {
   let server: TestServer;
@@ -138,7 +136,7 @@ describeInChromium('the dashboard in Chromium (issue 8)', () => {
         }
         if (tab === 'Insights') await page.getByText('Price compared with a cheaper competitor').waitFor({ timeout: STEP });
         await page.screenshot({ path: `${ARTIFACTS}/desktop-${tab.toLowerCase()}.png`, fullPage: true });
-        const violations = await axeViolations(page);
+        const violations = await axeViolations(page, 'serious');
         expect(violations, `${tab}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
       }
       // Keyboard: arrow keys move between tabs.
@@ -152,7 +150,7 @@ describeInChromium('the dashboard in Chromium (issue 8)', () => {
       await narrow.screenshot({ path: `${ARTIFACTS}/mobile-375.png`, fullPage: true });
       const overflow = await narrow.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow).toBe(0);
-      expect(await axeViolations(narrow)).toEqual([]);
+      expect(await axeViolations(narrow, 'serious')).toEqual([]);
       expect(errors).toEqual([]);
     },
     STEP * 3,
@@ -304,19 +302,4 @@ describeInChromium('the dashboard in Chromium (issue 8)', () => {
     },
     STEP * 3,
   );
-
-  async function axeViolations(target: Page) {
-    await target.addScriptTag({ path: axePath });
-    const results = await target.evaluate(async () => {
-      const axe = (
-        window as unknown as {
-          axe: { run(context: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> };
-        }
-      ).axe;
-      return axe.run(document);
-    });
-    return results.violations
-      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-      .map((violation) => ({ id: violation.id, impact: violation.impact, targets: violation.nodes.map((node) => node.target) }));
-  }
 });

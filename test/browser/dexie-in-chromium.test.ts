@@ -12,15 +12,7 @@ import type { Page } from 'playwright-core';
 import type { BrainStore, CreateActionArgs } from '../../src/index.ts';
 import { T0, actionArgs } from '../queries/fixtures.ts';
 import type { BrowserFixtureApi } from '../../harness/browser-fixture-entry.ts';
-import {
-  bundleForBrowser,
-  htmlPage,
-  launchChromium,
-  serveStatic,
-  type Bundle,
-  type LaunchedChromium,
-  type StaticServer,
-} from '../../harness/chromium.ts';
+import { launchChromium, serveBrowserFixture, type LaunchedChromium, type StaticServer } from '../../harness/chromium.ts';
 import { describeInChromium } from '../helpers/skip-or-fail.ts';
 
 /** What the fixture and the evaluate callbacks keep on the page's window. */
@@ -37,13 +29,11 @@ const action = (contact_id: string, priority: number): CreateActionArgs =>
   actionArgs({ contact_id, priority, reason: `reason for ${contact_id}` });
 
 describeInChromium('brain-store in Chromium (Dexie over real IndexedDB)', () => {
-  let bundle: Bundle;
   let server: StaticServer;
   let browser: LaunchedChromium;
 
   beforeAll(async () => {
-    bundle = await bundleForBrowser({ entry: 'harness/browser-fixture-entry.ts', globalName: 'BrainStoreFixture' });
-    server = await serveStatic(bundle.dir, { '/index.html': htmlPage(`/${bundle.fileName}`) });
+    server = await serveBrowserFixture();
     browser = await launchChromium();
   }, 120_000);
 
@@ -51,7 +41,6 @@ describeInChromium('brain-store in Chromium (Dexie over real IndexedDB)', () => 
     await browser?.close();
     await browser?.removeProfile();
     await server?.close();
-    await bundle?.remove();
   });
 
   /** Loads the page and opens the store on the default storage with a fixed clock. */

@@ -11,15 +11,7 @@ import type { Page } from 'playwright-core';
 import { createAccessToken } from '../../src/server/auth/access-token.ts';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
 import { describeInChromium } from '../helpers/skip-or-fail.ts';
-import {
-  bundleForBrowser,
-  htmlPage,
-  launchChromium,
-  serveStatic,
-  type Bundle,
-  type LaunchedChromium,
-  type StaticServer,
-} from '../../harness/chromium.ts';
+import { launchChromium, serveBrowserFixture, type LaunchedChromium, type StaticServer } from '../../harness/chromium.ts';
 import { pullAll, startBot, WORKSPACE, type Bot } from './dashboard-fixtures.ts';
 import {
   createAction,
@@ -42,7 +34,6 @@ const SETTLE_LIMIT_MS = 30_000;
 describeInChromium('leadership follows the tab in use (issue 18)', () => {
   let server: TestServer;
   let token: string;
-  let bundle: Bundle;
   let site: StaticServer;
   let browser: LaunchedChromium;
   let bot: Bot;
@@ -53,8 +44,7 @@ describeInChromium('leadership follows the tab in use (issue 18)', () => {
   beforeAll(async () => {
     server = await startTestServer({ backend: 'pglite' });
     token = await createAccessToken({ secret: server.secret, workspaces: [WORKSPACE], ttlSeconds: 3600, role: 'bot', subject: 'bot' });
-    bundle = await bundleForBrowser({ entry: 'harness/browser-fixture-entry.ts', globalName: 'BrainStoreFixture' });
-    site = await serveStatic(bundle.dir, { '/index.html': htmlPage(`/${bundle.fileName}`) });
+    site = await serveBrowserFixture();
     browser = await launchChromium();
     bot = await startBot(server.url, token);
   }, 180_000);
@@ -72,7 +62,6 @@ describeInChromium('leadership follows the tab in use (issue 18)', () => {
     await browser?.close();
     await browser?.removeProfile();
     await site?.close();
-    await bundle?.remove();
     await server?.close();
   });
 

@@ -11,15 +11,7 @@ import type { Page } from 'playwright-core';
 import type { BrainStore, BrainSync, SyncStatus } from '../../src/index.ts';
 import { createAccessToken } from '../../src/server/auth/access-token.ts';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
-import {
-  bundleForBrowser,
-  htmlPage,
-  launchChromium,
-  serveStatic,
-  type Bundle,
-  type LaunchedChromium,
-  type StaticServer,
-} from '../../harness/chromium.ts';
+import { launchChromium, serveBrowserFixture, type LaunchedChromium, type StaticServer } from '../../harness/chromium.ts';
 import { describeInChromium } from '../helpers/skip-or-fail.ts';
 import type { BrowserFixtureApi } from '../../harness/browser-fixture-entry.ts';
 import { createAction as createTabAction } from '../../harness/multi-tab.ts';
@@ -40,7 +32,6 @@ const SETTLE_LIMIT_MS = 30_000;
 describeInChromium('sync status in two tabs of one store (issue 8)', () => {
   let server: TestServer;
   let token: string;
-  let bundle: Bundle;
   let site: StaticServer;
   let browser: LaunchedChromium;
   const syncRequests = new Map<Page, number>();
@@ -48,8 +39,7 @@ describeInChromium('sync status in two tabs of one store (issue 8)', () => {
   beforeAll(async () => {
     server = await startTestServer({ backend: 'pglite' });
     token = await createAccessToken({ secret: server.secret, workspaces: [WORKSPACE], ttlSeconds: 3600, role: 'bot', subject: 'bot' });
-    bundle = await bundleForBrowser({ entry: 'harness/browser-fixture-entry.ts', globalName: 'BrainStoreFixture' });
-    site = await serveStatic(bundle.dir, { '/index.html': htmlPage(`/${bundle.fileName}`) });
+    site = await serveBrowserFixture();
     browser = await launchChromium();
   }, 180_000);
 
@@ -57,7 +47,6 @@ describeInChromium('sync status in two tabs of one store (issue 8)', () => {
     await browser?.close();
     await browser?.removeProfile();
     await site?.close();
-    await bundle?.remove();
     await server?.close();
   });
 

@@ -11,15 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { BrowserFixtureApi } from '../../harness/browser-fixture-entry.ts';
-import {
-  bundleForBrowser,
-  htmlPage,
-  launchChromium,
-  serveStatic,
-  type Bundle,
-  type LaunchedChromium,
-  type StaticServer,
-} from '../../harness/chromium.ts';
+import { launchChromium, serveBrowserFixture, type LaunchedChromium, type StaticServer } from '../../harness/chromium.ts';
 import type { BrainStore, BrainSync } from '../../src/index.ts';
 import { restoreIndexedDB, type IndexedDBDump } from '../fixtures/previous-release/indexeddb-dump.ts';
 import { FIXTURE_URL, MANIFEST, WORKSPACE, type Manifest } from '../fixtures/previous-release/manifest.ts';
@@ -39,7 +31,6 @@ const dump = JSON.parse(readFileSync(join(fixtures, 'dashboard-indexeddb.json'),
 const STEP_TIMEOUT = 90_000;
 
 describeInChromium('the previous release’s dashboard IndexedDB in Chromium (issue 20)', () => {
-  let bundle: Bundle;
   let pages: StaticServer;
   let browser: LaunchedChromium;
   let server: TestServer;
@@ -47,8 +38,7 @@ describeInChromium('the previous release’s dashboard IndexedDB in Chromium (is
   beforeAll(async () => {
     server = await startTestServer({ backend: 'pglite', now: () => manifest.clockEnd + 1_000 });
     await seedPreviousServer(server.sql, manifest);
-    bundle = await bundleForBrowser({ entry: 'harness/browser-fixture-entry.ts', globalName: 'BrainStoreFixture' });
-    pages = await serveStatic(bundle.dir, { '/index.html': htmlPage(`/${bundle.fileName}`) });
+    pages = await serveBrowserFixture();
     browser = await launchChromium();
   }, 180_000);
 
@@ -56,7 +46,6 @@ describeInChromium('the previous release’s dashboard IndexedDB in Chromium (is
     await browser?.close();
     await browser?.removeProfile();
     await pages?.close();
-    await bundle?.remove();
     await server?.close();
   });
 
