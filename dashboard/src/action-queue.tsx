@@ -97,7 +97,13 @@ export function ActionQueue({ store, workspace, actor, acts, view, setView, firs
   };
   const onClick = (action: BrainAction, kind: ActKind) => (event: MouseEvent) => {
     const at = performance.now();
-    if (event.detail > 1 || at - lastActAt.current < DOUBLE_ACT_MS) return;
+    if (event.detail > 1 || at - lastActAt.current < DOUBLE_ACT_MS) {
+      // The rest of a double click: its press focused a button of the row that slid under the
+      // pointer; focus stays on the row itself, as after any action.
+      const row = currentRef.current;
+      if (row) listRef.current?.querySelector<HTMLElement>(`[data-action-id="${CSS.escape(row)}"]`)?.focus();
+      return;
+    }
     lastActAt.current = at;
     act(action, kind);
   };
