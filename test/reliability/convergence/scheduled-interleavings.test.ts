@@ -67,8 +67,13 @@ describe('scheduled interleavings (PGlite, in-process)', () => {
           await Promise.all(setup.map((sync) => sync.cancel()));
           expect(await actionsOf(stores[1]!, ws)).toHaveLength(1);
 
-          const scheduledFetch = (input: string, init?: RequestInit) =>
-            s.schedule(fetch(input, init), `${init?.method ?? 'GET'} ${input.replace(server.url, '')}`);
+          const scheduledFetch = (input: string, init?: RequestInit) => {
+            const sent = fetch(input, init);
+            // A request the schedule never releases (the run ended, the server closed) must not
+            // reject unobserved: its failure reaches the client only through the scheduled promise.
+            sent.catch(() => undefined);
+            return s.schedule(sent, `${init?.method ?? 'GET'} ${input.replace(server.url, '')}`);
+          };
           const syncs = stores.map((store) =>
             replicateBrainStore(store, {
               url: server.url,
