@@ -1,6 +1,6 @@
 import { BehaviorSubject, Observable, distinctUntilChanged, map, switchMap } from 'rxjs';
 import { liveRead } from './live-read.ts';
-import { brainActions, type BrainAction, type BrainStore } from './brain-store.ts';
+import { brainActions, defaultScheduler, timerDelay, type BrainAction, type BrainStore, type ExpiryScheduler } from './brain-store.ts';
 
 /**
  * The whole pending queue, a page at a time, read from IndexedDB through the collection's
@@ -44,12 +44,15 @@ function earliest(a: number | undefined, b: number | undefined): number | undefi
   return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
 
-/** The instants at which the pending set of `workspace` changes by time alone: an expiry, the end of a snooze. */
-export function pendingInstants(store: BrainStore, workspace: string): Observable<number> {
+/**
+ * The instants at which the pending set of `workspace` changes by time alone: an expiry, the end of a snooze.
+ * A wait longer than a timer can hold (~24.8 days: an action may expire a month out) fires early and re-arms.
+ */
+export function pendingInstants(store: BrainStore, workspace: string, timers: ExpiryScheduler = defaultScheduler): Observable<number> {
   const collection = store.database.brainActions;
   const at$ = new BehaviorSubject(store.now());
   return new Observable<number>((subscriber) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: unknown;
     const clock = store.clock.changed$.subscribe(() => at$.next(store.now()));
     const next = at$
       .pipe(
@@ -75,16 +78,16 @@ export function pendingInstants(store: BrainStore, workspace: string): Observabl
         ),
       )
       .subscribe(({ at, expiresAt }) => {
-        if (timer !== undefined) clearTimeout(timer);
+        if (timer !== undefined) timers.clearTimeout(timer);
         timer = undefined;
         const arm = (when: number) => {
-          timer = setTimeout(() => (store.now() >= when ? at$.next(store.now()) : arm(when)), Math.max(0, when - store.now()));
+          timer = timers.setTimeout(() => (store.now() >= when ? at$.next(store.now()) : arm(when)), timerDelay(when - store.now()));
         };
         if (expiresAt !== undefined) arm(expiresAt);
         subscriber.next(at);
       });
     return () => {
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined) timers.clearTimeout(timer);
       clock.unsubscribe();
       next.unsubscribe();
     };
