@@ -16,7 +16,8 @@ export type { BrainAction, CreateActionArgs, ActionUrgency } from './collections
 export { ACTION_STATUSES, mergeActionVersions } from './collections/action-status.ts';
 export type { ActionStatus } from './collections/action-status.ts';
 export { replicateBrainStore } from './replication/replicate-brain-store.ts';
-export type { BrainSync, SyncStatus, SyncState, ReplicateBrainStoreOptions } from './replication/replicate-brain-store.ts';
+export type { BrainSync, ReplicateBrainStoreOptions } from './replication/replicate-brain-store.ts';
+export type { SyncStatus, SyncState } from './replication/sync-status.ts';
 export type { SyncSession } from './replication/watch-session.ts';
 export type { GetToken, TokenProblem, TokenRequest } from './replication/access-token-source.ts';
 export { ROLES } from './collections/write-rules.ts';

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { BrainStore } from '../store/create-brain-store.ts';
-import type { BrainSync, SyncStatus } from '../replication/replicate-brain-store.ts';
+import type { BrainSync } from '../replication/replicate-brain-store.ts';
+import type { SyncStatus } from '../replication/sync-status.ts';
 import { BrainStoreError } from '../errors/brain-store-error.ts';
 import { liveSource, type LiveSource, type LiveState } from './live-source.ts';
 

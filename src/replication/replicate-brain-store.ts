@@ -5,7 +5,7 @@ import type { CollectionName } from '../collections/declare-collection.ts';
 import { BrainStoreError, ERROR_CODES, type BrainStoreErrorCode } from '../errors/brain-store-error.ts';
 import { endpoints, MAX_PULL_BATCH, MAX_PUSH_ROWS, SYNC_COLLECTIONS } from '../protocol/endpoints.ts';
 import { SyncHttpClient, type FetchLike } from './sync-http-client.ts';
-import { AccessTokenSource, type GetToken, type TokenProblem } from './access-token-source.ts';
+import { AccessTokenSource, type GetToken } from './access-token-source.ts';
 import type { ExpiryScheduler } from '../store/scheduler.ts';
 import { PendingWrites } from './pending-writes.ts';
 import { RejectedWrites, type RejectedWrite } from './rejected-writes.ts';
@@ -20,32 +20,10 @@ import { registerReplication } from '../store/unacknowledged-writes.ts';
 import { unacknowledgedByReplication } from './unacknowledged-by-replication.ts';
 import { sharedFirstSync } from './first-sync/shared-first-sync.ts';
 import type { FirstSyncProgress } from './first-sync/run-first-sync.ts';
-import { leadershipFor } from './leadership/leadership.ts';
+import type { SyncState, SyncStatus } from './sync-status.ts';
+import { leadershipFor } from './leadership/leadership-for.ts';
 import { shareSyncTruth } from './leadership/shared-sync-truth.ts';
 import { pushOnLeave } from './leadership/last-chance-push.ts';
-
-/**
- * - `upgrade-required`: the server no longer serves this client's protocol version
- *   (docs/upgrades.md). Nothing is lost: every local write stays queued (none is marked
- *   rejected) and syncs once the app is reloaded or restarted with the new version; `error`
- *   (code UPGRADE_REQUIRED) names the versions in its `parameters`. A dashboard shows "a new
- *   version is available — reload".
- * - `unauthorized`: the server refused the access token (expired, or signed by another secret)
- *   and no other one is known yet. Local writes are kept and counted in `pending`; replication
- *   goes on by itself once getToken returns a new token or the app calls `setToken`.
- */
-export type SyncState = 'idle' | 'syncing' | 'offline' | 'upgrade-required' | 'error' | 'unauthorized';
-
-export interface SyncStatus {
-  readonly state: SyncState;
-  /** Local writes not yet acknowledged by the server. */
-  readonly pending: number;
-  /** When the server last answered a pull or push (store clock), or null. */
-  readonly lastSyncedAt: number | null;
-  readonly error?: BrainStoreError;
-  /** With state `unauthorized`: why the token cannot be used. */
-  readonly tokenProblem?: TokenProblem;
-}
 
 export interface ReplicateBrainStoreOptions {
   /** The sync server's base URL, e.g. `http://127.0.0.1:8787`. */

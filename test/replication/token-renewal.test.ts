@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAccessToken } from '../../src/server/auth/access-token.ts';
 import type { ExpiryScheduler } from '../../src/store/scheduler.ts';
-import type { SyncStatus } from '../../src/replication/replicate-brain-store.ts';
+import type { SyncStatus } from '../../src/replication/sync-status.ts';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
 import { action, openSyncedStore, sync, until } from './sync-fixtures.ts';
 

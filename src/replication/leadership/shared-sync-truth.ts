@@ -3,7 +3,7 @@ import { deepEqual } from 'rxdb';
 import { BrainStoreError, type BrainStoreErrorCode } from '../../errors/brain-store-error.ts';
 import type { RejectedWrite, RejectedWrites } from '../rejected-writes.ts';
 import type { TokenProblem } from '../access-token-source.ts';
-import type { SyncState, SyncStatus } from '../replicate-brain-store.ts';
+import type { SyncState, SyncStatus } from '../sync-status.ts';
 
 /** The replicating tab's status as data a channel can carry (the error by code and text). */
 interface StatusWire {
