@@ -16,6 +16,7 @@ import { defineConfig } from 'vitest/config';
  */
 const UNIT = [
   'test/collections/**/*.test.ts',
+  'test/harness/**/*.test.ts',
   'test/dashboard/**/*.test.ts',
   'test/hooks/**/*.test.ts',
   'test/queries/**/*.test.ts',

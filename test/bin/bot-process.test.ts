@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
-import { eventually, freePort, runCli, type CliProcess } from './cli-process.ts';
+import { freePort, runCli, type CliProcess } from './cli-process.ts';
+import { until } from '../../harness/until.ts';
 
 /** "wrote <collection> <id>" lines: the writes the bot was told succeeded. */
 function acknowledged(processes: readonly CliProcess[]): Map<string, string> {
@@ -76,10 +77,14 @@ describe('brain-store bot as a process (issue 7: killed at any moment, it loses 
     const second = start(botArgs(url, 'kill9', data), env);
     await second.waitFor(() => acknowledged([second]).size >= 5);
     const all = acknowledged([first, second]);
-    await eventually(async () => {
-      const onServer = new Set((await serverDocuments(server, 'kill9')).map((doc) => doc.id));
-      return [...all.keys()].every((id) => onServer.has(id));
-    });
+    await until(
+      async () => {
+        const onServer = new Set((await serverDocuments(server, 'kill9')).map((doc) => doc.id));
+        return [...all.keys()].every((id) => onServer.has(id));
+      },
+      'every acknowledged write of both bots on the server',
+      { timeoutMs: 90_000 },
+    );
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
 
@@ -103,10 +108,14 @@ describe('brain-store bot as a process (issue 7: killed at any moment, it loses 
     await bot.waitFor(() => acknowledged([bot]).size >= 10);
 
     const server = await startTestServer({ backend: 'pglite', port, authSecret: secret });
-    await eventually(async () => {
-      const onServer = new Set((await serverDocuments(server, 'late')).map((doc) => doc.id));
-      return [...acknowledged([bot]).keys()].every((id) => onServer.has(id)) && acknowledged([bot]).size >= 12;
-    });
+    await until(
+      async () => {
+        const onServer = new Set((await serverDocuments(server, 'late')).map((doc) => doc.id));
+        return [...acknowledged([bot]).keys()].every((id) => onServer.has(id)) && acknowledged([bot]).size >= 12;
+      },
+      'the offline bot’s 12+ acknowledged writes on the server',
+      { timeoutMs: 90_000 },
+    );
     bot.child.kill('SIGTERM');
     expect(await bot.exited).toBe(0);
     expect(bot.stdout.some((line) => / · offline$/.test(line))).toBe(true);

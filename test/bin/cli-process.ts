@@ -73,13 +73,4 @@ export function runCli(args: readonly string[], env: Readonly<Record<string, str
   };
 }
 
-/** Polls `check` until it holds (for state outside the process, e.g. the server's rows). */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 90_000, everyMs = 250): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
-
 export { freePort };

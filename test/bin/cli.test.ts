@@ -9,7 +9,8 @@ import { createAccessToken } from '../../src/server/index.ts';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
 import { uniqueName } from '../helpers/storages.ts';
 import { runCli as runInProcess } from '../../bin/cli.ts';
-import { eventually, freePort, runCli } from './cli-process.ts';
+import { freePort, runCli } from './cli-process.ts';
+import { until } from '../../harness/until.ts';
 
 const COMMANDS = ['start', 'bot', 'seed', 'status', 'demo', 'serve', 'token'] as const;
 
@@ -222,6 +223,6 @@ describe('brain-store start (what npm start runs)', () => {
     expect(bot).toBeDefined();
     start.child.kill('SIGINT');
     expect(await start.exited).toBe(0);
-    await eventually(() => Promise.resolve(!alive(bot!)), 30_000);
+    await until(() => !alive(bot!), 'the bot that start launched to exit', { timeoutMs: 30_000 });
   }, 120_000);
 });

@@ -79,21 +79,21 @@ describeInChromium('brain-store in Chromium (Dexie over real IndexedDB)', () => 
           const query = store.brainActions.getActionsByPriority({ workspace_id: 'w1' });
           const fromExec = (await query.exec()).map((a) => a.id);
 
-          // Collect every emission of $; `until` waits for the next one matching a condition.
+          // Collect every emission of $; `emissionWhere` waits for the latest one to match a condition.
           const seen: string[][] = [];
           let wake: (() => void) | undefined;
           const subscription = query.$.subscribe((list) => {
             seen.push(list.map((a) => a.id));
             wake?.();
           });
-          const until = async (done: (ids: string[]) => boolean) => {
+          const emissionWhere = async (done: (ids: string[]) => boolean) => {
             while (!done(seen[seen.length - 1] ?? [])) await new Promise<void>((resolve) => (wake = resolve));
           };
-          await until((list) => list.length === 3);
+          await emissionWhere((list) => list.length === 3);
           const top = await store.brainActions.createActionRecommendation(late);
-          await until((list) => list.includes(top));
+          await emissionWhere((list) => list.includes(top));
           await store.brainActions.markActionActioned({ action_id: high, actioned_by: 'agent-7' });
-          await until((list) => !list.includes(high));
+          await emissionWhere((list) => !list.includes(high));
           subscription.unsubscribe();
 
           const databases = (await indexedDB.databases()).map((db) => db.name ?? '');

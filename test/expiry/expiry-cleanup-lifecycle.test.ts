@@ -13,9 +13,9 @@ import {
   settle,
   statusOf,
   trackingScheduler,
-  until,
   useFakeClock,
 } from './expiry-fixtures.ts';
+import { until } from '../../harness/until.ts';
 import { startExpiryCleanup } from '../../src/expiry/start-expiry-cleanup.ts';
 import { isBrainStoreError, type BrainStore } from '../../src/index.ts';
 

@@ -4,6 +4,7 @@ import type { BrainStore } from '../../src/index.ts';
 import type { ActionStatus } from '../../src/collections/action-status.ts';
 import { startExpiryCleanup, type ExpiryCleanupOptions, type ExpiryRunReport } from '../../src/expiry/start-expiry-cleanup.ts';
 import { closingStores } from '../helpers/storages.ts';
+import { until } from '../../harness/until.ts';
 import { DAY, HOUR, T0, actionArgs, actionDoc, flushWithoutTime, useFakeClock } from '../queries/fixtures.ts';
 
 export { DAY, HOUR, T0, actionDoc, useFakeClock };
@@ -12,15 +13,6 @@ export const MINUTE = 60_000;
 
 /** Lets pending storage work finish (real macrotasks; fake timers do not move). */
 export const settle = (ticks = 30): Promise<void> => flushWithoutTime(ticks);
-
-/** Waits (in real macrotasks, not fake time) until `predicate` holds. */
-export async function until(predicate: () => boolean | Promise<boolean>, what: string, maxTicks = 200_000): Promise<void> {
-  for (let i = 0; i < maxTicks; i++) {
-    if (await predicate()) return;
-    await flushWithoutTime(1);
-  }
-  throw new Error(`timed out waiting for: ${what}`);
-}
 
 /** Collects the reports and errors of a cleanup subscription. */
 export function recordRuns() {
@@ -32,7 +24,11 @@ export function recordRuns() {
     onRun: (report: ExpiryRunReport) => void reports.push(report),
     onError: (error: unknown) => void errors.push(error),
     /** Waits until at least `count` runs have completed. */
-    runs: (count: number) => until(() => reports.length >= count, `${count} runs (have ${reports.length})`),
+    runs: (count: number) =>
+      until(
+        () => reports.length >= count,
+        () => `${count} runs (have ${reports.length})`,
+      ),
   };
 }
 

@@ -16,9 +16,9 @@ import {
   recordRuns,
   settle,
   statuses,
-  until,
   useFakeClock,
 } from './expiry-fixtures.ts';
+import { until } from '../../harness/until.ts';
 
 const MANY = 10_000;
 /**

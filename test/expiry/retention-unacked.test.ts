@@ -4,7 +4,7 @@ import { startExpiryCleanup, type BrainStore, type ExpiryRunReport } from '../..
 import type { WireDocument } from '../../src/protocol/messages.ts';
 import { startTestServer, syncBackends, type TestServer } from '../helpers/sync-server.ts';
 import { client } from '../server/fixtures.ts';
-import { action, openSyncedStore, switchableFetch, sync, until } from '../replication/sync-fixtures.ts';
+import { action, openSyncedStore, switchableFetch, sync, firstMatching } from '../replication/sync-fixtures.ts';
 
 const DAY = 86_400_000;
 let counter = 0;
@@ -72,7 +72,7 @@ describe.each(await syncBackends())('retention never purges an unacknowledged ch
     expect(await serverAction(server, token, id)).toMatchObject({ status: 'actioned', actioned_by: 'dana', status_at: actionedAt });
 
     // Acknowledged: now the purge may evict it locally — and the server keeps its copy.
-    await until(store.database.brainActions.findOne(id).$, (doc) => doc === null);
+    await firstMatching(store.database.brainActions.findOne(id).$, (doc) => doc === null);
     // (The run reports after its purge wrote: wait for the report.)
     for (let i = 0; i < 200 && !cleanup.reports.some((report) => report.purged.brainActions === 1); i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -113,7 +113,7 @@ describe.each(await syncBackends())('retention never purges an unacknowledged ch
     secondSync.resync();
     await secondSync.awaitWrite(id);
     expect(await serverAction(server, token, id)).toMatchObject({ status: 'dismissed' });
-    await until(second.database.brainActions.findOne(id).$, (doc) => doc === null);
+    await firstMatching(second.database.brainActions.findOne(id).$, (doc) => doc === null);
     cleanup.subscription.unsubscribe();
     await server.close();
   });
@@ -125,7 +125,7 @@ describe.each(await syncBackends())('retention never purges an unacknowledged ch
     await store.brainActions.dismissAction({ action_id: id });
     T += 8 * DAY;
     const cleanup = runCleanup(store);
-    await until(store.database.brainActions.findOne(id).$, (doc) => doc === null);
+    await firstMatching(store.database.brainActions.findOne(id).$, (doc) => doc === null);
     cleanup.subscription.unsubscribe();
   });
 });

@@ -10,7 +10,8 @@ import { retentionInUse } from '../../src/store/retention-in-use.ts';
 import { ACTION_STATUSES } from '../../src/collections/action-status.ts';
 import { isBrainStoreError, type BrainStore } from '../../src/index.ts';
 import { insightArgs, summaryArgs } from '../queries/fixtures.ts';
-import { DAY, T0, actionDoc, cleanupSuite, countReads, recordRuns, settle, until, useFakeClock } from './expiry-fixtures.ts';
+import { DAY, T0, actionDoc, cleanupSuite, countReads, recordRuns, settle, useFakeClock } from './expiry-fixtures.ts';
+import { until } from '../../harness/until.ts';
 
 describe('isPurgedByRetention (the rule the push handler and the server share)', () => {
   const week = DEFAULT_ACTION_RETENTION_MS;

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { STORAGES } from '../helpers/storages.ts';
-import { HOUR, MINUTE, SECOND, T0, cleanupSuite, create, recordRuns, settle, statusOf, until } from './expiry-fixtures.ts';
+import { HOUR, MINUTE, SECOND, T0, cleanupSuite, create, recordRuns, settle, statusOf } from './expiry-fixtures.ts';
+import { until } from '../../harness/until.ts';
 import { mergeActionVersions } from '../../src/collections/action-status.ts';
 
 describe.each(STORAGES)('startExpiryCleanup on $name', ({ make }) => {

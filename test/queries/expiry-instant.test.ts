@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { STORAGES, closingStores } from '../helpers/storages.ts';
 import { DAY, T0, actionArgs, flushWithoutTime, settle, useFakeClock } from './fixtures.ts';
+import { until } from '../../harness/until.ts';
 
 /**
  * The store's default clock is Date.now, which vi.useFakeTimers controls, so these tests
@@ -10,11 +11,6 @@ import { DAY, T0, actionArgs, flushWithoutTime, settle, useFakeClock } from './f
 describe.each(STORAGES)('expiry instant on $name (fake timers)', ({ make }) => {
   const stores = closingStores();
   afterEach(() => void vi.useRealTimers());
-
-  const waitFor = async (check: () => boolean) => {
-    for (let i = 0; i < 200 && !check(); i++) await flushWithoutTime(1);
-    expect(check()).toBe(true);
-  };
 
   it('a pending action leaves getActionsByPriority and getActionsByWorkspace $ exactly at expires_at', async () => {
     const store = await stores.open(make); // no `now`: the default clock
@@ -34,7 +30,7 @@ describe.each(STORAGES)('expiry instant on $name (fake timers)', ({ make }) => {
     const subs = [actions.getActionsByPriority({ workspace_id: 'w1' }), actions.getActionsByWorkspace({ workspace_id: 'w1' })].map(
       (query, i) => query.$.subscribe((list) => emissions[i]!.push({ at: Date.now(), ids: list.map((a) => a.id) })),
     );
-    await waitFor(() => emissions.every((e) => e.length === 1));
+    await until(() => emissions.every((e) => e.length === 1), 'the first emission of both reads');
     for (const e of emissions) expect(e[0]!.ids).toEqual([soon, stays]);
 
     await vi.advanceTimersByTimeAsync(expiresAt - 1 - Date.now());
@@ -43,7 +39,7 @@ describe.each(STORAGES)('expiry instant on $name (fake timers)', ({ make }) => {
     for (const e of emissions) expect(e).toHaveLength(1);
 
     await vi.advanceTimersByTimeAsync(1);
-    await waitFor(() => emissions.every((e) => e.length === 2));
+    await until(() => emissions.every((e) => e.length === 2), 'both reads to drop the expired action');
     for (const e of emissions) expect(e[1]).toEqual({ at: expiresAt, ids: [stays] });
     // No cleanup has run: the stored action is still pending, yet `exec()` agrees with `$`.
     expect((await settle(store.database.brainActions.findOne(soon).exec(), vi))?.status).toBe('pending');
@@ -83,10 +79,13 @@ describe.each(STORAGES)('expiry instant on $name (fake timers)', ({ make }) => {
     const sub = actions
       .getActionsByPriority({ workspace_id: 'w1' })
       .$.subscribe((list) => seen.push({ at: Date.now(), size: list.length }));
-    await waitFor(() => seen.length === 1);
+    await until(() => seen.length === 1, 'the first emission');
     for (const [n, at] of [T0 + 1_000, T0 + 2_000, T0 + 3_000].entries()) {
       await vi.advanceTimersByTimeAsync(at - Date.now());
-      await waitFor(() => seen.length === n + 2);
+      await until(
+        () => seen.length === n + 2,
+        () => `emission ${n + 2} (have ${seen.length})`,
+      );
       expect(seen[n + 1]).toEqual({ at, size: 2 - n });
     }
     sub.unsubscribe();

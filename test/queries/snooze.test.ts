@@ -3,6 +3,7 @@ import type { Subscription } from 'rxjs';
 import { BrainStoreError } from '../../src/index.ts';
 import { STORAGES, closingStores } from '../helpers/storages.ts';
 import { HOUR, T0, actionArgs, manualClock, storesWithClock } from './fixtures.ts';
+import { until } from '../../harness/until.ts';
 
 /**
  * Issue 20: snoozeAction hides a pending action from the queue until `until` and the queue
@@ -19,8 +20,8 @@ describe.each(STORAGES)('snoozeAction on $name (issue 20)', ({ make }) => {
     const { clock, actions } = await setup();
     const snoozed = await actions.createActionRecommendation(actionArgs({ priority: 90 }));
     const other = await actions.createActionRecommendation(actionArgs({ priority: 10 }));
-    const until = T0 + 3 * HOUR;
-    await actions.snoozeAction({ action_id: snoozed, until });
+    const end = T0 + 3 * HOUR;
+    await actions.snoozeAction({ action_id: snoozed, until: end });
     const reads = () =>
       Promise.all([
         actions.getActionsByPriority({ workspace_id: 'w1' }).exec(),
@@ -29,12 +30,12 @@ describe.each(STORAGES)('snoozeAction on $name (issue 20)', ({ make }) => {
         actions.getActionsByWorkspace({ workspace_id: 'w1', status: 'pending' }).exec(),
       ]);
     for (const list of await reads()) expect(ids(list)).toEqual([other]);
-    clock.set(until - 1);
+    clock.set(end - 1);
     for (const list of await reads()) expect(ids(list)).toEqual([other]);
-    clock.set(until);
+    clock.set(end);
     for (const list of await reads()) expect(ids(list)).toEqual([snoozed, other]);
     const [back] = await actions.getActionsByPriority({ workspace_id: 'w1' }).exec();
-    expect(back).toMatchObject({ id: snoozed, status: 'pending', snoozed_until: until, snoozed_at: T0 });
+    expect(back).toMatchObject({ id: snoozed, status: 'pending', snoozed_until: end, snoozed_at: T0 });
     expect(back).not.toHaveProperty('snoozed_by'); // a store without a role names nobody unless told
   });
 
@@ -46,23 +47,26 @@ describe.each(STORAGES)('snoozeAction on $name (issue 20)', ({ make }) => {
     const subscription: Subscription = actions
       .getActionsByPriority({ workspace_id: 'w1' })
       .$.subscribe((list) => seen.push({ at: clock.now(), ids: ids(list) }));
-    const waitFor = async (count: number) => {
-      for (let i = 0; i < 400 && seen.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    const emissions = async (count: number) => {
+      await until(
+        () => seen.length >= count,
+        () => `emission ${count} of the live queue (have ${seen.length})`,
+      );
       expect(seen).toHaveLength(count);
     };
     try {
-      await waitFor(1);
-      const until = T0 + 40; // the timer waits 40 real ms, then re-arms while the clock stands still
-      await actions.snoozeAction({ action_id: id, until });
-      await waitFor(2);
+      await emissions(1);
+      const end = T0 + 40; // the timer waits 40 real ms, then re-arms while the clock stands still
+      await actions.snoozeAction({ action_id: id, until: end });
+      await emissions(2);
       expect(seen[1]!.ids).toEqual([stays]);
       await new Promise((resolve) => setTimeout(resolve, 120));
-      clock.set(until - 1);
+      clock.set(end - 1);
       await new Promise((resolve) => setTimeout(resolve, 120));
       expect(seen).toHaveLength(2);
-      clock.set(until);
-      await waitFor(3);
-      expect(seen[2]).toEqual({ at: until, ids: [id, stays] });
+      clock.set(end);
+      await emissions(3);
+      expect(seen[2]).toEqual({ at: end, ids: [id, stays] });
     } finally {
       subscription.unsubscribe();
     }

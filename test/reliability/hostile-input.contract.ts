@@ -6,6 +6,7 @@ import { databaseChecksum, prototypeKeys } from '../helpers/database-checksum.ts
 import { fuzzSettings } from '../helpers/fuzz-settings.ts';
 import { startTestServer, type TestBackend, type TestServer } from '../helpers/sync-server.ts';
 import { action, client, summary } from '../server/fixtures.ts';
+import { until } from '../../harness/until.ts';
 import { GRANTED, hostileRequest, hostileTokens, type FuzzTargets, type HostileRequest } from './hostile-requests.ts';
 
 /**
@@ -64,14 +65,17 @@ export function expectSafeAnswer(request: HostileRequest, answer: Answer): void 
 /** The streams gauge drops back to 0 once every fuzzed stream was dropped (a HEAD once left them open). */
 export async function expectNoOpenStreams(server: TestServer): Promise<void> {
   const operator = await server.token([GRANTED], 600, { role: 'operator' });
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const metrics = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${operator}` } });
-    expect(metrics.status).toBe(200);
-    const open = /^brain_store_stream_clients (\d+)/m.exec(await metrics.text())?.[1];
-    if (open === '0' || Date.now() > deadline) return expect(open).toBe('0');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let open: string | undefined;
+  await until(
+    async () => {
+      const metrics = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${operator}` } });
+      expect(metrics.status).toBe(200);
+      open = /^brain_store_stream_clients (\d+)/m.exec(await metrics.text())?.[1];
+      return open === '0';
+    },
+    () => `the streams gauge to drop to 0 (it says ${open})`,
+    { timeoutMs: 5_000 },
+  );
 }
 
 /**

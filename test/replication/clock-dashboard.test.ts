@@ -3,7 +3,8 @@ import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { createBrainStore, replicateBrainStore, startExpiryCleanup, type BrainStore, type BrainSync } from '../../src/index.ts';
 import { SERVER_TIME_HEADER } from '../../src/protocol/server-time.ts';
 import { HOUR, T0, actionArgs, flushWithoutTime, settle, useFakeClock } from '../queries/fixtures.ts';
-import { until } from './sync-fixtures.ts';
+import { firstMatching } from './sync-fixtures.ts';
+import { until } from '../../harness/until.ts';
 
 /** The estimate's own error here: the stub answers at once, so at most a fake millisecond or two. */
 const ESTIMATE_ERROR_MS = 2;
@@ -41,16 +42,11 @@ async function skewedDashboard(skew: number): Promise<BrainStore> {
 async function learnOffset(store: BrainStore): Promise<BrainSync> {
   const sync = replicateBrainStore(store, { url: 'http://time-only.invalid', token: 't', fetch: timeOnlyServer, retryTime: HOUR });
   await settle(
-    until(sync.clockOffset$, (offset) => offset !== null),
+    firstMatching(sync.clockOffset$, (offset) => offset !== null),
     vi,
   );
   return sync;
 }
-
-const waitFor = async (check: () => boolean) => {
-  for (let i = 0; i < 200 && !check(); i++) await flushWithoutTime(1);
-  expect(check()).toBe(true);
-};
 
 describe('a skewed dashboard shows expiries at the server instant (issue 12, fake timers)', () => {
   it.each([
@@ -70,14 +66,14 @@ describe('a skewed dashboard shows expiries at the server instant (issue 12, fak
     const subscription = store.brainActions
       .getActionsByPriority({ workspace_id: 'w1' })
       .$.subscribe((list) => shown.push({ at: Date.now(), ids: list.map((a) => a.id) }));
-    await waitFor(() => shown.length === 1);
+    await until(() => shown.length === 1, 'the first emission of the read');
     expect(shown[0]!.ids).toEqual([id]);
 
     await vi.advanceTimersByTimeAsync(expiresAt - ESTIMATE_ERROR_MS - 1 - Date.now());
     await flushWithoutTime();
     expect(shown).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(2 * ESTIMATE_ERROR_MS + 1);
-    await waitFor(() => shown.length === 2);
+    await until(() => shown.length === 2, 'the emission without the expired action');
     expect(shown[1]!.ids).toEqual([]);
     // Hidden at the server's instant (an uncorrected device would be off by its whole skew).
     expect(Math.abs(shown[1]!.at - expiresAt)).toBeLessThanOrEqual(ESTIMATE_ERROR_MS);
@@ -94,14 +90,14 @@ describe('a skewed dashboard shows expiries at the server instant (issue 12, fak
     const subscription = store.brainActions
       .getActionsByPriority({ workspace_id: 'w1' })
       .$.subscribe((list) => shown.push({ at: Date.now(), ids: list.map((a) => a.id) }));
-    await waitFor(() => shown.length === 1);
+    await until(() => shown.length === 1, 'the first emission of the read');
 
     const sync = await learnOffset(store);
     await vi.advanceTimersByTimeAsync(expiresAt - ESTIMATE_ERROR_MS - 1 - Date.now());
     await flushWithoutTime();
     expect(shown.map((s) => s.ids)).toEqual([[id]]);
     await vi.advanceTimersByTimeAsync(2 * ESTIMATE_ERROR_MS + 1);
-    await waitFor(() => shown.length === 2);
+    await until(() => shown.length === 2, 'the emission without the expired action');
     expect(shown[1]!.ids).toEqual([]);
     expect(Math.abs(shown[1]!.at - expiresAt)).toBeLessThanOrEqual(ESTIMATE_ERROR_MS);
     subscription.unsubscribe();
@@ -127,7 +123,7 @@ describe('a skewed dashboard shows expiries at the server instant (issue 12, fak
     await flushWithoutTime();
     expect(runs).toEqual([]);
     await vi.advanceTimersByTimeAsync(2 * ESTIMATE_ERROR_MS + 1);
-    await waitFor(() => runs.length === 1);
+    await until(() => runs.length === 1, 'a cleanup run that expires the action');
     expect(Math.abs(runs[0]! - expiresAt)).toBeLessThanOrEqual(2 * ESTIMATE_ERROR_MS + 1);
     expect((await settle(store.database.brainActions.findOne(id).exec(), vi))?.status).toBe('expired');
     cleanup.unsubscribe();

@@ -4,7 +4,7 @@ import { DEFAULT_TIME_ALLOWANCE } from '../../src/collections/write-rules.ts';
 import type { WireDocument } from '../../src/protocol/messages.ts';
 import { startTestServer, syncBackends, type TestServer } from '../helpers/sync-server.ts';
 import { client } from '../server/fixtures.ts';
-import { action, openSyncedStore, switchableFetch, sync, until } from './sync-fixtures.ts';
+import { action, openSyncedStore, switchableFetch, sync, firstMatching } from './sync-fixtures.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -48,7 +48,7 @@ describe.each(await syncBackends())('a skewed client against a correct server on
     const deviceSync = sync(device, { url: server.url, token });
 
     // The device learns the offset from the first response; its store's clock reads the server's.
-    expect(await until(deviceSync.clockOffset$, (offset) => offset !== null)).toBe(-skew);
+    expect(await firstMatching(deviceSync.clockOffset$, (offset) => offset !== null)).toBe(-skew);
     expect(device.now()).toBe(T);
     expect(device.clock.base()).toBe(T + skew);
 
@@ -59,7 +59,7 @@ describe.each(await syncBackends())('a skewed client against a correct server on
     const own = await serverAction(server, token, ownId);
     // Default timestamps by the server's clock: the server accepted them, and they are exact.
     expect(own).toMatchObject({ created_at: T, expires_at: T + DAY, status: 'pending' });
-    const pending = await until(device.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 2);
+    const pending = await firstMatching(device.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 2);
     expect(pending.map((a) => a.expires_at)).toEqual([T + DAY, T + DAY]);
 
     // Nothing is due yet by the server's clock: the device's cleanup leaves both alone.
@@ -81,7 +81,7 @@ describe.each(await syncBackends())('a skewed client against a correct server on
       expect(T - (doc?.['expires_at'] as number)).toBeGreaterThanOrEqual(0);
       expect(T - (doc?.['expires_at'] as number)).toBeLessThanOrEqual(ALLOWANCE);
     }
-    expect(await until(deviceSync.rejected$, () => true)).toEqual([]);
+    expect(await firstMatching(deviceSync.rejected$, () => true)).toEqual([]);
     await server.close();
   });
 
@@ -97,8 +97,8 @@ describe.each(await syncBackends())('a skewed client against a correct server on
     const id = await bot.brainActions.createActionRecommendation(action(ws));
     await botSync.awaitWrite(id);
     // (Its reads already hide the action: by its clock it expired an hour ago.)
-    await until(device.database.brainActions.findOne(id).$, (doc) => doc !== null);
-    expect(await until(deviceSync.clockOffset$, (offset) => offset !== null)).toBe(-25 * HOUR);
+    await firstMatching(device.database.brainActions.findOne(id).$, (doc) => doc !== null);
+    expect(await firstMatching(deviceSync.clockOffset$, (offset) => offset !== null)).toBe(-25 * HOUR);
     expect(device.now()).toBe(T + 25 * HOUR);
     expect(await device.brainActions.cleanupExpiredActions()).toBe(1);
     await server.close();
@@ -114,7 +114,7 @@ describe.each(await syncBackends())('a skewed client against a correct server on
     const idb = new IDBFactory();
     const first = await openSyncedStore({ idb, name: `offline-${counter}`, now: () => T + skew });
     const firstSync = sync(first, { url: server.url, token, fetch: network.fetch });
-    expect(await until(firstSync.clockOffset$, (offset) => offset !== null)).toBe(-skew);
+    expect(await firstMatching(firstSync.clockOffset$, (offset) => offset !== null)).toBe(-skew);
 
     network.online = false;
     T += HOUR;
@@ -126,7 +126,7 @@ describe.each(await syncBackends())('a skewed client against a correct server on
     const second = await openSyncedStore({ idb, name: `offline-${counter}`, now: () => T + skew });
     expect(second.now()).toBe(T);
     const secondSync = sync(second, { url: server.url, token, fetch: network.fetch });
-    expect(await until(secondSync.clockOffset$, (offset) => offset !== null)).toBe(-skew);
+    expect(await firstMatching(secondSync.clockOffset$, (offset) => offset !== null)).toBe(-skew);
     T += DAY - HOUR - 1;
     expect(await second.brainActions.cleanupExpiredActions()).toBe(0);
     T += HOUR + 1;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startTestServer, syncBackends } from '../helpers/sync-server.ts';
-import { action, openSyncedStore, sync, until } from './sync-fixtures.ts';
+import { action, openSyncedStore, sync, firstMatching } from './sync-fixtures.ts';
 
 let counter = 0;
 
@@ -20,7 +20,9 @@ describe.each(await syncBackends())('expiry convergence on %s', (backend) => {
     const syncs = stores.map((store, i) => sync(store, { url: (i === 2 ? two : one).url, token }));
     const id = await stores[0]!.brainActions.createActionRecommendation(action(ws, { expires_at: t + 1_000 }));
     await syncs[0]!.awaitWrite(id);
-    await Promise.all(stores.map((store) => until(store.brainActions.getActionsByPriority({ workspace_id: ws }).$, (l) => l.length === 1)));
+    await Promise.all(
+      stores.map((store) => firstMatching(store.brainActions.getActionsByPriority({ workspace_id: ws }).$, (l) => l.length === 1)),
+    );
 
     t += 5_000; // past expires_at everywhere
     const expired = await Promise.all([
@@ -31,7 +33,7 @@ describe.each(await syncBackends())('expiry convergence on %s', (backend) => {
     expect(expired.slice(0, 3)).toEqual([1, 1, 1]);
     for (const s of syncs) s.resync();
     await Promise.all(syncs.map((s) => s.awaitInSync()));
-    await Promise.all(syncs.map((s) => until(s.status$, (status) => status.state === 'idle' && status.pending === 0)));
+    await Promise.all(syncs.map((s) => firstMatching(s.status$, (status) => status.state === 'idle' && status.pending === 0)));
 
     const views = await Promise.all(
       stores.map((store) => store.brainActions.getActionsByWorkspace({ workspace_id: ws, status: 'expired' }).exec()),

@@ -3,7 +3,7 @@ import { BrainStoreError } from '../../src/errors/brain-store-error.ts';
 import { assertDocumentSize } from '../../src/queries/query-context.ts';
 import { startTestServer, syncBackends } from '../helpers/sync-server.ts';
 import { largeSummaryArgs } from '../server/http/limits/large-documents.ts';
-import { action, openSyncedStore, sync, until } from './sync-fixtures.ts';
+import { action, openSyncedStore, sync, firstMatching } from './sync-fixtures.ts';
 
 /**
  * Issue 23 §3: a bot's large documents never wedge its push queue. Before: 12 summaries at
@@ -70,7 +70,7 @@ describe.each(await syncBackends())('large documents sync against %s', (backend)
     // One small write first: the server's answer announces its limit.
     await botSync.awaitWrite(await bot.brainActions.createActionRecommendation(action(ws)));
     const big = await bot.brainSummaries.createSummary(largeSummaryArgs(ws, 0.1));
-    const rejected = await until(botSync.rejected$, (list) => list.length > 0);
+    const rejected = await firstMatching(botSync.rejected$, (list) => list.length > 0);
     expect(rejected[0]).toMatchObject({ code: 'TOO_LARGE', collection: 'brainSummaries' });
     expect(rejected[0]!.document.id).toBe(big);
     const later = await bot.brainActions.createActionRecommendation(action(ws));

@@ -3,7 +3,7 @@ import { OLDEST_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION } from '../.
 import { endpoints } from '../../src/protocol/endpoints.ts';
 import type { PullResponse, PushResponse, WireDocument } from '../../src/protocol/messages.ts';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
-import { action, openSyncedStore, sync, until } from './sync-fixtures.ts';
+import { action, openSyncedStore, sync, firstMatching } from './sync-fixtures.ts';
 
 /**
  * Issue 20: a rollout meets old clients. The server serves the previous protocol version
@@ -85,8 +85,8 @@ describe('the support window (issue 20)', () => {
       for (const field of SNOOZE) expect(stale.body.conflicts[0]).not.toHaveProperty(field);
 
       // The new client sees the old client's writes in version 1.
-      await until(bot.brainActions.getActionsByWorkspace({ workspace_id: ws, status: 'dismissed' }).$, (list) => list.length === 1);
-      const mine = await until(bot.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 2);
+      await firstMatching(bot.brainActions.getActionsByWorkspace({ workspace_id: ws, status: 'dismissed' }).$, (list) => list.length === 1);
+      const mine = await firstMatching(bot.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 2);
       expect(mine.map((a) => a.id)).toEqual([plain, created.id]);
       expect(mine[1]).toMatchObject({ snoozed_until: 0 });
       await botSync.cancel();
@@ -102,7 +102,7 @@ describe('the support window (issue 20)', () => {
       const id = await store.brainActions.createActionRecommendation(action(ws));
       const tooOld = sync(store, { url: server.url, token: await server.token([ws]), protocolVersion: OLDEST_PROTOCOL_VERSION - 1 });
       // The write is counted as pending (its push is refused too), never as rejected.
-      const status = await until(tooOld.status$, (s) => s.state === 'upgrade-required' && s.pending === 1);
+      const status = await firstMatching(tooOld.status$, (s) => s.state === 'upgrade-required' && s.pending === 1);
       expect(status.error).toMatchObject({
         code: 'UPGRADE_REQUIRED',
         parameters: { status: 426 },
@@ -118,7 +118,7 @@ describe('the support window (issue 20)', () => {
       const upgraded = sync(store, { url: server.url, token: await server.token([ws]) });
       await upgraded.awaitInSync();
       expect(await stored(id)).toMatchObject({ status: 'pending', snoozed_until: 0 });
-      expect(await until(upgraded.status$, (s) => s.state === 'idle')).toMatchObject({ pending: 0 });
+      expect(await firstMatching(upgraded.status$, (s) => s.state === 'idle')).toMatchObject({ pending: 0 });
       await upgraded.cancel();
     },
   );

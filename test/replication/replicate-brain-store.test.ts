@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, syncBackends } from '../helpers/sync-server.ts';
-import { action, openSyncedStore, switchableFetch, sync, until } from './sync-fixtures.ts';
+import { action, openSyncedStore, switchableFetch, sync, firstMatching } from './sync-fixtures.ts';
 
 const backends = await syncBackends();
 
@@ -24,11 +24,14 @@ describe.each(backends)('replicateBrainStore against %s', (backend) => {
     const syncB = sync(b, { url: server.url, token });
     await Promise.all([syncA.awaitInSync(), syncB.awaitInSync()]);
 
-    const seen = until(b.brainActions.getActionsByPriority({ workspace_id: w1 }).$, (list) => list.length === 1);
+    const seen = firstMatching(b.brainActions.getActionsByPriority({ workspace_id: w1 }).$, (list) => list.length === 1);
     const id = await a.brainActions.createActionRecommendation(action(w1, { priority: 90 }));
     expect((await seen)[0]).toMatchObject({ id, priority: 90, status: 'pending' });
 
-    const dismissed = until(a.brainActions.getActionsByWorkspace({ workspace_id: w1, status: 'dismissed' }).$, (l) => l.length === 1);
+    const dismissed = firstMatching(
+      a.brainActions.getActionsByWorkspace({ workspace_id: w1, status: 'dismissed' }).$,
+      (l) => l.length === 1,
+    );
     await b.brainActions.dismissAction({ action_id: id });
     expect((await dismissed)[0]!.id).toBe(id);
     await server.close();
@@ -44,13 +47,13 @@ describe.each(backends)('replicateBrainStore against %s', (backend) => {
     net.online = false;
     const ids = [];
     for (let i = 0; i < 5; i++) ids.push(await a.brainActions.createActionRecommendation(action(w1, { priority: i })));
-    const offline = await until(syncA.status$, (s) => s.state === 'offline');
+    const offline = await firstMatching(syncA.status$, (s) => s.state === 'offline');
     expect(offline.pending).toBe(5);
 
     net.online = true;
     syncA.resync();
     await syncA.awaitWrite(ids[4]!);
-    const idle = await until(syncA.status$, (s) => s.state === 'idle');
+    const idle = await firstMatching(syncA.status$, (s) => s.state === 'idle');
     expect(idle.pending).toBe(0);
     expect(idle.lastSyncedAt).not.toBeNull();
 
@@ -76,7 +79,7 @@ describe.each(backends)('replicateBrainStore against %s', (backend) => {
     const syncB = sync(b, { url: server.url, token, fetch: netB.fetch });
     const id = await a.brainActions.createActionRecommendation(action(w1));
     await syncA.awaitWrite(id);
-    await until(b.brainActions.getActionsByPriority({ workspace_id: w1 }).$, (l) => l.length === 1);
+    await firstMatching(b.brainActions.getActionsByPriority({ workspace_id: w1 }).$, (l) => l.length === 1);
 
     netA.online = false;
     netB.online = false;
@@ -107,13 +110,13 @@ describe.each(backends)('replicateBrainStore against %s', (backend) => {
     await syncA.awaitInSync();
 
     const foreign = await a.brainActions.createActionRecommendation(action(w2));
-    const rejected = await until(syncA.rejected$, (list) => list.length === 1);
+    const rejected = await firstMatching(syncA.rejected$, (list) => list.length === 1);
     expect(rejected[0]).toMatchObject({ collection: 'brainActions', code: 'FORBIDDEN_WORKSPACE', document: { id: foreign } });
-    await until(a.brainActions.getActionsByPriority({ workspace_id: w2 }).$, (list) => list.length === 0);
+    await firstMatching(a.brainActions.getActionsByPriority({ workspace_id: w2 }).$, (list) => list.length === 0);
 
     const ok = await a.brainActions.createActionRecommendation(action(w1));
     await syncA.awaitWrite(ok);
-    expect((await until(syncA.status$, (s) => s.pending === 0)).pending).toBe(0);
+    expect((await firstMatching(syncA.status$, (s) => s.pending === 0)).pending).toBe(0);
     await server.close();
   });
 

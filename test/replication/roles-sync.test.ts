@@ -4,7 +4,7 @@ import { createBrainStore, type BrainStore, type CreateBrainStoreOptions } from 
 import { DAY_MS } from '../../src/collections/fields.ts';
 import { startTestServer, syncBackends } from '../helpers/sync-server.ts';
 import { client as rawClient } from '../server/fixtures.ts';
-import { action, switchableFetch, sync, until } from './sync-fixtures.ts';
+import { action, switchableFetch, sync, firstMatching } from './sync-fixtures.ts';
 
 const backends = await syncBackends();
 const open: BrainStore[] = [];
@@ -40,15 +40,15 @@ describe.each(backends)('roles through the real client against %s (issues 9, 12.
     expect(await danaSync.session()).toEqual({ subject: 'dana', role: 'member', workspaces: [ws], expiresAt: expect.any(Number) });
 
     const id = await bot.brainActions.createActionRecommendation(action(ws));
-    await until(dana.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 1);
+    await firstMatching(dana.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 1);
     await dana.brainActions.markActionActioned({ action_id: id, actioned_by: 'dana' });
-    const done = await until(
+    const done = await firstMatching(
       bot.brainActions.getActionsByWorkspace({ workspace_id: ws, status: 'actioned' }).$,
       (list) => list.length === 1,
     );
     expect(done[0]).toMatchObject({ id, actioned_by: 'dana' });
     await danaSync.awaitInSync();
-    expect(await until(danaSync.status$, (status) => status.state === 'idle')).toMatchObject({ pending: 0 });
+    expect(await firstMatching(danaSync.status$, (status) => status.state === 'idle')).toMatchObject({ pending: 0 });
     await botSync.cancel();
     await server.close();
   });
@@ -59,9 +59,9 @@ describe.each(backends)('roles through the real client against %s (issues 9, 12.
     const trusting = await store();
     const memberSync = sync(trusting, { url: server.url, token: await server.token([ws], 3_600, { role: 'member', subject: 'dana' }) });
     const forged = await trusting.brainActions.createActionRecommendation(action(ws));
-    const [rejected] = await until(memberSync.rejected$, (list) => list.length === 1);
+    const [rejected] = await firstMatching(memberSync.rejected$, (list) => list.length === 1);
     expect(rejected).toMatchObject({ code: 'FORBIDDEN_ROLE', document: { id: forged } });
-    await until(trusting.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 0);
+    await firstMatching(trusting.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 0);
     expect((await api.pullAll('brainActions')).documents.filter((doc) => doc['workspace_id'] === ws)).toEqual([]);
     await server.close();
   });
@@ -92,7 +92,7 @@ describe.each(backends)('roles through the real client against %s (issues 9, 12.
       [operator, operatorSync],
     ] as const) {
       await replication.awaitInSync();
-      await until(target.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 5);
+      await firstMatching(target.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 5);
     }
 
     await member.brainSummaries.createSummary({
@@ -117,7 +117,7 @@ describe.each(backends)('roles through the real client against %s (issues 9, 12.
     await operator.brainActions.dismissAction({ action_id: byOperator });
     await fastMember.brainActions.markActionActioned({ action_id: skewed, actioned_by: 'dana' });
 
-    const refusedByMember = await until(memberSync.rejected$, (list) => list.length === 5);
+    const refusedByMember = await firstMatching(memberSync.rejected$, (list) => list.length === 5);
     expect(refusedByMember.map((write) => [write.collection, write.code]).sort()).toEqual(
       [
         ['brainActions', 'FORBIDDEN_ROLE'],
@@ -127,15 +127,15 @@ describe.each(backends)('roles through the real client against %s (issues 9, 12.
         ['brainSummaries', 'FORBIDDEN_ROLE'],
       ].sort(),
     );
-    expect((await until(operatorSync.rejected$, (list) => list.length === 1))[0]).toMatchObject({ code: 'FORBIDDEN_ROLE' });
-    expect((await until(fastSync.rejected$, (list) => list.length === 1))[0]).toMatchObject({ code: 'CLOCK_SKEW' });
+    expect((await firstMatching(operatorSync.rejected$, (list) => list.length === 1))[0]).toMatchObject({ code: 'FORBIDDEN_ROLE' });
+    expect((await firstMatching(fastSync.rejected$, (list) => list.length === 1))[0]).toMatchObject({ code: 'CLOCK_SKEW' });
 
     // Every store is back to the bot's five pending actions, and so is the server.
     for (const target of [member, fastMember, operator]) {
-      const pending = await until(target.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 5);
+      const pending = await firstMatching(target.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 5);
       expect(pending.map((doc) => [doc.id, doc.priority]).sort()).toEqual(ids.map((id, i) => [id, 10 + i]).sort());
     }
-    await until(member.brainSummaries.getLatestSummary({ workspace_id: ws }).$, (latest) => latest === null);
+    await firstMatching(member.brainSummaries.getLatestSummary({ workspace_id: ws }).$, (latest) => latest === null);
     const api = rawClient(server.url, await server.token([ws]));
     const onServer = (await api.pullAll('brainActions')).documents.filter((doc) => doc['workspace_id'] === ws);
     expect(onServer.map((doc) => [doc.id, doc['status'], doc['priority'], doc._deleted]).sort()).toEqual(
@@ -152,11 +152,11 @@ describe.each(backends)('roles through the real client against %s (issues 9, 12.
     sync(honest, { url: server.url, token });
     const fastSync = sync(fast, { url: server.url, token, correctClock: false });
     const id = await honest.brainActions.createActionRecommendation(action(ws));
-    await until(fast.database.brainActions.findOne(id).$, (doc) => doc !== null);
+    await firstMatching(fast.database.brainActions.findOne(id).$, (doc) => doc !== null);
     expect(await fast.brainActions.cleanupExpiredActions()).toBe(1);
-    const [rejected] = await until(fastSync.rejected$, (list) => list.length === 1);
+    const [rejected] = await firstMatching(fastSync.rejected$, (list) => list.length === 1);
     expect(rejected).toMatchObject({ code: 'CLOCK_SKEW', document: { id, status: 'expired' } });
-    const reverted = await until(fast.database.brainActions.findOne(id).$, (doc) => doc?.status === 'pending');
+    const reverted = await firstMatching(fast.database.brainActions.findOne(id).$, (doc) => doc?.status === 'pending');
     expect(reverted!.expires_at).toBeGreaterThan(Date.now() + DAY_MS - 60_000);
     const api = rawClient(server.url, token);
     expect((await api.pullAll('brainActions')).documents.find((doc) => doc.id === id)).toMatchObject({ status: 'pending' });
@@ -177,8 +177,8 @@ describe.each(backends)('roles through the real client against %s (issues 9, 12.
     const dashboard = await store();
     const live = sync(dashboard, { url: server.url, getToken: () => tokens.current, fetch: net.fetch });
     const held = (workspace: string) => dashboard.brainActions.getActionsByWorkspace({ workspace_id: workspace, limit: 100 }).$;
-    await until(held(revoked), (list) => list.length === 1);
-    await until(held(kept), (list) => list.length === 1);
+    await firstMatching(held(revoked), (list) => list.length === 1);
+    await firstMatching(held(kept), (list) => list.length === 1);
     expect((await live.session()).workspaces).toEqual([kept, revoked].sort());
 
     // Offline, a write in the workspace about to be revoked: it will never be accepted.
@@ -188,9 +188,9 @@ describe.each(backends)('roles through the real client against %s (issues 9, 12.
     net.online = true;
     live.resync();
 
-    await until(held(granted), (list) => list.length === 1);
-    await until(held(revoked), (list) => list.length === 0);
-    const rejected = await until(live.rejected$, (list) => list.length > 0);
+    await firstMatching(held(granted), (list) => list.length === 1);
+    await firstMatching(held(revoked), (list) => list.length === 0);
+    const rejected = await firstMatching(live.rejected$, (list) => list.length > 0);
     expect(rejected).toEqual([
       expect.objectContaining({
         code: 'FORBIDDEN_WORKSPACE',
@@ -198,7 +198,7 @@ describe.each(backends)('roles through the real client against %s (issues 9, 12.
         document: expect.objectContaining({ id: unsynced }),
       }),
     ]);
-    expect(await until(live.status$, (status) => status.state === 'idle')).toMatchObject({ pending: 0 });
+    expect(await firstMatching(live.status$, (status) => status.state === 'idle')).toMatchObject({ pending: 0 });
     expect((await live.session()).workspaces).toEqual([granted, kept].sort());
     // The server keeps the revoked workspace as it was: no deletes travelled, the offline write never arrived.
     const onServer = (await bot.pullAll('brainActions')).documents.filter((doc) => doc['workspace_id'] === revoked);

@@ -2,7 +2,7 @@ import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBrainStore, type BrainStore, type CreateBrainStoreOptions } from '../../src/index.ts';
 import { startTestServer, syncBackends } from '../helpers/sync-server.ts';
-import { action, switchableFetch, sync, until } from './sync-fixtures.ts';
+import { action, switchableFetch, sync, firstMatching } from './sync-fixtures.ts';
 
 const backends = await syncBackends();
 const open: BrainStore[] = [];
@@ -35,11 +35,11 @@ describe.each(backends)('snooze through the server on %s (issue 20)', (backend) 
     const danaSync = sync(dana, { url: server.url, token: await server.token([ws], 3_600, { role: 'member', subject: 'dana' }) });
     const id = await bot.brainActions.createActionRecommendation(action(ws, { priority: 90 }));
     const other = await bot.brainActions.createActionRecommendation(action(ws, { priority: 10 }));
-    await until(dana.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 2);
+    await firstMatching(dana.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 2);
 
     const snoozedAt = t;
     await dana.brainActions.snoozeAction({ action_id: id, until: t + HOUR });
-    const botQueue = await until(bot.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 1);
+    const botQueue = await firstMatching(bot.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 1);
     expect(botQueue.map((a) => a.id)).toEqual([other]);
     const seen = await bot.database.brainActions.findOne(id).exec();
     expect(seen?.toJSON()).toMatchObject({ status: 'pending', snoozed_until: snoozedAt + HOUR, snoozed_at: snoozedAt, snoozed_by: 'dana' });
@@ -53,7 +53,7 @@ describe.each(backends)('snooze through the server on %s (issue 20)', (backend) 
       .findOne(id)
       .exec()
       .then((doc) => doc!.incrementalPatch({ priority: 95, priority_rank: 5 }));
-    await until(dana.database.brainActions.findOne(id).$, (doc) => doc?.priority === 95);
+    await firstMatching(dana.database.brainActions.findOne(id).$, (doc) => doc?.priority === 95);
     expect((await dana.database.brainActions.findOne(id).exec())?.snoozed_until).toBe(snoozedAt + HOUR);
 
     t = snoozedAt + HOUR; // the stores' clock is `clock`: moving `t` is time passing
@@ -78,7 +78,7 @@ describe.each(backends)('snooze through the server on %s (issue 20)', (backend) 
     });
     const early = await bot.brainActions.createActionRecommendation(action(ws, { expires_at: t + 10_000 }));
     const late = await bot.brainActions.createActionRecommendation(action(ws, { expires_at: t + 10_000 }));
-    await until(dana.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 2);
+    await firstMatching(dana.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 2);
 
     // `early`: the snooze reaches the server before the expiry does.
     await dana.brainActions.snoozeAction({ action_id: early, until: t + HOUR });
@@ -92,7 +92,10 @@ describe.each(backends)('snooze through the server on %s (issue 20)', (backend) 
     danaSync.resync();
     botSync.resync();
     for (const replica of [dana, bot]) {
-      await until(replica.brainActions.getActionsByWorkspace({ workspace_id: ws, status: 'expired' }).$, (list) => list.length === 2);
+      await firstMatching(
+        replica.brainActions.getActionsByWorkspace({ workspace_id: ws, status: 'expired' }).$,
+        (list) => list.length === 2,
+      );
     }
     await danaSync.awaitInSync();
     const rows = await server.sql.query<{ doc: Record<string, unknown> }>(
@@ -120,11 +123,11 @@ describe.each(backends)('snooze through the server on %s (issue 20)', (backend) 
     await botSync.awaitInSync();
     const trusting = await store();
     const memberSync = sync(trusting, { url: server.url, token: await server.token([ws], 3_600, { role: 'member', subject: 'dana' }) });
-    await until(trusting.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 1);
+    await firstMatching(trusting.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 1);
     await trusting.brainActions.snoozeAction({ action_id: id, until: Date.now() + HOUR, snoozed_by: 'eve' });
-    const [rejected] = await until(memberSync.rejected$, (list) => list.length === 1);
+    const [rejected] = await firstMatching(memberSync.rejected$, (list) => list.length === 1);
     expect(rejected).toMatchObject({ code: 'FORBIDDEN_ROLE', document: { id } });
-    await until(trusting.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 1);
+    await firstMatching(trusting.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 1);
     expect((await trusting.database.brainActions.findOne(id).exec())?.snoozed_until).toBe(0);
     await server.close();
   });

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { describeOnPostgres, startTestServer, syncBackends } from '../helpers/sync-server.ts';
 import { insightArgs } from '../queries/fixtures.ts';
-import { action, openSyncedStore, sync, until } from './sync-fixtures.ts';
+import { action, openSyncedStore, sync, firstMatching } from './sync-fixtures.ts';
 
 const backends = await syncBackends();
 let counter = 0;
@@ -28,7 +28,7 @@ describe.each(backends)('sync edge cases against %s', (backend) => {
     });
     const id = await a.brainActions.createActionRecommendation(action(ws));
     // One typed state for the refused token (issue 17), the write kept meanwhile.
-    const failing = await until(syncA.status$, (s) => s.state === 'unauthorized');
+    const failing = await firstMatching(syncA.status$, (s) => s.state === 'unauthorized');
     expect(failing.error?.code).toBe('UNAUTHORIZED');
     expect(failing.tokenProblem).toBe('expired');
     expect(failing.pending).toBe(1);
@@ -36,7 +36,7 @@ describe.each(backends)('sync edge cases against %s', (backend) => {
     token = await server.token([ws]);
     await syncA.awaitWrite(id);
     expect(asked).toBeGreaterThan(1);
-    expect((await until(syncA.status$, (s) => s.state === 'idle')).pending).toBe(0);
+    expect((await firstMatching(syncA.status$, (s) => s.state === 'idle')).pending).toBe(0);
     await server.close();
   });
 
@@ -76,11 +76,14 @@ await describeOnPostgres('two server instances over one PostgreSQL', () => {
     const syncB = sync(b, { url: two.url, token: await two.token([ws]) });
     await Promise.all([syncA.awaitInSync(), syncB.awaitInSync()]);
 
-    const arrived = until(b.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 1);
+    const arrived = firstMatching(b.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 1);
     const id = await a.brainActions.createActionRecommendation(action(ws, { priority: 77 }));
     expect((await arrived)[0]).toMatchObject({ id, priority: 77 });
 
-    const back = until(a.brainActions.getActionsByWorkspace({ workspace_id: ws, status: 'actioned' }).$, (list) => list.length === 1);
+    const back = firstMatching(
+      a.brainActions.getActionsByWorkspace({ workspace_id: ws, status: 'actioned' }).$,
+      (list) => list.length === 1,
+    );
     await b.brainActions.markActionActioned({ action_id: id, actioned_by: 'bea' });
     expect((await back)[0]).toMatchObject({ id, actioned_by: 'bea' });
     await Promise.all([one.close(), two.close()]);
@@ -116,7 +119,7 @@ describe('retention and sync', () => {
       [id],
     );
     expect(rows).toEqual([{ deleted: false, status: 'actioned' }]);
-    expect((await until(syncA.status$, (s) => s.pending === 0)).pending).toBe(0);
+    expect((await firstMatching(syncA.status$, (s) => s.pending === 0)).pending).toBe(0);
     await server.close();
   });
 });
@@ -137,10 +140,10 @@ describe('echo suppression', () => {
     const syncB = sync(b, { url: server.url, token, collections: ['brainActions'] });
     await Promise.all([syncA.awaitInSync(), syncB.awaitInSync()]);
     // Let the streams' initial RESYNC pulls settle before counting.
-    await until(syncA.status$, (s) => s.state === 'idle');
+    await firstMatching(syncA.status$, (s) => s.state === 'idle');
     const before = pulls.a;
 
-    const arrived = until(b.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 3);
+    const arrived = firstMatching(b.brainActions.getActionsByPriority({ workspace_id: ws }).$, (list) => list.length === 3);
     for (let i = 0; i < 3; i++) {
       const id = await a.brainActions.createActionRecommendation(action(ws, { priority: i }));
       await syncA.awaitWrite(id);
@@ -178,7 +181,7 @@ describe('interleavings', () => {
     await again.awaitInSync();
     const rows = await server.sql.query<{ id: string }>('SELECT id FROM brain_store_documents WHERE workspace_id = $1', [ws]);
     expect(rows.map((row) => row.id)).toEqual([id]);
-    expect((await until(again.status$, (s) => s.state === 'idle')).pending).toBe(0);
+    expect((await firstMatching(again.status$, (s) => s.state === 'idle')).pending).toBe(0);
     await server.close();
   });
 
@@ -213,8 +216,8 @@ describe('interleavings', () => {
     release();
     await syncA.awaitWrite(fromA);
     const both = (list: readonly { id: string }[]) => [fromA, fromB].every((id) => list.some((x) => x.id === id));
-    await until(b.brainActions.getActionsByPriority({ workspace_id: ws }).$, both);
-    await until(a.brainActions.getActionsByPriority({ workspace_id: ws }).$, both);
+    await firstMatching(b.brainActions.getActionsByPriority({ workspace_id: ws }).$, both);
+    await firstMatching(a.brainActions.getActionsByPriority({ workspace_id: ws }).$, both);
     await server.close();
   });
 });

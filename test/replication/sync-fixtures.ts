@@ -44,8 +44,8 @@ export function action(workspace_id: string, overrides: Partial<CreateActionArgs
   return actionArgs({ workspace_id, ...overrides });
 }
 
-/** The first value of `source$` that satisfies `predicate`. */
-export function until<T>(source$: Observable<T>, predicate: (value: T) => boolean): Promise<T> {
+/** The first value of `source$` that satisfies `predicate` (waits for it; not a poll). */
+export function firstMatching<T>(source$: Observable<T>, predicate: (value: T) => boolean): Promise<T> {
   return firstValueFrom(source$.pipe(filter(predicate)));
 }
 

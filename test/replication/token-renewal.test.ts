@@ -3,7 +3,7 @@ import { createAccessToken } from '../../src/server/auth/access-token.ts';
 import type { ExpiryScheduler } from '../../src/store/scheduler.ts';
 import type { SyncStatus } from '../../src/replication/sync-status.ts';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
-import { action, openSyncedStore, sync, until } from './sync-fixtures.ts';
+import { action, openSyncedStore, sync, firstMatching } from './sync-fixtures.ts';
 
 /**
  * Issue 17.5, access that survives: a server restarted with another secret, a token that
@@ -73,7 +73,7 @@ describe('access that survives a restart and expiry (issue 17)', () => {
     const secret = newSecret();
     server = await restartWithSecret(server, secret);
     const kept = await store.brainActions.createActionRecommendation(action(ws, { reason: 'written while the token is refused' }));
-    const refused = await until(replication.status$, (status) => status.state === 'unauthorized');
+    const refused = await firstMatching(replication.status$, (status) => status.state === 'unauthorized');
     expect(refused).toMatchObject({ tokenProblem: 'refused', pending: 1, error: expect.objectContaining({ code: 'UNAUTHORIZED' }) });
     // Not one error per collection: no 'error' state at all.
     expect(seen.filter((status) => status.state === 'error')).toEqual([]);
@@ -83,7 +83,7 @@ describe('access that survives a restart and expiry (issue 17)', () => {
     // A refused request waited for the new token instead of being retried: one 401 per endpoint at most.
     expect(net.refusals()).toBeGreaterThan(0);
     expect(net.refusedPaths.length).toBe(new Set(net.refusedPaths).size);
-    expect(await until(replication.status$, (status) => status.state === 'idle')).toMatchObject({ pending: 0 });
+    expect(await firstMatching(replication.status$, (status) => status.state === 'idle')).toMatchObject({ pending: 0 });
     const reader = await openSyncedStore();
     const pulled = sync(reader, { url: server.url, token: await mint(secret, ws), live: false });
     await pulled.awaitInSync();
@@ -103,7 +103,7 @@ describe('access that survives a restart and expiry (issue 17)', () => {
     // A link signed by another server replaces it: refused, and the refusal shows (the old token is never used again).
     replication.setToken(await mint(newSecret(), ws));
     const kept = await store.brainActions.createActionRecommendation(action(ws, { reason: 'written under the refused link' }));
-    expect(await until(replication.status$, (status) => status.state === 'unauthorized')).toMatchObject({
+    expect(await firstMatching(replication.status$, (status) => status.state === 'unauthorized')).toMatchObject({
       tokenProblem: 'refused',
       pending: 1,
     });
@@ -116,7 +116,7 @@ describe('access that survives a restart and expiry (issue 17)', () => {
     expect((await reader.brainActions.getActionsByWorkspace({ workspace_id: ws }).exec()).map((doc) => doc.id)).not.toContain(kept);
     replication.setToken(await server.token([ws]));
     await replication.awaitWrite(kept);
-    expect(await until(replication.status$, (status) => status.state === 'idle')).toMatchObject({ pending: 0 });
+    expect(await firstMatching(replication.status$, (status) => status.state === 'idle')).toMatchObject({ pending: 0 });
     await server.close();
   });
 
@@ -173,7 +173,7 @@ describe('access that survives a restart and expiry (issue 17)', () => {
       },
     });
     await replication.awaitInSync();
-    await until(replication.status$, (status) => status.state === 'idle');
+    await firstMatching(replication.status$, (status) => status.state === 'idle');
     // One renewal timer, due a minute before the old token's exp.
     const [renewal] = [...clock.timers.values()];
     expect(clock.timers.size).toBe(1);
@@ -184,12 +184,12 @@ describe('access that survives a restart and expiry (issue 17)', () => {
     clock.fire();
     expect(asked).toEqual([oldToken]);
     // Every collection's stream reconnects with the new token, and live delivery goes on.
-    await until(replication.status$, () => net.streamTokens.slice(streamsBefore).filter((token) => token === newToken).length >= 3);
+    await firstMatching(replication.status$, () => net.streamTokens.slice(streamsBefore).filter((token) => token === newToken).length >= 3);
     const other = await openSyncedStore();
     const writer = sync(other, { url: server.url, token: newToken });
     const id = await other.brainActions.createActionRecommendation(action(ws));
     await writer.awaitWrite(id);
-    await until(store.brainActions.getActionsByWorkspace({ workspace_id: ws }).$, (list) => list.some((doc) => doc.id === id));
+    await firstMatching(store.brainActions.getActionsByWorkspace({ workspace_id: ws }).$, (list) => list.some((doc) => doc.id === id));
     await server.close();
   });
 
@@ -209,7 +209,7 @@ describe('access that survives a restart and expiry (issue 17)', () => {
     const store = await openSyncedStore();
     const replication = sync(store, { url: server.url, scheduler: clock.scheduler, getToken: () => current });
     const id = await store.brainActions.createActionRecommendation(action(ws));
-    expect(await until(replication.status$, (status) => status.state === 'unauthorized')).toMatchObject({
+    expect(await firstMatching(replication.status$, (status) => status.state === 'unauthorized')).toMatchObject({
       tokenProblem: 'expired',
       pending: 1,
     });
@@ -221,7 +221,7 @@ describe('access that survives a restart and expiry (issue 17)', () => {
     current = await server.token([ws]);
     clock.fire();
     await replication.awaitWrite(id);
-    expect(await until(replication.status$, (status) => status.state === 'idle')).toMatchObject({ pending: 0 });
+    expect(await firstMatching(replication.status$, (status) => status.state === 'idle')).toMatchObject({ pending: 0 });
     await server.close();
   });
 });

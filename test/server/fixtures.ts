@@ -176,7 +176,7 @@ export async function openStream(
       }
     },
     /** The first event (consumed or not) that passes `test`, waiting up to 10 s for it. */
-    async until(test: (event: StreamEvent) => boolean, timeoutMs = 10_000): Promise<StreamEvent> {
+    async firstMatching(test: (event: StreamEvent) => boolean, timeoutMs = 10_000): Promise<StreamEvent> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const found = seen.find(test);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFaultProxy } from '../../../harness/fault-proxy.ts';
 import { describeOnPostgres, startTestServer, type TestServer } from '../../helpers/sync-server.ts';
 import { action as wireAction, client } from '../../server/fixtures.ts';
-import { openSyncedStore, sync, action, until } from '../../replication/sync-fixtures.ts';
+import { openSyncedStore, sync, action, firstMatching } from '../../replication/sync-fixtures.ts';
 
 /**
  * Issue 11 §2, the faults between the server, its database and its clients:
@@ -57,7 +57,7 @@ await describeOnPostgres('network and database faults on PostgreSQL', () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       ids.push(await b.brainActions.createActionRecommendation(action(ws)));
-      const seen = await until(
+      const seen = await firstMatching(
         a.brainActions.getActionsByWorkspace({ workspace_id: ws, limit: 100 }).$,
         (list) => list.length === ids.length,
       );
@@ -81,7 +81,7 @@ await describeOnPostgres('network and database faults on PostgreSQL', () => {
     }
     const ids = (await Promise.all(writes)).sort();
     for (const store of [a, b]) {
-      const seen = await until(
+      const seen = await firstMatching(
         store.brainActions.getActionsByWorkspace({ workspace_id: ws, limit: 100 }).$,
         (list) => list.length === ids.length,
       );

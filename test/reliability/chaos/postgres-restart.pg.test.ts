@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAccessToken } from '../../../src/server/auth/access-token.ts';
 import { describeOnPrivatePostgres, startPrivatePostgres, type PrivatePostgres } from '../../helpers/private-postgres.ts';
 import { startServerProcess, urlOf, type ServerProcess } from '../../../harness/server-process.ts';
-import { action, openSyncedStore, sync, until } from '../../replication/sync-fixtures.ts';
+import { action, openSyncedStore, sync, firstMatching } from '../../replication/sync-fixtures.ts';
 import { action as wireAction, client, openStream } from '../../server/fixtures.ts';
 
 /**
@@ -99,7 +99,10 @@ describeOnPrivatePostgres('PostgreSQL restarted during live sync (private cluste
       const ids = (await Promise.all(writes)).sort();
 
       for (const store of [a, b]) {
-        await until(store.brainActions.getActionsByWorkspace({ workspace_id: ws, limit: 100 }).$, (list) => list.length >= ids.length);
+        await firstMatching(
+          store.brainActions.getActionsByWorkspace({ workspace_id: ws, limit: 100 }).$,
+          (list) => list.length >= ids.length,
+        );
       }
       await Promise.all([syncA.awaitInSync(), syncB.awaitInSync()]);
       const [onA, onB] = await Promise.all(

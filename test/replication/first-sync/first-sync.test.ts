@@ -15,7 +15,7 @@ import type { WireDocument } from '../../../src/protocol/messages.ts';
 import type { FirstSyncProgress } from '../../../src/replication/first-sync/run-first-sync.ts';
 import { startTestServer, type TestServer } from '../../helpers/sync-server.ts';
 import { action as wireAction, summary as wireSummary } from '../../server/fixtures.ts';
-import { openSyncedStore, sync, until } from '../sync-fixtures.ts';
+import { openSyncedStore, sync, firstMatching } from '../sync-fixtures.ts';
 
 let server: TestServer;
 let token: string;
@@ -105,7 +105,7 @@ describe('first sync into an empty store (issue 19)', () => {
     const late = action(100, 10);
     await seed('brainActions', [late]);
     replication.resync();
-    await until(store.brainActions.getActionsByPriority({ workspace_id: 'w1', limit: 1 }).$, (top) => top[0]?.id === late.id);
+    await firstMatching(store.brainActions.getActionsByPriority({ workspace_id: 'w1', limit: 1 }).$, (top) => top[0]?.id === late.id);
     const target = actions[5]!;
     await store.brainActions.dismissAction({ action_id: target.id });
     await replication.awaitInSync();

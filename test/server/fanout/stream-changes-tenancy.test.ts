@@ -16,10 +16,10 @@ describe.each(await syncBackends())('CHANGES events on %s', (backend) => {
     const reader = await server.token(['t1']);
     const writer = client(server.url, await server.token(['t1', 't2']));
     const stream = await streamOf(server.url, reader, 'reader-client');
-    await stream.until((event) => event.type === 'RESYNC');
+    await stream.firstMatching((event) => event.type === 'RESYNC');
     // Another tenant's stream on the same instance: the feed then reads both workspaces.
     const other = await streamOf(server.url, await server.token(['t2']), 'other-client');
-    await other.until((event) => event.type === 'RESYNC');
+    await other.firstMatching((event) => event.type === 'RESYNC');
     // A pull by the same client through this instance puts it on the feed's position.
     const seed = action('t1');
     await writer.push('brainActions', [{ newDocumentState: seed }]);
@@ -35,7 +35,7 @@ describe.each(await syncBackends())('CHANGES events on %s', (backend) => {
     const mine = action('t1');
     const theirs = action('t2');
     await writer.push('brainActions', [{ newDocumentState: theirs }, { newDocumentState: mine }]);
-    const event = await stream.until((candidate) => candidate.type === 'CHANGES');
+    const event = await stream.firstMatching((candidate) => candidate.type === 'CHANGES');
     if (event.type !== 'CHANGES') throw new Error('unreachable');
     expect(event.documents.map((doc) => doc.id)).toEqual([mine.id]);
     // It continues exactly from the pull's checkpoint.
@@ -44,7 +44,7 @@ describe.each(await syncBackends())('CHANGES events on %s', (backend) => {
     // Writes only in the other workspace never reach this stream as data.
     await writer.push('brainActions', [{ newDocumentState: action('t2') }]);
     await writer.push('brainActions', [{ newDocumentState: action('t1') }]);
-    await stream.until((candidate) => candidate.type === 'CHANGES' && candidate !== event);
+    await stream.firstMatching((candidate) => candidate.type === 'CHANGES' && candidate !== event);
     const shipped = stream.events.flatMap((candidate) => (candidate.type === 'CHANGES' ? candidate.documents : []));
     expect(shipped.every((doc) => doc['workspace_id'] === 't1')).toBe(true);
     await stream.close();

@@ -39,8 +39,8 @@ describe('stream frames on a Node server', () => {
     expect(response.headers.get(SERVER_TIME_HEADER)).not.toBeNull();
     expect(response.headers.get(PROTOCOL_HEADER)).not.toBeNull();
     expect(response.headers.get('access-control-allow-origin')).not.toBeNull();
-    const until = (test: (event: StreamEvent) => boolean) => stream.until(test);
-    await until((event) => event.type === 'RESYNC');
+    const firstMatching = (test: (event: StreamEvent) => boolean) => stream.firstMatching(test);
+    await firstMatching((event) => event.type === 'RESYNC');
     expect(events[0]!.type).toBe('RESYNC');
     // Caught up by a pull through this instance (RxDB keeps a checkpoint only from a pull with
     // documents): the next change comes as documents.
@@ -54,11 +54,11 @@ describe('stream frames on a Node server', () => {
     ).json()) as PullResponse;
     const doc = action('d1');
     await writer.push('brainActions', [{ newDocumentState: doc }]);
-    const event = await until((candidate) => candidate.type === 'CHANGES');
+    const event = await firstMatching((candidate) => candidate.type === 'CHANGES');
     if (event.type !== 'CHANGES') throw new Error('unreachable');
     expect(event.documents.map((each) => each.id)).toEqual([doc.id]);
     expect(event.base).toBe(pulled.checkpoint!.snap);
-    await until((candidate) => candidate.type === 'HEARTBEAT');
+    await firstMatching((candidate) => candidate.type === 'HEARTBEAT');
     // The events after the opening RESYNC never went through a body stream's queue.
     expect(queued('CHANGES')).toBe(0);
     expect(queued('HEARTBEAT')).toBe(0);

@@ -36,7 +36,7 @@ await describeOnPostgres('behind PgBouncer in transaction mode', () => {
         await stream.next('RESYNC');
         const doc = action('pooled-live');
         expect((await client(a.url, token).push('brainActions', [{ newDocumentState: doc }])).status).toBe(200);
-        const event = await stream.until((candidate) => candidate.type === 'CHANGE' || candidate.type === 'CHANGES');
+        const event = await stream.firstMatching((candidate) => candidate.type === 'CHANGE' || candidate.type === 'CHANGES');
         expect(event.type === 'CHANGE' || event.type === 'CHANGES').toBe(true);
         const pulled = await client(b.url, token).pullAll('brainActions');
         expect(pulled.documents.map((document) => document['id'])).toEqual([doc['id']]);

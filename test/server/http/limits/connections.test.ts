@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess, urlOf, type ServerProcess } from '../../../../harness/server-process.ts';
+import { until } from '../../../../harness/until.ts';
 import { createAccessToken } from '../../../../src/server/auth/access-token.ts';
 import { endpoints } from '../../../../src/protocol/endpoints.ts';
 import { CLIENT_HEADER } from '../../../../src/protocol/protocol-version.ts';
@@ -40,12 +41,6 @@ function watch(socket: Socket) {
   socket.on('error', () => undefined);
   socket.on('close', () => (state.closed = true));
   return state;
-}
-
-async function until(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate() && Date.now() < deadline) await sleep(50);
-  return predicate();
 }
 
 describe('connection and stream limits of a server process', () => {
@@ -88,9 +83,11 @@ describe('connection and stream limits of a server process', () => {
     for (const socket of slow) socket.write('POST /sync/brainActions/pull HTTP/1.1\r\nHost: x\r\n');
     // Trickle a header now and then: an idle timeout would not catch these.
     const trickle = setInterval(() => slow.forEach((socket, i) => !socket.destroyed && socket.write(`X-${i}: 1\r\n`)), 500);
-    const closed = await until(() => states.every((state) => state.closed), LIMITS.headersTimeoutMs + 6_000);
-    clearInterval(trickle);
-    expect(closed, `${states.filter((state) => !state.closed).length} slow-header connections still open`).toBe(true);
+    await until(
+      () => states.every((state) => state.closed),
+      () => `every slow-header connection to close (${states.filter((state) => !state.closed).length} still open)`,
+      { timeoutMs: LIMITS.headersTimeoutMs + 6_000 },
+    ).finally(() => clearInterval(trickle));
     expect((await fetch(url + endpoints.health)).status).toBe(200);
   }, 30_000);
 
@@ -103,9 +100,9 @@ describe('connection and stream limits of a server process', () => {
       `POST /sync/brainActions/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${bearer}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"rows":[`,
     );
     const trickle = setInterval(() => !socket.destroyed && socket.write(' '), 200);
-    const answered = await until(() => state.closed, LIMITS.bodyIntervalMs * 2 + 4_000);
-    clearInterval(trickle);
-    expect(answered, 'the trickled body is still being read').toBe(true);
+    await until(() => state.closed, 'the server to close the trickled body’s connection', {
+      timeoutMs: LIMITS.bodyIntervalMs * 2 + 4_000,
+    }).finally(() => clearInterval(trickle));
     expect(state.text).toMatch(/^HTTP\/1\.1 400/);
     expect(state.text, state.text).toContain('too slow');
   }, 30_000);
