@@ -17,3 +17,37 @@ export function fuzzSettings(suite: string, defaultRuns: number): FuzzSettings {
   console.info(`[fuzz] ${suite}: FUZZ_SEED=${seed} FUZZ_RUNS=${runs}`);
   return { numRuns: runs, seed };
 }
+
+/**
+ * A budget of process kills (or other costly rounds) and the seed of their random moments, from
+ * `<NAME>_KILLS` and `<NAME>_SEED`, so `npm test` stays fast while a long run is one variable
+ * away (`DURABILITY_KILLS=200 DURABILITY_SEED=7 npx vitest run test/storage/durability.test.ts`).
+ * The seed is printed; `random` replays the same moments for it.
+ */
+export interface KillBudget {
+  readonly kills: number;
+  readonly seed: number;
+  readonly random: () => number;
+}
+
+export function killBudget(name: string, defaultKills: number): KillBudget {
+  const [killsVar, seedVar] = [`${name}_KILLS`, `${name}_SEED`];
+  const kills = Number(process.env[killsVar] ?? defaultKills);
+  const seed = process.env[seedVar] === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env[seedVar]);
+  if (!Number.isInteger(kills) || kills < 1) throw new Error(`${killsVar} must be a positive integer, got ${process.env[killsVar]}`);
+  if (!Number.isInteger(seed)) throw new Error(`${seedVar} must be an integer, got ${process.env[seedVar]}`);
+  console.info(`[kills] ${seedVar}=${seed} ${killsVar}=${kills}`);
+  return { kills, seed, random: seededRandom(seed) };
+}
+
+/** A small seeded generator (mulberry32): random moments that replay the same way. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}

@@ -5,9 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createBrainStore, replicateBrainStore, type BrainStore } from '../../src/index.ts';
 import { scratchDir } from '../helpers/storages.ts';
 import { startTestServer } from '../helpers/sync-server.ts';
+import { killBudget } from '../helpers/fuzz-settings.ts';
 
 const CHILD = fileURLToPath(new URL('./durability-child.ts', import.meta.url));
-const KILLS = 20;
+/** DURABILITY_KILLS (default 8, the CI budget) and DURABILITY_SEED (printed) set the run. */
+const { kills: KILLS, random } = killBudget('DURABILITY', 8);
 
 interface Acknowledged {
   actions: string[];
@@ -76,7 +78,7 @@ describe('durability of the SQLite store under SIGKILL (real processes)', () => 
   it(`keeps every acknowledged write and never half a bulk, over ${KILLS} kills at random moments`, { timeout: 600_000 }, async () => {
     let totalActions = 0;
     for (let run = 0; run < KILLS; run++) {
-      const acknowledged = await writeThenKill(path, run, 20 + Math.floor(Math.random() * 250));
+      const acknowledged = await writeThenKill(path, run, 20 + Math.floor(random() * 250));
       acknowledged.actions.forEach((id) => acknowledgedActions.add(id));
       acknowledged.bulks.forEach((bulk) => bulk.ids.forEach((id) => acknowledgedInsights.add(id)));
       const store = await createBrainStore({ name: 'durability', path });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { SyncCheckpoint, WireDocument } from '../../../src/protocol/messages.ts';
 import { describeOnPostgres, startTestServer, type TestServer } from '../../helpers/sync-server.ts';
 import { action, client, openStream } from '../fixtures.ts';
+import { seededRandom } from '../../helpers/fuzz-settings.ts';
 
 /**
  * Issue 3 item 2: sequence numbers are assigned before commit, so rows become visible out
@@ -72,7 +73,7 @@ await describeOnPostgres('checkpoint race on PostgreSQL', () => {
     const written: string[] = [];
     let writing = true;
     const writers = Array.from({ length: 8 }, async (_, writerIndex) => {
-      const random = seeded(writerIndex + 1);
+      const random = seededRandom(writerIndex + 1);
       for (let round = 0; round < 15; round++) {
         await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 12)));
         const docs = Array.from({ length: 1 + ((writerIndex + round) % 4) }, () => action(round % 2 ? 'w1' : 'w2'));
@@ -147,7 +148,7 @@ await describeOnPostgres('checkpoint race on PostgreSQL', () => {
     const local = new Map<string, Record<string, unknown>>();
     const delivered: string[] = [];
     let checkpoint: SyncCheckpoint | null = null;
-    const random = seeded(42);
+    const random = seededRandom(42);
     // Small pages with rewrites of random documents (some already pulled, some not) between them.
     for (let step = 0; step < 40; step++) {
       const page: { body: { documents: WireDocument[]; checkpoint: SyncCheckpoint | null } } = await puller.pull(
@@ -174,15 +175,3 @@ await describeOnPostgres('checkpoint race on PostgreSQL', () => {
     expect(delivered.length).toBe(new Set(delivered).size);
   });
 });
-
-/** A small seeded generator (mulberry32): random delays that replay the same way. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
