@@ -334,6 +334,10 @@ class FedChanges {
   readonly #events: Extract<StreamEvent, { type: 'CHANGES' }>[] = [];
 
   add(event: StreamEvent): void {
+    // A poke (or RESYNC) asks for a pull from the server: the events before it are dropped, so
+    // the pull it leads to is not answered from them. That pull is also what tells the server
+    // this client reads its stream (issue 23: a stream that owes too much asks it with a poke).
+    if (event.type === 'CHANGE' || event.type === 'RESYNC') this.#events.length = 0;
     if (event.type !== 'CHANGES') return;
     this.#events.push(event);
     if (this.#events.length > MAX_FED_EVENTS) this.#events.shift();

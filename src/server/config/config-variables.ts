@@ -209,6 +209,12 @@ export const CONFIG_VARIABLES = [
     schema: whole(1, 1_000_000),
   },
   {
+    name: 'MAX_STREAM_OWED_BYTES',
+    default: '256KiB',
+    description: "Bytes a change stream may be sent since its client's last pull; a client that stops reading is disconnected past it.",
+    schema: bytes(16 * 1024, 64 * 1024 ** 2, 'from 16KiB to 64MiB'),
+  },
+  {
     name: 'MAX_IN_FLIGHT_PER_SUBJECT',
     default: '32',
     description: 'Sync requests of one subject being answered at once (429 beyond).',

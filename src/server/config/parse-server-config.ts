@@ -131,6 +131,7 @@ export function parseServerConfig(input: ConfigInput): ServerConfig {
       maxPageBytes: value<number>('MAX_PAGE_BYTES'),
       maxConnections: value<number>('MAX_CONNECTIONS'),
       maxStreamsPerSubject: value<number>('MAX_STREAMS_PER_SUBJECT'),
+      maxStreamOwedBytes: value<number>('MAX_STREAM_OWED_BYTES'),
       maxInFlightPerSubject: value<number>('MAX_IN_FLIGHT_PER_SUBJECT'),
       maxUnauthenticatedPerAddress: value<number>('MAX_UNAUTHENTICATED_PER_ADDRESS'),
       headersTimeoutMs: value<number>('HEADERS_TIMEOUT'),

@@ -12,6 +12,10 @@ export interface StreamSink extends FeedSink {
   change(): void;
   /** "You may have missed changes, pull from your checkpoint." */
   resync(): void;
+  /** The client id the stream was opened with, whatever its protocol: its pulls acknowledge the stream. */
+  readonly client?: string | undefined;
+  /** The stream's client is pulling: it has read what was sent before (see OwedBytes). */
+  acknowledge?(): void;
 }
 
 /** A pull by a client that has a stream here: where to deliver toward, and its outcome. */
@@ -29,7 +33,8 @@ export interface FeedPull {
 export interface ChangeHub {
   subscribe(sink: StreamSink): () => void;
   /**
-   * Brackets a pull by `clientId`: when that client has a stream on this instance, the feed
+   * Brackets a pull by `clientId`, which acknowledges that client's stream of the collection
+   * (it has read what was sent before). When that client has a stream on this instance, the feed
    * steps first and the pull ends at the feed's position, after which the stream can be fed
    * the next changes instead of being poked.
    */
@@ -105,7 +110,9 @@ export async function createChangeHub(db: SqlDatabase, logger: Logger): Promise<
       return () => sinks.delete(sink);
     },
     async beginPull(collection, clientId) {
-      const sink = clientId === undefined ? undefined : sinksOf(collection).find((candidate) => candidate.origin === clientId);
+      const ofClient = clientId === undefined ? [] : sinksOf(collection).filter((candidate) => candidate.client === clientId);
+      for (const candidate of ofClient) candidate.acknowledge?.();
+      const sink = ofClient.find((candidate) => candidate.origin === clientId);
       if (!sink) return NO_FEED;
       sink.feed.pulling += 1;
       const feed = feedOf(collection);

@@ -175,11 +175,17 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
       c.req.method === 'HEAD'
         ? c.body(null, 200, { 'content-type': 'text/event-stream; charset=utf-8' })
         : // A client of the previous protocol gets pokes only: CHANGES carry current-version documents.
-          openChangeStream(context, collection, claims, isPreviousProtocol(c) ? undefined : clientIdOf(c), nodeResponseOf(c), (close) =>
-            streamCap.admit(
-              { subject: claims.subject, token: bearerToken(c)!, clientId: clientIdOf(c), collection: collection.name },
-              close,
-            ),
+          openChangeStream(
+            context,
+            collection,
+            claims,
+            { id: clientIdOf(c), origin: isPreviousProtocol(c) ? undefined : clientIdOf(c) },
+            nodeResponseOf(c),
+            (close) =>
+              streamCap.admit(
+                { subject: claims.subject, token: bearerToken(c)!, clientId: clientIdOf(c), collection: collection.name },
+                close,
+              ),
           ),
     ),
   );

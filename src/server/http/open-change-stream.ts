@@ -5,11 +5,12 @@ import type { HostedCollection } from '../documents/hosted-collections.ts';
 import { readableWorkspaces } from './handle-pull.ts';
 import type { ServerContext } from '../server-context.ts';
 import { CHANGE_FRAME, HEARTBEAT_FRAME, RESYNC_FRAME } from '../fanout/stream-frame.ts';
+import { OwedBytes } from '../fanout/owed-bytes.ts';
 
-/** A client this far behind (bytes queued) is not reading: drop it, it will reconnect and RESYNC. */
-const MAX_QUEUED_BYTES = 64 * 1024;
 /** A change event larger than this goes as a poke instead (the client pulls it, in pages). */
 const MAX_EVENT_BYTES = 32 * 1024;
+/** Heartbeats a client has to answer the poke that asks it to pull (see OwedBytes). */
+const ASK_WITHIN_HEARTBEATS = 2;
 /** `desiredSize` of a body stream with nothing queued (the default strategy: one chunk). */
 const QUEUE_EMPTY = 1;
 
@@ -25,6 +26,10 @@ export function nodeResponseOf(c: Context): ServerResponse | undefined {
  * per burst of changes, HEARTBEAT every `heartbeatMs`. Closed when the token expires: the
  * client reconnects with a fresh token.
  *
+ * A stream owes what it sent since its client's last pull (`limits.maxStreamOwedBytes`, see
+ * OwedBytes): a client that stops reading is closed once it owes that, so what it costs the
+ * server and the kernel is bounded by the budget, not by the kernel's socket buffers.
+ *
  * With the Node response at hand (`outgoing`), frames go straight to it once the framework
  * has sent the headers (its middleware adds CORS and clock headers) and has written what
  * the body stream held: one synchronous write per stream and event, instead of a web-stream
@@ -35,7 +40,8 @@ export function openChangeStream(
   ctx: ServerContext,
   collection: HostedCollection,
   claims: AccessClaims,
-  origin?: string,
+  /** The stream's client: its id for acknowledgements, and the origin its own writes carry (none for a previous protocol's client). */
+  client: { readonly id?: string | undefined; readonly origin?: string | undefined },
   outgoing?: ServerResponse,
   /** Admission (issue 23: streams per subject and token): throws to refuse; returns the release. */
   admit?: (close: () => void) => () => void,
@@ -45,32 +51,43 @@ export function openChangeStream(
   let changeQueued = false;
   let direct = false;
   const timers: NodeJS.Timeout[] = [];
+  const owed = new OwedBytes(ctx.limits.maxStreamOwedBytes);
 
-  /** Writes or queues an encoded frame (shared bytes, see stream-frame.ts; never modified). */
-  const send = (bytes: Uint8Array, maxBytes = Infinity): boolean => {
+  /** A reader that stopped reading: the connection is reset, so the kernel drops what it still holds for it. */
+  const drop = (): void => {
+    close();
+    outgoing?.socket?.resetAndDestroy();
+  };
+
+  /**
+   * Writes or queues an encoded frame (shared bytes, see stream-frame.ts; never modified).
+   * Documents are held back (false) past the stream's budget; a poke or heartbeat that would
+   * owe more than the whole budget drops the stream.
+   */
+  const send = (bytes: Uint8Array, documents = false): boolean => {
     if (closed) return false;
-    if (bytes.length > maxBytes) return false;
+    if (documents ? bytes.length > MAX_EVENT_BYTES || !owed.admitsDocuments(bytes.length) : !owed.admitsControl(bytes.length)) {
+      if (!documents) drop();
+      return false;
+    }
     // Direct only after every queued frame was handed on, so frames keep their order.
     if (!direct && outgoing?.headersSent === true && controller.desiredSize === QUEUE_EMPTY) direct = true;
     if (direct) {
-      if (outgoing!.destroyed || outgoing!.writableLength > MAX_QUEUED_BYTES) {
+      if (outgoing!.destroyed) {
         close();
         return false;
       }
       outgoing!.write(bytes);
-      return true;
+    } else {
+      try {
+        controller.enqueue(bytes);
+      } catch {
+        close();
+        return false;
+      }
     }
-    if ((controller.desiredSize ?? 0) < -MAX_QUEUED_BYTES) {
-      close();
-      return false;
-    }
-    try {
-      controller.enqueue(bytes);
-      return true;
-    } catch {
-      close();
-      return false;
-    }
+    owed.sent(bytes.length);
+    return true;
   };
 
   const close = (retryHintMs?: unknown): void => {
@@ -98,18 +115,22 @@ export function openChangeStream(
   const unsubscribe = ctx.hub.subscribe({
     collection: collection.name,
     workspaces: new Set(readableWorkspaces(collection, claims)),
-    origin,
+    origin: client.origin,
+    client: client.id,
     feed: { base: null, covered: null, pulling: 0 },
-    deliver: (frame) => send(frame, MAX_EVENT_BYTES),
+    deliver: (frame) => send(frame, true),
     change() {
-      // Coalesce a burst of notices into one poke: the client pulls everything anyway.
-      if (changeQueued || closed) return;
+      // Coalesce a burst of notices into one poke: the client pulls everything anyway. A
+      // client already asked to pull (past its budget) gets no more: that pull brings all.
+      if (changeQueued || closed || owed.asking) return;
       changeQueued = true;
       setImmediate(() => {
         changeQueued = false;
-        send(CHANGE_FRAME);
+        if (owed.asking) return;
+        if (send(CHANGE_FRAME)) owed.poked(ctx.now());
       });
     },
+    acknowledge: () => owed.acknowledge(),
     resync: () => {
       send(RESYNC_FRAME);
     },
@@ -129,6 +150,8 @@ export function openChangeStream(
 
   const heartbeat = setInterval(() => {
     if (expired()) close();
+    // Asked to pull two heartbeats ago and silent: not reading.
+    else if (owed.overdue(ctx.now(), ASK_WITHIN_HEARTBEATS * ctx.heartbeatMs)) drop();
     else send(HEARTBEAT_FRAME);
   }, ctx.heartbeatMs);
   heartbeat.unref();

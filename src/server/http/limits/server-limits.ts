@@ -25,6 +25,15 @@ export interface ServerLimits {
   readonly maxConnections: number;
   /** Change streams open at once per token subject and per token (429 RATE_LIMITED beyond). Default 10. */
   readonly maxStreamsPerSubject: number;
+  /**
+   * Bytes a change stream may owe: written to it since its client's last pull of the
+   * collection (that pull, with the stream's client id, acknowledges what came before).
+   * Documents go while they fit under it less 4 KiB; past that the stream sends one poke and
+   * then only heartbeats; a client that has not pulled two heartbeats after that poke, or a
+   * stream that would owe more, is disconnected (its client reconnects and RESYNCs). What a
+   * reader that stops reading costs the server and the kernel is bounded by it. Default 256 KiB.
+   */
+  readonly maxStreamOwedBytes: number;
   /** Sync requests being answered at once per subject (429 RATE_LIMITED beyond, retry in 1 s). Default 32. */
   readonly maxInFlightPerSubject: number;
   /** Time a connection has to send its request line and headers (then it is closed). Default 10 s. */
@@ -49,6 +58,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxPageBytes: 4 * 1024 * 1024,
   maxConnections: defaultMaxConnections(openFileLimit()),
   maxStreamsPerSubject: 10,
+  maxStreamOwedBytes: 256 * 1024,
   maxInFlightPerSubject: 32,
   headersTimeoutMs: 10_000,
   bodyMinBytes: 16 * 1024,
