@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { endpoints } from '../src/protocol/endpoints.ts';
 import { CLIENT_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION } from '../src/protocol/protocol-version.ts';
+import { until } from './until.ts';
 
 /**
  * Change streams on raw sockets that stop reading when told (issue 23, slow readers): what
@@ -31,11 +32,14 @@ export async function openIdleStream(url: string, token: string, clientId: strin
     `GET ${endpoints.stream(collection)} HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${token}\r\n` +
       `${CLIENT_HEADER}: ${clientId}\r\n${PROTOCOL_HEADER}: ${PROTOCOL_VERSION}\r\nAccept: text/event-stream\r\n\r\n`,
   );
-  const deadline = Date.now() + 30_000;
-  while (!state.text.includes('RESYNC')) {
-    if (state.closed || Date.now() > deadline) throw new Error(`stream not opened: ${state.text.slice(0, 300)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await until(
+    () => {
+      if (state.closed) throw new Error(`stream not opened: ${state.text.slice(0, 300)}`);
+      return state.text.includes('RESYNC');
+    },
+    () => `the stream's first event (have ${JSON.stringify(state.text.slice(0, 300))})`,
+    { timeoutMs: 30_000 },
+  );
   return { socket, state, stopReading: () => void socket.pause() };
 }
 
