@@ -45,13 +45,11 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
 
   // Refusals are counted per caller: the subject once a token is read, else the address.
   const callers = new WeakMap<Request, string>();
-  app.use(
-    '*',
-    requestLog(ctx.logger, {
-      refusals: createRefusalLog(ctx.now),
-      callerOf: (c) => callers.get(c.req.raw) ?? `address ${remoteAddressOf(c)}`,
-    }),
-  );
+  const refusing = {
+    refusals: createRefusalLog(ctx.now),
+    callerOf: (c: Context) => callers.get(c.req.raw) ?? `address ${remoteAddressOf(c)}`,
+  };
+  app.use('*', requestLog(ctx.logger, refusing));
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
@@ -200,8 +198,15 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
     const { status, body, retryAfterSeconds } = wireErrorResponse(error);
     const logger = loggerOf(c, ctx.logger);
     if (status === 500) logger.error({ err: error, path: c.req.path }, 'request failed');
-    else if (isStatementTimeout(error)) logger.warn({ path: c.req.path }, 'statement timeout: request cancelled');
-    else logger.debug({ code: body.error.code, path: c.req.path }, 'request refused');
+    else if (isStatementTimeout(error)) {
+      // Once per caller and window, like a refusal: a caller whose every pull times out writes one warning a minute and a count.
+      const admitted = refusing.refusals.admit(`statement timeout ${refusing.callerOf(c)}`);
+      if (admitted)
+        logger.warn(
+          { path: c.req.path, ...(admitted.repeated > 0 ? { repeated: admitted.repeated } : {}) },
+          'statement timeout: request cancelled',
+        );
+    } else logger.debug({ code: body.error.code, path: c.req.path }, 'request refused');
     if (retryAfterSeconds !== undefined) c.header('retry-after', String(retryAfterSeconds));
     // A body refused for its size or pace was not read to the end: the connection cannot be reused.
     if (status === 413 || (error instanceof BrainStoreError && error.parameters['slowBody'] === true)) c.header('connection', 'close');

@@ -8,8 +8,14 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 const USABLE_ID = /^[\w.:@-]{1,128}$/;
 const loggers = new WeakMap<Request, Logger>();
 
-/** Answers that refuse a request: their access lines are bounded per caller (refusal-log.ts). */
+/**
+ * Answers that refuse a request, or shed it with "come back later" (a 503 with Retry-After: a
+ * statement timeout): their access lines are bounded per caller (refusal-log.ts). A probe's
+ * 503 (no Retry-After) is logged one by one.
+ */
 const REFUSED = new Set([400, 401, 403, 413, 426, 429]);
+const refused = (response: Response): boolean =>
+  REFUSED.has(response.status) || (response.status === 503 && response.headers.has('retry-after'));
 
 export interface RefusalLogging {
   readonly refusals: RefusalLog;
@@ -22,7 +28,7 @@ export interface RefusalLogging {
  * or made, returned on the answer, and carried by a child logger that every log line of the
  * request goes through (`loggerOf(c)`); one info line per request when it ends. The query
  * string may carry a token (streams), so the path alone is logged. With `refusing`, refusals
- * (400, 401, 403, 413, 426, 429) are logged once per caller, status and window with a count
+ * (400, 401, 403, 413, 426, 429, and a 503 with Retry-After) are logged once per caller, status and window with a count
  * of the rest (`repeated`, or a 'refusals not logged one by one' line once the window ends).
  */
 export function requestLog(logger: Logger, refusing?: RefusalLogging): MiddlewareHandler {
@@ -40,7 +46,7 @@ export function requestLog(logger: Logger, refusing?: RefusalLogging): Middlewar
       if (refusing === undefined) child.info(line, 'request');
       else {
         refusing.refusals.sweep((key, count) => logger.info({ refusal: key, count }, 'refusals not logged one by one'));
-        const admitted = REFUSED.has(line.status) ? refusing.refusals.admit(`${line.status} ${refusing.callerOf(c)}`) : { repeated: 0 };
+        const admitted = refused(c.res) ? refusing.refusals.admit(`${line.status} ${refusing.callerOf(c)}`) : { repeated: 0 };
         if (admitted !== undefined) child.info(admitted.repeated > 0 ? { ...line, repeated: admitted.repeated } : line, 'request');
       }
     }

@@ -97,6 +97,62 @@ describe('refusals logged once per caller and window, with a count', () => {
   });
 });
 
+describe('statement timeouts logged once per caller and window, with a count', () => {
+  it('20 pulls of one subject cancelled by the statement timeout: one warning and one access line; another subject its own', async () => {
+    const { logger, lines } = capturingLogger();
+    let clock = 1_700_000_000_000;
+    // Every statement runs past PostgreSQL's statement timeout (57014), as under a lock held for minutes.
+    const timingOut: SqlDatabase = {
+      ...db,
+      query: () => Promise.reject(Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' })),
+    };
+    const ctx: ServerContext = {
+      db: timingOut,
+      collections: hostedCollections(),
+      secretKey: secretKey(secret),
+      now: () => clock,
+      logger,
+      metrics: createServerMetrics(),
+      hub,
+      rateLimit: () => null,
+      limits: DEFAULT_LIMITS,
+      heartbeatMs: 1_000,
+      streams: new Set(),
+      corsOrigin: '*',
+    };
+    const app = createSyncApp(ctx);
+    const pull = (token: string) =>
+      app.request('/sync/brainActions/pull', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ checkpoint: null, batchSize: 10 }),
+      });
+    const tokenOf = (subject: string) =>
+      createAccessToken({ secret, workspaces: ['w1'], ttlSeconds: 600, role: 'member', subject, now: () => clock });
+    const warnings = () => lines.filter((line) => line.msg === 'statement timeout: request cancelled');
+    const accessLines = () => lines.filter((line) => line.msg === 'request' && line['status'] === 503);
+
+    const slow = await tokenOf('slow');
+    for (let i = 0; i < 20; i++) {
+      const answer = await pull(slow);
+      expect(answer.status).toBe(503);
+      expect(answer.headers.get('retry-after')).toBe('5');
+    }
+    expect((await pull(await tokenOf('also-slow'))).status).toBe(503);
+    expect(warnings().map((line) => line['path'])).toEqual(['/sync/brainActions/pull', '/sync/brainActions/pull']);
+    expect(accessLines()).toHaveLength(2);
+
+    // A window later: the next timeout is warned of again, with how many were not; the access lines' count is written.
+    clock += REFUSAL_WINDOW_MS;
+    expect((await pull(slow)).status).toBe(503);
+    expect(warnings()).toHaveLength(3);
+    expect(warnings()[2]).toMatchObject({ path: '/sync/brainActions/pull', repeated: 19 });
+    const summaries = lines.filter((line) => line.msg === 'refusals not logged one by one');
+    expect(summaries.map(({ refusal, count }) => ({ refusal, count }))).toEqual([{ refusal: '503 subject slow', count: 19 }]);
+    expect(lines.length).toBeLessThan(10);
+  });
+});
+
 describe('a push of refused rows (PGlite)', () => {
   let server: TestServer;
   const { logger, lines } = capturingLogger();
