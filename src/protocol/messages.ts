@@ -57,7 +57,10 @@ const snapshotText = z.string().check(z.maxLength(200_000), z.regex(/^\d{1,20}:\
  * present (RxDB merges checkpoints with Object.assign, so a missing key would keep a stale value).
  */
 export const checkpointSchema = z.strictObject({
-  /** The database the checkpoint belongs to: another id (a reset or restored database) means "start over". */
+  /**
+   * The database the checkpoint belongs to, and the server's signature (see checkpointDatabase):
+   * another database (a reset or restored one) means "start over".
+   */
   server: z.string().check(z.regex(/^[A-Za-z0-9._-]{1,100}$/)),
   /** Everything visible in this snapshot has been delivered. */
   snap: snapshotText,
@@ -68,6 +71,15 @@ export const checkpointSchema = z.strictObject({
   seq: decimal,
 });
 export type SyncCheckpoint = z.infer<typeof checkpointSchema>;
+
+/**
+ * The database a checkpoint's `server` names. Since issue 23 the server signs its
+ * checkpoints there, as `<database>.<signature>` (the database id is `<random id>.<oid>`);
+ * checkpoints of earlier servers carry the bare id.
+ */
+export function checkpointDatabase(server: string): string {
+  return server.split('.', 2).join('.');
+}
 
 /** POST /sync/:collection/pull */
 export const pullRequestSchema = z.strictObject({

@@ -4,6 +4,7 @@ import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/rep
 import type { CollectionName } from '../collections/declare-collection.ts';
 import { endpoints } from '../protocol/endpoints.ts';
 import {
+  checkpointDatabase,
   pullResponseSchema,
   pushResponseSchema,
   type PushResponse,
@@ -126,7 +127,15 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
           options.onSynced?.();
           return local;
         }
-        let response = await client.postJson(endpoints.pull(name), { checkpoint: from, batchSize }, pullResponseSchema);
+        let response = await client
+          .postJson(endpoints.pull(name), { checkpoint: from, batchSize }, pullResponseSchema)
+          .catch((error: unknown) => {
+            // A checkpoint this server refuses (issue 23: too large, or not signed by it; a
+            // genuine client holds one only if the database's settings shrank): start over,
+            // as with a checkpoint of another database. Unsynced writes are kept.
+            if (from === null || !isRefusedCheckpoint(error)) throw error;
+            return client.postJson(endpoints.pull(name), { checkpoint: null, batchSize }, pullResponseSchema);
+          });
         retries.succeeded('pull');
         options.onSynced?.();
         const documents = response.documents;
@@ -349,7 +358,9 @@ class FedChanges {
     let current = checkpoint;
     const documents: WireDocument[] = [];
     for (;;) {
-      const index = this.#events.findIndex((event) => event.base === current.snap && event.checkpoint.server === current.server);
+      const index = this.#events.findIndex(
+        (event) => event.base === current.snap && checkpointDatabase(event.checkpoint.server) === checkpointDatabase(current.server),
+      );
       if (index < 0) break;
       const [event] = this.#events.splice(index, 1);
       documents.push(...event!.documents);
@@ -441,4 +452,9 @@ function installForcedReverts(collection: RxCollection<SyncDoc>, key: string): F
       collection.conflictHandler = original;
     },
   };
+}
+
+/** A pull refused for its checkpoint: BAD_REQUEST with an issue at `checkpoint` (sign-checkpoint.ts). */
+function isRefusedCheckpoint(error: unknown): boolean {
+  return isBrainStoreError(error, 'BAD_REQUEST') && error.issues.some((issue) => issue.path[0] === 'checkpoint');
 }

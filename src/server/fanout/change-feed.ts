@@ -3,7 +3,7 @@ import { pullPage, type PulledRow } from '../documents/document-store.ts';
 import { currentWire } from '../documents/schema-versions.ts';
 import type { SqlExecutor } from '../sql/sql-database.ts';
 import { EMPTY_SNAPSHOT } from '../sql/pg-snapshot.ts';
-import { serverIdentity } from '../sql/server-identity.ts';
+import { issueCheckpoint } from '../documents/sign-checkpoint.ts';
 import { encodeFrame } from './stream-frame.ts';
 
 /** Most rows one feed step reads; a bigger burst is announced by pokes and pulled. */
@@ -120,8 +120,11 @@ export class ChangeFeed {
     }
     const to = page.next.prev;
     this.#position = to;
-    const server = from === null ? '' : await serverIdentity(this.db);
-    const checkpoint = { server, snap: to, upto: null, tx: '0', seq: '0' };
+    // Signed as the pull's (sign-checkpoint.ts); a first step sends no documents.
+    const checkpoint =
+      from === null
+        ? { server: '', snap: to, upto: null, tx: '0', seq: '0' }
+        : await issueCheckpoint(this.db, { prev: to, upto: null, tx: '0', seq: '0' });
     // Streams with the same workspaces share their rows, and with the same base their frame:
     // each is filtered, converted and encoded once per step, however many streams it goes to.
     const rowsOf = new Map<string, PulledRow[]>();

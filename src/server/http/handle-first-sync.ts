@@ -5,7 +5,7 @@ import type { AccessClaims } from '../auth/access-token.ts';
 import { countLive, currentSnapshot, headPage, restPage } from '../documents/first-sync-pages.ts';
 import type { HostedCollection } from '../documents/hosted-collections.ts';
 import type { ServerContext } from '../server-context.ts';
-import { serverIdentity } from '../sql/server-identity.ts';
+import { issueCheckpoint } from '../documents/sign-checkpoint.ts';
 import { readableWorkspaces } from './handle-pull.ts';
 import { badBody, requestError } from './wire-error-response.ts';
 
@@ -29,11 +29,10 @@ export async function handleFirstSync(
   const workspaces = readableWorkspaces(collection, claims);
   if (request.step === 'begin') {
     // The checkpoint first, then the reads: whatever changes after it comes by the pull.
-    const snap = await currentSnapshot(ctx.db);
-    const server = await serverIdentity(ctx.db);
+    const checkpoint = await issueCheckpoint(ctx.db, { prev: await currentSnapshot(ctx.db), upto: null, tx: '0', seq: '0' });
     const counts = workspaces.length === 0 ? new Map<string, number>() : await countLive(ctx.db, collection.name, workspaces);
     const response: FirstSyncBeginResponse = {
-      checkpoint: { server, snap, upto: null, tx: '0', seq: '0' },
+      checkpoint,
       totals: Object.fromEntries(workspaces.map((workspace) => [workspace, counts.get(workspace) ?? 0])),
       parts: [...collection.firstSync.map(({ name, limit }) => ({ name, limit })), { name: REST_PART, limit: 0 }],
     };

@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
 import { badBody } from './wire-error-response.ts';
-import { BrainStoreError } from '../../errors/brain-store-error.ts';
 import { pullRequestSchema, type PullResponse } from '../../protocol/messages.ts';
 import { MAX_PULL_BATCH } from '../../protocol/endpoints.ts';
 import type { AccessClaims } from '../auth/access-token.ts';
@@ -11,8 +10,8 @@ import type { ServerContext } from '../server-context.ts';
 import { clientIdOf } from './client-id.ts';
 import { isPreviousProtocol } from './protocol-window.ts';
 import { forClient } from '../documents/schema-versions.ts';
-import { EMPTY_SNAPSHOT, isValidSnapshot } from '../sql/pg-snapshot.ts';
-import { serverIdentity } from '../sql/server-identity.ts';
+import { EMPTY_SNAPSHOT } from '../sql/pg-snapshot.ts';
+import { issueCheckpoint, readCheckpoint } from '../documents/sign-checkpoint.ts';
 
 const START: PullPosition = { prev: EMPTY_SNAPSHOT, upto: null, tx: '0', seq: '0' };
 
@@ -38,23 +37,9 @@ export async function handlePull(
     );
   }
   const { checkpoint, batchSize } = parsed.data;
-  // The schema bounds digits; the SQL types bound values (xid8 is unsigned 64-bit, seq a bigint).
-  if (
-    checkpoint &&
-    (BigInt(checkpoint.tx) >= 2n ** 64n ||
-      BigInt(checkpoint.seq) >= 2n ** 63n ||
-      !isValidSnapshot(checkpoint.snap) ||
-      (checkpoint.upto !== null && !isValidSnapshot(checkpoint.upto)))
-  ) {
-    throw new BrainStoreError('BAD_REQUEST', { message: 'the checkpoint is out of range', parameters: { checkpoint } });
-  }
-  const server = await serverIdentity(ctx.db);
-  // A checkpoint of another database (reset, restored, another server) says nothing about
-  // this one's rows: start from the beginning. The client keeps its unsynced writes.
-  const from: PullPosition =
-    checkpoint && checkpoint.server === server
-      ? { prev: checkpoint.snap, upto: checkpoint.upto, tx: checkpoint.tx, seq: checkpoint.seq }
-      : START;
+  // Checked (bounded, signed) before anything else; null: another database's, start over.
+  // The client keeps its unsynced writes.
+  const from: PullPosition = (await readCheckpoint(ctx.db, checkpoint)) ?? START;
   const workspaces = readableWorkspaces(collection, claims);
   // A client with a stream here pulls up to the change feed's position, so that the feed
   // can send it the next changes instead of a poke (see ChangeFeed).
@@ -78,7 +63,7 @@ export async function handlePull(
   const previous = isPreviousProtocol(c);
   const response: PullResponse = {
     documents: page.rows.map((row) => forClient(collection, toWire(row), previous)),
-    checkpoint: { server, snap: page.next.prev, upto: page.next.upto, tx: page.next.tx, seq: page.next.seq },
+    checkpoint: await issueCheckpoint(ctx.db, page.next),
   };
   // Cut short by the byte budget (issue 23): a page shorter than batchSize says "caught up"
   // to RxDB, so the client is told to pull again at once.

@@ -81,6 +81,22 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE brain_store_documents ENABLE TRIGGER brain_store_stamp;
     `,
   },
+  {
+    version: 4,
+    name: 'checkpoint key',
+    // The key the server signs its checkpoints with (issue 23), kept in the database so that a
+    // restarted server and every instance over the same database accept each other's. Two
+    // v4 uuids give 244 random bits from PostgreSQL's strong random source. A copy of the
+    // database (pg_dump, TEMPLATE) carries the key, but its checkpoints name another database.
+    sql: `
+      CREATE TABLE brain_store_secrets (
+        one            boolean PRIMARY KEY DEFAULT true CHECK (one),
+        checkpoint_key text    NOT NULL
+      );
+      INSERT INTO brain_store_secrets (checkpoint_key)
+        VALUES (replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', ''));
+    `,
+  },
 ];
 
 /** Arbitrary constant: serializes migrations when several instances start at once. */
