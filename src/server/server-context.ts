@@ -7,6 +7,7 @@ import type { HostedCollection } from './documents/hosted-collections.ts';
 import type { SqlDatabase } from './sql/sql-database.ts';
 import type { ServerHealth } from './server-health.ts';
 import type { ServerLimits } from './http/limits/server-limits.ts';
+import type { CostBudget } from './http/limits/create-cost-budget.ts';
 
 /** Everything a request handler needs, built once by startSyncServer. */
 export interface ServerContext {
@@ -23,6 +24,8 @@ export interface ServerContext {
   readonly hub: ChangeHub;
   readonly rateLimit: (key: string) => number | null;
   readonly limits: ServerLimits;
+  /** Rows and bytes per subject and window (limits.maxRowsPerSubject…): handlers charge what they handled. */
+  readonly budget: CostBudget;
   readonly heartbeatMs: number;
   /** Closers of the open streams, so close() can end them (with an SSE retry hint in ms, on shutdown). */
   readonly streams: Set<(retryHintMs?: number) => void>;

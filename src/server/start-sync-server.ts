@@ -9,6 +9,7 @@ import { createServerMetrics } from './create-server-metrics.ts';
 import { createSyncApp } from './http/create-sync-app.ts';
 import { resolveLimits, type LimitOverrides, type ServerLimits } from './http/limits/server-limits.ts';
 import { capConnections } from './http/limits/cap-connections.ts';
+import { createCostBudget } from './http/limits/create-cost-budget.ts';
 import type { Server } from 'node:http';
 import { hostedCollections, type HostedCollectionOptions } from './documents/hosted-collections.ts';
 import {
@@ -131,6 +132,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       const delivered = await hub.proveDelivery!();
       if (!delivered) logger.error({ reason: await health.notReady() }, 'change notifications do not arrive: not ready');
     }
+    const limits = resolveLimits({ maxBodyBytes: options.maxBodyBytes, maxPushRows: options.maxPushRows }, options.limits);
     const ctx: ServerContext = {
       db,
       collections,
@@ -143,7 +145,8 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       metrics: createServerMetrics(() => countDocuments(db)),
       hub,
       rateLimit: createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, now),
-      limits: resolveLimits({ maxBodyBytes: options.maxBodyBytes, maxPushRows: options.maxPushRows }, options.limits),
+      limits,
+      budget: createCostBudget({ rows: limits.maxRowsPerSubject, bytes: limits.maxBytesPerSubject, windowMs: limits.costWindowMs }, now),
       heartbeatMs: options.heartbeatMs ?? 15_000,
       streams: new Set(),
       corsOrigin: options.corsOrigin ?? '*',

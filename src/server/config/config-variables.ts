@@ -170,13 +170,15 @@ export const CONFIG_VARIABLES = [
   },
   {
     name: 'RATE_LIMIT',
+    flag: '--rate-limit',
     default: '3000',
     description: 'Requests per token per RATE_LIMIT_WINDOW (0 turns the limit off).',
     schema: whole(0, 10_000_000),
   },
-  { name: 'RATE_LIMIT_WINDOW', default: '10s', description: 'The window of RATE_LIMIT.', schema: duration },
+  { name: 'RATE_LIMIT_WINDOW', flag: '--rate-limit-window', default: '10s', description: 'The window of RATE_LIMIT.', schema: duration },
   {
     name: 'STATEMENT_TIMEOUT',
+    flag: '--statement-timeout',
     default: '15s',
     description:
       'PostgreSQL: the longest one statement of a request may run; past it the request is answered 503 and retried (0: no limit; migrations have none; PGlite has none).',
@@ -185,43 +187,56 @@ export const CONFIG_VARIABLES = [
   // The bounds of issue 23 (ServerLimits, docs/limits.md): what a client sees past each is said there.
   {
     name: 'MAX_BODY_BYTES',
+    flag: '--max-body-bytes',
     default: '8MiB',
     description: 'Largest request body (413 TOO_LARGE beyond); announced to clients, which split their pushes under it.',
     schema: bytes(64 * 1024, 256 * 1024 ** 2, 'from 64KiB to 256MiB'),
   },
-  { name: 'MAX_PUSH_ROWS', default: '1000', description: 'Rows per push (413 TOO_LARGE beyond).', schema: whole(1, 100_000) },
+  {
+    name: 'MAX_PUSH_ROWS',
+    flag: '--max-push-rows',
+    default: '1000',
+    description: 'Rows per push (413 TOO_LARGE beyond).',
+    schema: whole(1, 100_000),
+  },
   {
     name: 'MAX_PAGE_BYTES',
+    flag: '--max-page-bytes',
     default: '4MiB',
     description: 'Bytes of documents per pull page, whatever its batchSize (a larger document still goes, alone).',
     schema: bytes(1024, 1024 ** 3, 'from 1KiB to 1GiB'),
   },
   {
     name: 'MAX_CONNECTIONS',
+    flag: '--max-connections',
     default: '(open-file limit - 256, at least 64)',
     description: 'Open connections of the process; one more is answered 503 with Retry-After (never EMFILE). Keep it below `ulimit -n`.',
     schema: whole(1, 10_000_000),
   },
   {
     name: 'MAX_STREAMS_PER_SUBJECT',
+    flag: '--max-streams-per-subject',
     default: '10',
     description: 'Change streams open at once per token subject and per token (429 beyond).',
     schema: whole(1, 1_000_000),
   },
   {
     name: 'MAX_STREAM_OWED_BYTES',
+    flag: '--max-stream-owed-bytes',
     default: '256KiB',
     description: "Bytes a change stream may be sent since its client's last pull; a client that stops reading is disconnected past it.",
     schema: bytes(16 * 1024, 64 * 1024 ** 2, 'from 16KiB to 64MiB'),
   },
   {
     name: 'MAX_IN_FLIGHT_PER_SUBJECT',
+    flag: '--max-in-flight-per-subject',
     default: '32',
     description: 'Sync requests of one subject being answered at once (429 beyond).',
     schema: whole(1, 1_000_000),
   },
   {
     name: 'MAX_UNAUTHENTICATED_PER_ADDRESS',
+    flag: '--max-unauthenticated-per-address',
     default: '100',
     description:
       'Requests with a missing or refused token per client address and 10 s (429 beyond); behind a proxy all clients share its address.',
@@ -229,21 +244,46 @@ export const CONFIG_VARIABLES = [
   },
   {
     name: 'HEADERS_TIMEOUT',
+    flag: '--headers-timeout',
     default: '10s',
     description: 'Time a connection has to send its request line and headers (then it is closed).',
     schema: boundedDuration(1_000, 300_000, 'from 1s to 5m'),
   },
   {
     name: 'BODY_MIN_BYTES',
+    flag: '--body-min-bytes',
     default: '16KiB',
     description: 'Body progress: each BODY_INTERVAL of an upload must bring this much (else 400 and the connection closed).',
     schema: bytes(1, 1024 ** 3, 'from 1 to 1GiB'),
   },
   {
     name: 'BODY_INTERVAL',
+    flag: '--body-interval',
     default: '10s',
     description: 'The interval of BODY_MIN_BYTES.',
     schema: boundedDuration(100, 300_000, 'from 100ms to 5m'),
+  },
+  {
+    name: 'MAX_ROWS_PER_SUBJECT',
+    flag: '--max-rows-per-subject',
+    default: '200000',
+    description:
+      'Cost budget: rows a subject makes the server handle per COST_WINDOW (pushed, refused ones too, and pulled); 429 with Retry-After beyond (0: no bound).',
+    schema: whole(0, 1_000_000_000),
+  },
+  {
+    name: 'MAX_BYTES_PER_SUBJECT',
+    flag: '--max-bytes-per-subject',
+    default: '128MiB',
+    description: 'Cost budget: bytes of request bodies and pulled documents per subject and COST_WINDOW; 429 beyond (0: no bound).',
+    schema: bytes(0, 1024 ** 4, 'at most 1024GiB (0: no bound)'),
+  },
+  {
+    name: 'COST_WINDOW',
+    flag: '--cost-window',
+    default: '10s',
+    description: 'The window of MAX_ROWS_PER_SUBJECT and MAX_BYTES_PER_SUBJECT.',
+    schema: boundedDuration(1_000, 3_600_000, 'from 1s to 1h'),
   },
   {
     name: 'METRICS_TOKEN',

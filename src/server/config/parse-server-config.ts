@@ -137,6 +137,9 @@ export function parseServerConfig(input: ConfigInput): ServerConfig {
       headersTimeoutMs: value<number>('HEADERS_TIMEOUT'),
       bodyMinBytes: value<number>('BODY_MIN_BYTES'),
       bodyIntervalMs: value<number>('BODY_INTERVAL'),
+      maxRowsPerSubject: value<number>('MAX_ROWS_PER_SUBJECT'),
+      maxBytesPerSubject: value<number>('MAX_BYTES_PER_SUBJECT'),
+      costWindowMs: value<number>('COST_WINDOW'),
     }),
     migrate: input.migrate ?? true,
   };

@@ -149,7 +149,10 @@ export function createSyncApp(ctx: ServerContext, options: { readonly dashboardD
     const claims = await authenticate(c);
     const collection = ctx.collections.get(c.req.param('collection') ?? '');
     if (!collection) throw requestError('NOT_FOUND', 'no such collection');
-    const leave = inFlight.enter(callerKey(claims, bearerToken(c)!));
+    const key = callerKey(claims, bearerToken(c)!);
+    // Cost (issue 23): the body's bytes now, the rows and pulled bytes by the handler.
+    ctx.budget.admit(c.req.raw, key, { bytes: text === undefined ? 0 : Buffer.byteLength(text) });
+    const leave = inFlight.enter(key);
     try {
       return await handler(c, ctx, collection, claims, text === undefined ? undefined : parseJsonBody(text));
     } finally {

@@ -59,6 +59,7 @@ export async function handleFirstSync(
     const docs = await headPage(ctx.db, { collection: collection.name, workspace: request.workspace, part });
     response = { documents: docs.map((doc) => ({ ...doc, _deleted: false }) as FirstSyncPageResponse['documents'][number]), after: null };
   }
+  ctx.budget.charge(c.req.raw, { rows: response.documents.length });
   ctx.metrics.pulledDocuments.inc({ collection: collection.name }, response.documents.length);
   return c.json(response);
 }

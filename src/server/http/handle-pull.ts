@@ -68,6 +68,7 @@ export async function handlePull(
   // Cut short by the byte budget (issue 23): a page shorter than batchSize says "caught up"
   // to RxDB, so the client is told to pull again at once.
   if (page.more && page.rows.length < batchSize) response.more = true;
+  ctx.budget.charge(c.req.raw, { rows: page.rows.length, bytes: page.rows.reduce((sum, row) => sum + row.bytes, 0) });
   ctx.metrics.pulls.inc({ collection: collection.name });
   ctx.metrics.pulledDocuments.inc({ collection: collection.name }, response.documents.length);
   return c.json(response);

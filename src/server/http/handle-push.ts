@@ -60,6 +60,8 @@ export async function handlePush(
   if (Array.isArray(rows) && rows.length > ctx.limits.maxPushRows) {
     throw requestError('TOO_LARGE', `a push takes at most ${ctx.limits.maxPushRows} rows`, { maxPushRows: ctx.limits.maxPushRows });
   }
+  // Every row the server will look at counts against the subject's budget, refused ones too.
+  if (Array.isArray(rows)) ctx.budget.charge(c.req.raw, { rows: rows.length });
   // The hand check below accepts only what the zod shape accepts; zod runs only on a body it
   // refuses, to name the fields (zod copied every document of a well-formed push).
   let shape = shapes.get(collection.primaryKey);

@@ -121,6 +121,9 @@ describe('the server configuration from the environment (issue 17.1)', () => {
       HEADERS_TIMEOUT: '5s',
       BODY_MIN_BYTES: '1024',
       BODY_INTERVAL: '2s',
+      MAX_ROWS_PER_SUBJECT: '5000',
+      MAX_BYTES_PER_SUBJECT: '16MiB',
+      COST_WINDOW: '1m',
     });
     const limits = {
       maxBodyBytes: 2 * 1024 * 1024,
@@ -134,6 +137,9 @@ describe('the server configuration from the environment (issue 17.1)', () => {
       headersTimeoutMs: 5_000,
       bodyMinBytes: 1_024,
       bodyIntervalMs: 2_000,
+      maxRowsPerSubject: 5_000,
+      maxBytesPerSubject: 16 * 1024 * 1024,
+      costWindowMs: 60_000,
     };
     expect(configured.limits).toEqual(limits);
     expect(syncServerOptionsOf(configured).limits).toEqual(limits);
@@ -142,6 +148,21 @@ describe('the server configuration from the environment (issue 17.1)', () => {
     const printed = printConfig({ env: { AUTH_SECRET: SECRET, MAX_STREAMS_PER_SUBJECT: '1' } }).split('\n');
     expect(printed).toContain('MAX_STREAMS_PER_SUBJECT=1  # environment');
     expect(printed).toContain('MAX_IN_FLIGHT_PER_SUBJECT=32  # default');
+  });
+
+  it('every limit has a flag from the same table, which wins over its variable and shows as the source', () => {
+    const limitVariables = CONFIG_VARIABLES.filter((variable) => variable.name.startsWith('MAX_') || variable.name.startsWith('BODY_'));
+    for (const variable of limitVariables) expect(variable).toHaveProperty('flag', `--${variable.name.toLowerCase().replaceAll('_', '-')}`);
+    const configured = parseServerConfig({
+      env: { AUTH_SECRET: SECRET, MAX_CONNECTIONS: '300', MAX_ROWS_PER_SUBJECT: '10' },
+      flags: { MAX_CONNECTIONS: '500', COST_WINDOW: '30s' },
+    });
+    expect(configured.limits).toEqual({ maxConnections: 500, maxRowsPerSubject: 10, costWindowMs: 30_000 });
+    const printed = printConfig({ env: { AUTH_SECRET: SECRET, MAX_CONNECTIONS: '300' }, flags: { MAX_CONNECTIONS: '500' } }).split('\n');
+    expect(printed).toContain('MAX_CONNECTIONS=500  # flag --max-connections');
+    expect(failure({}, { MAX_BYTES_PER_SUBJECT: '1TB' }).message).toBe(
+      '--max-bytes-per-subject (MAX_BYTES_PER_SUBJECT) must be a size in bytes such as 65536, 16KiB or 8MiB (at most 1024GiB (0: no bound)) (got "1TB")',
+    );
   });
 
   it('a bad flag names the flag; a secret is never echoed; no secret at all is one line too', () => {
@@ -165,9 +186,15 @@ describe('the server configuration from the environment (issue 17.1)', () => {
     for (const secret of [SECRET, 'p4ssw0rd', 'metrics-token-0123456789']) expect(text).not.toContain(secret);
   });
 
-  it('docs/operations.md lists exactly these variables, with their defaults', () => {
+  it('docs/operations.md lists exactly these variables, with their flags and defaults', () => {
     const doc = readFileSync(new URL('../../../docs/operations.md', import.meta.url), 'utf8');
-    const rows = [...doc.matchAll(/^\| `([A-Z_]+)` \| [^|]* \| ([^|]*) \|/gm)].map((match) => [match[1], match[2]!.trim()]);
-    expect(rows).toEqual(CONFIG_VARIABLES.map((variable) => [variable.name, variable.default]));
+    const rows = [...doc.matchAll(/^\| `([A-Z_]+)` \| ([^|]*) \| ([^|]*) \|/gm)].map((match) => [
+      match[1],
+      match[2]!.trim(),
+      match[3]!.trim(),
+    ]);
+    expect(rows).toEqual(
+      CONFIG_VARIABLES.map((variable) => [variable.name, 'flag' in variable ? `\`${variable.flag}\`` : '', variable.default]),
+    );
   });
 });

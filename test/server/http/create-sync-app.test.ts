@@ -1,4 +1,5 @@
 import { DEFAULT_LIMITS } from '../../../src/server/http/limits/server-limits.ts';
+import { createCostBudget } from '../../../src/server/http/limits/create-cost-budget.ts';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createAccessToken, secretKey } from '../../../src/server/auth/access-token.ts';
@@ -36,6 +37,7 @@ function app() {
     hub,
     rateLimit: () => null,
     limits: { ...DEFAULT_LIMITS, maxBodyBytes: 1_000, maxPushRows: 10 },
+    budget: createCostBudget({ rows: 0, bytes: 0, windowMs: 10_000 }, Date.now),
     heartbeatMs: 1_000,
     streams: new Set(),
     corsOrigin: '*',

@@ -6,6 +6,7 @@ import { hostedCollections } from '../../../src/server/documents/hosted-collecti
 import type { ChangeHub } from '../../../src/server/fanout/create-change-hub.ts';
 import { createSyncApp } from '../../../src/server/http/create-sync-app.ts';
 import { DEFAULT_LIMITS } from '../../../src/server/http/limits/server-limits.ts';
+import { createCostBudget } from '../../../src/server/http/limits/create-cost-budget.ts';
 import { REFUSAL_WINDOW_MS } from '../../../src/server/http/refusal-log.ts';
 import type { ServerContext } from '../../../src/server/server-context.ts';
 import type { SqlDatabase } from '../../../src/server/sql/sql-database.ts';
@@ -54,6 +55,7 @@ describe('refusals logged once per caller and window, with a count', () => {
       // Two subjects are over their rate limit; everyone else is not.
       rateLimit: (key) => (key === 's:flooder' || key === 's:other' ? 7 : null),
       limits: { ...DEFAULT_LIMITS, maxUnauthenticatedPerAddress: 1_000 },
+      budget: createCostBudget({ rows: 0, bytes: 0, windowMs: 10_000 }, Date.now),
       heartbeatMs: 1_000,
       streams: new Set(),
       corsOrigin: '*',
@@ -116,6 +118,7 @@ describe('statement timeouts logged once per caller and window, with a count', (
       hub,
       rateLimit: () => null,
       limits: DEFAULT_LIMITS,
+      budget: createCostBudget({ rows: 0, bytes: 0, windowMs: 10_000 }, Date.now),
       heartbeatMs: 1_000,
       streams: new Set(),
       corsOrigin: '*',

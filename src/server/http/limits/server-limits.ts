@@ -47,6 +47,17 @@ export interface ServerLimits {
   readonly bodyIntervalMs: number;
   /** Requests with a missing or refused token per client address and 10 s window (429 beyond). Default 100. */
   readonly maxUnauthenticatedPerAddress: number;
+  /**
+   * The cost budget per subject and `costWindowMs` (create-cost-budget.ts): rows its
+   * requests made the server handle — pushed rows, refused ones included, pulled and
+   * first-sync documents. Past it, 429 RATE_LIMITED with Retry-After until the window ends.
+   * 0: no bound. Default 200,000 (a bot pushes ~16k rows/s, a first sync pulls ~13k/s).
+   */
+  readonly maxRowsPerSubject: number;
+  /** Bytes likewise: request bodies and pulled documents' JSON. 0: no bound. Default 128 MiB. */
+  readonly maxBytesPerSubject: number;
+  /** The window of the cost budget. Default 10 s. */
+  readonly costWindowMs: number;
 }
 
 /** Descriptors kept for the database, PGlite's files and logs when the connection cap is derived. */
@@ -64,6 +75,9 @@ export const DEFAULT_LIMITS: ServerLimits = {
   bodyMinBytes: 16 * 1024,
   bodyIntervalMs: 10_000,
   maxUnauthenticatedPerAddress: 100,
+  maxRowsPerSubject: 200_000,
+  maxBytesPerSubject: 128 * 1024 * 1024,
+  costWindowMs: 10_000,
 };
 
 /** The connection cap for an open-file limit (undefined: unknown). */
