@@ -14,19 +14,28 @@ import {
   type ServerConfig,
 } from '../src/server/config/parse-server-config.ts';
 import type { SyncServerOptions } from '../src/server/start-sync-server.ts';
+import { CONFIG_VARIABLES, type ConfigVariable, type ConfigVariableName } from '../src/server/config/config-variables.ts';
 import { CliError } from './cli-error.ts';
+
+type Bare<Flag> = Flag extends `--${infer Name}` ? Name : never;
+/** `port`, `max-connections` …: the flag of every variable that has one, without its dashes. */
+type ServerFlag = Bare<Extract<(typeof CONFIG_VARIABLES)[number], { flag: string }>['flag']>;
+
+/**
+ * The flag of each variable that has one, from the one table (config-variables.ts): `--port`
+ * → PORT, `--max-connections` → MAX_CONNECTIONS … (start maps --data-dir its own way: see start.ts).
+ */
+export const SERVER_FLAGS = Object.fromEntries(
+  (CONFIG_VARIABLES as readonly ConfigVariable[]).flatMap((variable) =>
+    variable.flag === undefined ? [] : [[variable.flag.slice(2), variable.name]],
+  ),
+) as Readonly<Record<ServerFlag, ConfigVariableName>>;
 
 /** The flags both commands take over their variables (parseArgs option specs). */
 export const SERVER_FLAG_OPTIONS = {
-  port: { type: 'string' },
-  host: { type: 'string' },
-  'data-dir': { type: 'string' },
-  'dashboard-dir': { type: 'string' },
+  ...Object.fromEntries(Object.keys(SERVER_FLAGS).map((flag) => [flag, { type: 'string' }])),
   'print-config': { type: 'boolean' },
-} as const;
-
-/** The variable each of those flags overrides (start maps --data-dir its own way: see start.ts). */
-export const SERVER_FLAGS = { port: 'PORT', host: 'HOST', 'data-dir': 'DATA_DIR', 'dashboard-dir': 'DASHBOARD_DIR' } as const;
+} as { readonly [Flag in ServerFlag]: { readonly type: 'string' } } & { readonly 'print-config': { readonly type: 'boolean' } };
 
 /** Flags given (and only those) by the variable each overrides. */
 export function flagsOf(

@@ -21,7 +21,7 @@ import { buildDashboard, dashboardBuildReason, dashboardOutput } from './dashboa
 import { mintToken } from './mint-token.ts';
 import { SECRET_FILE, startSecret } from './start-secret.ts';
 import { DEFAULT_DATA_DIR } from './server-defaults.ts';
-import { configOf, flagsOf, printedConfig, SERVER_FLAG_OPTIONS, serverOptionsOf } from './server-config.ts';
+import { configOf, flagsOf, printedConfig, SERVER_FLAG_OPTIONS, SERVER_FLAGS, serverOptionsOf } from './server-config.ts';
 import { STOP_WITH_STDIN } from './bot/bot-defaults.ts';
 
 /** The person the dashboard link is for: recorded as `actioned_by` when they mark an action done. */
@@ -50,7 +50,7 @@ export async function runStart(argv: readonly string[], print: (line: string) =>
   const env = process.env;
   // serve's flags and variables, except --data-dir: start's folder, PGlite in its pglite/.
   const flags = {
-    ...flagsOf(values, { port: 'PORT', host: 'HOST', 'dashboard-dir': 'DASHBOARD_DIR' }),
+    ...flagsOf(values, SERVER_FLAGS),
     ...(values['data-dir'] === undefined ? {} : { DATA_DIR: join(values['data-dir'], 'pglite') }),
   };
   const layout = startLayout({ memory: values.memory === true, dataDir: flags.DATA_DIR ?? (env['DATA_DIR'] || DEFAULT_DATA_DIR) });

@@ -1,6 +1,24 @@
 /** The CLI's help texts, kept apart from the commands so `--help` loads nothing heavy. */
 import { DEFAULT_DATA_DIR, DEFAULT_PORT } from './server-defaults.ts';
 import { DEFAULT_BOT_DATA } from './bot/bot-defaults.ts';
+import { CONFIG_VARIABLES, type ConfigVariable } from '../src/server/config/config-variables.ts';
+
+/** Flags each command describes in its own words above the table's. */
+const DESCRIBED = new Set(['--port', '--host', '--data-dir', '--dashboard-dir']);
+
+/**
+ * The limits' flags of serve and start, from the one table (config-variables.ts): each with
+ * its variable and default. A flag wins over its variable.
+ */
+function limitFlags(): string {
+  const lines = (CONFIG_VARIABLES as readonly ConfigVariable[])
+    .filter((variable) => variable.flag !== undefined && !DESCRIBED.has(variable.flag))
+    .map((variable) => {
+      const shown = variable.default.startsWith('(') ? variable.default.slice(1, -1) : variable.default;
+      return `  ${`${variable.flag!} <value>`.padEnd(42)} ${variable.name} (default ${shown})`;
+    });
+  return `Limits (docs/limits.md; each flag wins over its variable; sizes 64KiB/8MiB, durations 10s/250ms):\n${lines.join('\n')}\n`;
+}
 
 export type CommandName = 'start' | 'bot' | 'seed' | 'status' | 'demo' | 'serve' | 'migrate' | 'token';
 
@@ -33,6 +51,7 @@ Options:
   --print-config         Print the effective configuration (secrets redacted) and exit.
   --help                 This text.
 
+${limitFlags()}
 Environment (every setting: docs/operations.md):
   AUTH_SECRET   Signs tokens (optional: otherwise one made on the first start and kept in
                 <data-dir>/auth-secret, so links survive a restart; new each run with --memory).
@@ -110,6 +129,7 @@ Options:
   --print-config         Print the effective configuration (secrets redacted) and exit.
   --help                 This text.
 
+${limitFlags()}
 Environment (every setting: docs/operations.md):
   AUTH_SECRET or JWKS_URL (+ JWT_ISSUER, JWT_AUDIENCE)   Token verification (one is required).
   DATABASE_URL           PostgreSQL instead of the embedded PGlite (may be a pooler).

@@ -216,6 +216,30 @@ describe('brain-store start (what npm start runs)', () => {
     }
   });
 
+  it('the limits are flags of serve and start too, from the one table: in --help, in --print-config as their source, over the environment; a bad one is one line naming it (issue 23)', async () => {
+    for (const command of ['serve', 'start'] as const) {
+      const help = (await run([command, '--help'])).stdout.join('\n');
+      for (const flag of ['--max-connections', '--max-body-bytes', '--max-rows-per-subject', '--cost-window', '--statement-timeout']) {
+        expect(help).toContain(flag);
+      }
+      const extra = command === 'start' ? ['--memory'] : [];
+      const printed = await run([command, '--print-config', ...extra, '--max-connections', '500', '--cost-window', '30s'], {
+        AUTH_SECRET: 'a-secret-from-the-environment',
+        MAX_CONNECTIONS: '300',
+        MAX_PUSH_ROWS: '200',
+      });
+      expect(printed.code).toBe(0);
+      expect(printed.stdout).toContain('MAX_CONNECTIONS=500  # flag --max-connections');
+      expect(printed.stdout).toContain('COST_WINDOW=30s  # flag --cost-window');
+      expect(printed.stdout).toContain('MAX_PUSH_ROWS=200  # environment');
+      const bad = await run([command, ...extra, '--max-connections', 'lots'], { AUTH_SECRET: 'a-secret-from-the-environment' });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toEqual([
+        `brain-store ${command}: --max-connections (MAX_CONNECTIONS) must be a whole number from 1 to 10000000 (got "lots") (see brain-store ${command} --help)`,
+      ]);
+    }
+  });
+
   it('Ctrl-C stops the server and the bot child cleanly', async () => {
     const start = runCli(['start', '--port', '0', '--memory', '--no-build']);
     await start.waitFor(() => start.stdout.some((line) => line.includes('Open the dashboard')));
