@@ -8,9 +8,11 @@ import { checkpointSchema, type SyncCheckpoint, type WireDocument } from './mess
  *   read (live documents per workspace of the token, the collection's declared parts). A
  *   client that stores every document read afterwards and then pulls from this checkpoint
  *   misses nothing: a row changed after the checkpoint was taken comes by the pull.
- * - `page`: one part of one workspace — a head part (one request, the first `limit`
- *   documents in the part's order) or `rest` (every live document, id descending, paged
- *   with `after`, the last id of the previous page).
+ * - `page`: one part of one workspace — a head part (the first `limit` documents in the
+ *   part's order; `after` null, or the count of them sent when a page was cut by bytes) or
+ *   `rest` (every live document, id descending, paged with `after`, the last id of the
+ *   previous page). Every page stops at the server's byte budget (`maxPageBytes`), as the
+ *   pull's; a document larger than it goes alone.
  */
 export const firstSyncPath = (collection: string) => `/sync/${encodeURIComponent(collection)}/first-sync`;
 
@@ -40,7 +42,7 @@ export interface FirstSyncBeginResponse {
 
 export interface FirstSyncPageResponse {
   documents: WireDocument[];
-  /** Where the next page of `rest` starts; null when the part is done for this workspace. */
+  /** Where the next page starts (`rest`: the last id sent; a head part: how many of it were sent); null when the part is done for this workspace. */
   after: string | null;
 }
 

@@ -163,8 +163,13 @@ export function createFirstSync(options: FirstSyncOptions): FirstSync {
     const steps = active.parts.flatMap((part) => workspaces.map((workspace) => ({ part, workspace })));
     for (let index = active.record.heads; index < steps.length; index++) {
       const { part, workspace } = steps[index]!;
-      const head = await page(active.target.name, { workspace, part, after: null, limit: options.pageSize });
-      await stored(active, head.documents, { heads: index + 1 });
+      // A head page cut by the server's byte budget continues; a restart redoes the step (a copy already stored is kept).
+      let after: string | null = null;
+      do {
+        const head: FirstSyncPageResponse = await page(active.target.name, { workspace, part, after, limit: options.pageSize });
+        after = head.after;
+        await stored(active, head.documents, after === null ? { heads: index + 1 } : {});
+      } while (after !== null);
     }
   };
 

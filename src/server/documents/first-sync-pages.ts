@@ -23,51 +23,87 @@ export async function countLive(db: SqlExecutor, collection: string, workspaces:
   return new Map(rows.map((row) => [row.ws, Number(row.n)]));
 }
 
+/** A page of a first sync: its documents in order, and whether the byte budget left rows of the page out. */
+export interface FirstSyncRows {
+  readonly ids: string[];
+  readonly docs: Record<string, unknown>[];
+  /** Rows the page read before the byte budget (its row limit or fewer): more than kept means cut by bytes. */
+  readonly read: number;
+}
+
 /**
- * The head of a part: its filter as equalities on `doc->>field`, its order over the same
- * expressions (numbers cast), ties by id; one sort of the workspace's matching rows, read once.
- * Field names come from the collection declaration (checked by checkFirstSyncParts) and are
- * passed as parameters all the same.
+ * Keeps the rows of `page` (a statement selecting `d.id, d.doc` in `order`), in that order,
+ * while the JSON text of the rows before them stays under the byte budget (parameter
+ * `budget`): the first row always goes, however large, as in the pull (PULL_SQL, whose
+ * reasoning this repeats). The text is rendered only for rows whose stored sizes before them
+ * are under the budget, so a page over a thousand 1 MB documents renders a handful of them.
+ */
+function withinBytes(page: string, order: string, budget: string): string {
+  return `WITH page AS MATERIALIZED (${page}),
+   stored AS (
+     SELECT d.*, COALESCE(sum(pg_column_size(d.doc)) OVER (ORDER BY ${order}
+       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS stored_before
+     FROM page d
+   ),
+   sized AS (SELECT d.*, octet_length(d.doc::text) AS bytes FROM stored d WHERE d.stored_before < ${budget}::bigint),
+   kept AS (
+     SELECT d.*, COALESCE(sum(d.bytes) OVER (ORDER BY ${order} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS bytes_before
+     FROM sized d
+   )
+   SELECT d.id, d.doc, (SELECT count(*) FROM page) AS page_rows FROM kept d WHERE d.bytes_before < ${budget}::bigint ORDER BY ${order}`;
+}
+
+async function budgetedRows(db: SqlExecutor, sql: string, params: readonly unknown[]): Promise<FirstSyncRows> {
+  const rows = await db.query<{ id: string; doc: Record<string, unknown>; page_rows: string | number }>(sql, params);
+  return { ids: rows.map((row) => row.id), docs: rows.map((row) => row.doc), read: rows.length === 0 ? 0 : Number(rows[0]!.page_rows) };
+}
+
+/** The byte budget as the statement's parameter (at least 1: the first row always goes). */
+const budgetParameter = (maxBytes: number) => String(Math.max(1, Math.floor(Math.min(maxBytes, Number.MAX_SAFE_INTEGER))));
+
+/**
+ * A page of the head of a part: its filter as equalities on `doc->>field`, its order over the
+ * same expressions (numbers cast), ties by id; one sort of the workspace's matching rows.
+ * `offset` documents of the part were sent before (a head page cut by bytes continues there:
+ * a row the shifting head skips meanwhile still comes with the rest, which reads every live
+ * document). Field names come from the collection declaration (checked by
+ * checkFirstSyncParts) and are passed as parameters all the same.
  */
 export async function headPage(
   db: SqlExecutor,
-  args: { collection: string; workspace: string; part: FirstSyncPart },
-): Promise<Record<string, unknown>[]> {
-  const params: unknown[] = [args.collection, args.workspace, args.part.limit];
+  args: { collection: string; workspace: string; part: FirstSyncPart; offset: number; maxBytes: number },
+): Promise<FirstSyncRows> {
+  const params: unknown[] = [args.collection, args.workspace, Math.max(0, args.part.limit - args.offset), args.offset];
   const parameter = (value: unknown) => `$${params.push(value)}`;
+  const budget = parameter(budgetParameter(args.maxBytes));
   const where = Object.entries(args.part.where).map(([field, value]) => `d.doc->>${parameter(field)} = ${parameter(value)}`);
-  const order = args.part.order.map(
-    (key) =>
-      `${key.type === 'number' ? `(d.doc->>${parameter(key.field)})::numeric` : `d.doc->>${parameter(key.field)} COLLATE "C"`} ${key.direction.toUpperCase()}`,
-  );
-  const rows = await db.query<{ doc: Record<string, unknown> }>(
-    `SELECT d.doc FROM brain_store_documents d
+  const order = [
+    ...args.part.order.map(
+      (key) =>
+        `${key.type === 'number' ? `(d.doc->>${parameter(key.field)})::numeric` : `d.doc->>${parameter(key.field)} COLLATE "C"`} ${key.direction.toUpperCase()}`,
+    ),
+    'd.id COLLATE "C" ASC',
+  ].join(', ');
+  const page = `SELECT d.id, d.doc FROM brain_store_documents d
      WHERE d.collection = $1 AND d.workspace_id = $2 AND NOT d.deleted ${where.map((clause) => `AND ${clause}`).join(' ')}
-     ORDER BY ${[...order, 'd.id COLLATE "C" ASC'].join(', ')} LIMIT $3`,
-    params,
-  );
-  return rows.map((row) => row.doc);
+     ORDER BY ${order} LIMIT $3 OFFSET $4`;
+  return budgetedRows(db, withinBytes(page, order, budget), params);
 }
 
 /**
  * One page of the rest: live documents by id descending after `after` (newest first, ids
- * being time-ordered), a backward walk of the primary key that stops after the page.
+ * being time-ordered), a backward walk of the primary key that stops after the page, and
+ * within the byte budget.
  */
 export async function restPage(
   db: SqlExecutor,
-  args: { collection: string; workspace: string; after: string | null; limit: number },
-): Promise<{ ids: string[]; docs: Record<string, unknown>[] }> {
-  const rows =
-    args.after === null
-      ? await db.query<{ id: string; doc: Record<string, unknown> }>(
-          `SELECT id, doc FROM brain_store_documents
-           WHERE collection = $1 AND workspace_id = $2 AND NOT deleted ORDER BY collection DESC, workspace_id DESC, id DESC LIMIT $3`,
-          [args.collection, args.workspace, args.limit],
-        )
-      : await db.query<{ id: string; doc: Record<string, unknown> }>(
-          `SELECT id, doc FROM brain_store_documents
-           WHERE collection = $1 AND workspace_id = $2 AND id < $4 AND NOT deleted ORDER BY collection DESC, workspace_id DESC, id DESC LIMIT $3`,
-          [args.collection, args.workspace, args.limit, args.after],
-        );
-  return { ids: rows.map((row) => row.id), docs: rows.map((row) => row.doc) };
+  args: { collection: string; workspace: string; after: string | null; limit: number; maxBytes: number },
+): Promise<FirstSyncRows> {
+  const from = args.after === null ? '' : 'AND d.id < $5';
+  const page = `SELECT d.id, d.doc FROM brain_store_documents d
+     WHERE d.collection = $1 AND d.workspace_id = $2 ${from} AND NOT d.deleted
+     ORDER BY d.collection DESC, d.workspace_id DESC, d.id DESC LIMIT $3`;
+  const params = [args.collection, args.workspace, args.limit, budgetParameter(args.maxBytes)];
+  if (args.after !== null) params.push(args.after);
+  return budgetedRows(db, withinBytes(page, 'd.id DESC', '$4'), params);
 }

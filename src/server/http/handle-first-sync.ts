@@ -41,6 +41,8 @@ export async function handleFirstSync(
   if (!workspaces.includes(request.workspace)) {
     throw requestError('FORBIDDEN_WORKSPACE', 'the token does not grant this workspace', { workspace: request.workspace });
   }
+  // Pages stop at the server's byte budget, as the pull's (the first row always goes).
+  const maxBytes = ctx.limits.maxPageBytes;
   let response: FirstSyncPageResponse;
   if (request.part === REST_PART) {
     const page = await restPage(ctx.db, {
@@ -48,18 +50,28 @@ export async function handleFirstSync(
       workspace: request.workspace,
       after: request.after,
       limit: request.limit,
+      maxBytes,
     });
-    response = {
-      documents: page.docs.map((doc) => ({ ...doc, _deleted: false }) as FirstSyncPageResponse['documents'][number]),
-      after: page.ids.length < request.limit ? null : page.ids.at(-1)!,
-    };
+    const more = page.ids.length < page.read || page.read === request.limit;
+    response = { documents: asLive(page.docs), after: more ? page.ids.at(-1)! : null };
   } else {
     const part = collection.firstSync.find((candidate) => candidate.name === request.part);
     if (!part) throw requestError('BAD_REQUEST', `no first-sync part "${request.part}" in ${collection.name}`, { part: request.part });
-    const docs = await headPage(ctx.db, { collection: collection.name, workspace: request.workspace, part });
-    response = { documents: docs.map((doc) => ({ ...doc, _deleted: false }) as FirstSyncPageResponse['documents'][number]), after: null };
+    // A head part continues after a page cut by bytes: `after` counts the part's documents sent.
+    const offset = request.after === null ? 0 : Number(request.after);
+    if (!/^(0|[1-9]\d{0,8})$/.test(request.after ?? '0') || offset > part.limit) {
+      throw requestError('BAD_REQUEST', `the "after" of a head part is the count of its documents sent (0..${part.limit})`, {
+        after: request.after,
+      });
+    }
+    const page = await headPage(ctx.db, { collection: collection.name, workspace: request.workspace, part, offset, maxBytes });
+    response = { documents: asLive(page.docs), after: page.ids.length < page.read ? String(offset + page.ids.length) : null };
   }
   ctx.budget.charge(c.req.raw, { rows: response.documents.length });
   ctx.metrics.pulledDocuments.inc({ collection: collection.name }, response.documents.length);
   return c.json(response);
+}
+
+function asLive(docs: readonly Record<string, unknown>[]): FirstSyncPageResponse['documents'] {
+  return docs.map((doc) => ({ ...doc, _deleted: false }) as FirstSyncPageResponse['documents'][number]);
 }

@@ -140,6 +140,38 @@ describe('first sync into an empty store (issue 19)', () => {
     );
   });
 
+  it('follows head pages the server cut at its byte budget: the whole head is stored before the rest', async () => {
+    // About three actions per page: the head of 20 comes in several pages, each continued.
+    const small = await startTestServer({ backend: 'pglite', limits: { maxPageBytes: 2_400 } });
+    try {
+      const actions = Array.from({ length: 60 }, (_, index) => action(index));
+      await seed('brainActions', actions);
+      const store = await openSyncedStore();
+      const observed = observedFetch((path, body) => path.endsWith('/first-sync') && body['part'] === 'rest');
+      const replication = sync(store, { url: small.url, token, pullBatchSize: 5_000, fetch: observed.fetch });
+      await observed.holding;
+      const top = await store.brainActions.getActionsByPriority({ workspace_id: 'w1', limit: 20 }).exec();
+      expect(top.map((doc) => doc.id)).toEqual(
+        actions
+          .slice(-20)
+          .reverse()
+          .map((doc) => doc.id),
+      );
+      const continued = observed.bodies.filter((entry) => entry.body['part'] === 'urgent' && entry.body['after'] !== null);
+      expect(continued.length).toBeGreaterThan(5);
+      observed.release();
+      const progress = await doneOf(replication.firstSync$);
+      expect(progress.collections['brainActions']).toEqual({ received: 60, total: 60, state: 'done' });
+      await replication.awaitInSync();
+      expect(await store.database.brainActions.count().exec()).toBe(60);
+      expect(pushedRows(observed.bodies)).toEqual([]);
+      await replication.cancel();
+      await store.close();
+    } finally {
+      await small.close();
+    }
+  });
+
   it('keeps a local write made during the first sync: neither lost nor overwritten by a later page', async () => {
     const actions = Array.from({ length: 60 }, (_, index) => action(index));
     await seed('brainActions', actions);
