@@ -40,8 +40,14 @@ export interface FirstSyncSeed {
   readonly up: { readonly id: string; readonly lwt: number };
 }
 
+/**
+ * Where a first sync stands: `checking` whether the store holds anything, `running` (pages
+ * arriving), `done` (every page stored; the normal protocol has taken over) or `skipped` (the
+ * store already held data, so the normal protocol catches up instead).
+ */
 export type FirstSyncState = 'checking' | 'running' | 'done' | 'skipped';
 
+/** One collection's first sync: documents stored against the server's total. */
 export interface FirstSyncCollectionProgress {
   /** Documents stored so far (a local write or an earlier part's copy kept instead counts as stored). */
   readonly received: number;
@@ -50,6 +56,17 @@ export interface FirstSyncCollectionProgress {
   readonly state: FirstSyncState;
 }
 
+/**
+ * The progress of a store's first sync, as `sync.firstSync$` emits it: the state of the whole
+ * and, per collection, documents stored of the server's total (what a first-sync banner shows:
+ * `actions 12,000 of 100,000`). A new device reads the head of each collection (the most urgent
+ * actions, the latest summaries) before the rest, so the UI is live from the first page.
+ *
+ * @example
+ * sync.firstSync$.subscribe(({ state, collections }) => {
+ *   if (state === 'running') show(`actions ${collections.brainActions?.received} of ${collections.brainActions?.total}`);
+ * });
+ */
 export interface FirstSyncProgress {
   /** `skipped`: every collection had local history (the normal protocol catches up). */
   readonly state: FirstSyncState;
