@@ -12,7 +12,8 @@ import { median, percentile, round } from './lib/stats.ts';
 import { pendingActions } from './lib/fixtures.ts';
 import { startBenchServer } from './lib/sync-server.ts';
 import { insertRows } from './sync/server-rows.ts';
-import { CHROMIUM_PATH, bundleForBrowser, htmlPage, launchChromium, serveStatic } from '../harness/chromium.ts';
+import { CHROMIUM_PATH } from '../harness/chromium.ts';
+import { initialPullBreakdown, initialPullInPage, openBrowserStorePage } from './lib/browser-store-page.ts';
 import type { BrowserStoreBenchApi } from './browser-store/page-entry.ts';
 
 const SUBJECT = 'chromium';
@@ -160,15 +161,11 @@ async function pullRows(page: Page, context: BenchContext): Promise<BenchRow[]> 
     );
     await server.sql.query('ANALYZE brain_store_documents');
     const token = await server.token([PULL_WORKSPACE]);
-    const result = await page.evaluate(
-      ({ url, token, batch }) => (window as unknown as PageWindow).browserStoreBench.initialPull(url, token, batch),
-      { url: server.url, token, batch },
-    );
+    const result = await initialPullInPage(page, { url: server.url, token, batch });
     context.log(`pull: ${JSON.stringify(result)}`);
     const raw = result.rawFetchMs + result.rawPutMs;
     const docsPerS = (result.count / result.pullMs) * 1000;
-    const rest = result.pullMs - result.httpMs - result.clientWriteMs;
-    const breakdown = `pull ${Math.round(result.pullMs)} ms (${result.requests} first-sync and pull requests; in fetch incl. body read ${Math.round(result.httpMs)} ms, in the collection's storage bulkWrite ${Math.round(result.clientWriteMs)} ms, ${rest >= 0 ? `rest ${Math.round(rest)} ms = RxDB replication incl. its meta-instance writes to IndexedDB` : `the two overlapping by ${Math.round(-rest)} ms (the first sync fetches its next page while it stores one)`}); raw: fetch + JSON.parse of the same ${result.requests} requests ${Math.round(result.rawFetchMs)} ms + Dexie bulkPut of ${result.rawDocs} docs into a plain table with the schema's indexes ${Math.round(result.rawPutMs)} ms`;
+    const breakdown = initialPullBreakdown(result);
     return [
       judged({
         id: 'pull.docs-per-s',
@@ -201,16 +198,8 @@ const browserStore: BenchModule = {
     'The client store in Chromium on real IndexedDB (Dexie): bulk insert vs raw Dexie in the same page, cold top-20 at 1k–100k, live latency p99, initial pull of 100k through a sync server vs raw fetch + bulkPut.',
   unavailable: async () => (existsSync(CHROMIUM_PATH) ? undefined : `no Chromium at ${CHROMIUM_PATH}`),
   async run(context) {
-    const bundle = await bundleForBrowser({ entry: 'bench/browser-store/page-entry.ts', globalName: 'BrowserStoreBench' });
-    const server = await serveStatic(bundle.dir, { '/index.html': htmlPage(`/${bundle.fileName}`, 'browser-store bench') });
-    const browser = await launchChromium();
+    const { page, errors, close } = await openBrowserStorePage();
     try {
-      const page = await browser.context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (error) => errors.push(error.message));
-      page.setDefaultTimeout(600_000);
-      await page.goto(server.url);
-      await page.waitForFunction(() => 'browserStoreBench' in window);
       const rows: BenchRow[] = [];
       const only = (process.env['BENCH_BROWSER_STORE_ONLY'] ?? 'bulk,cold,live,pull').split(',');
       if (only.includes('bulk')) rows.push(...(await bulkRows(page, context)));
@@ -220,10 +209,7 @@ const browserStore: BenchModule = {
       if (errors.length > 0) context.log(`page errors: ${errors.join('; ')}`);
       return rows;
     } finally {
-      await browser.close();
-      await browser.removeProfile();
-      await server.close();
-      await bundle.remove();
+      await close();
     }
   },
 };
