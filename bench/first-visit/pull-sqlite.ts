@@ -13,6 +13,9 @@ import { rawInsertMs } from '../storage/insert-vs-raw.ts';
 import { replicateBrainStore } from '../../src/index.ts';
 import type { BrainActionDocument } from '../../src/collections/brain-actions.ts';
 import type { FetchLike } from '../../src/replication/sync-http-client.ts';
+import { storageBelowCollection } from '../../src/replication/first-sync/write-first-sync-page.ts';
+import { RxStorageInstanceSQLite } from '../../src/storage/sqlite/rx-storage-instance-sqlite.ts';
+import { patchMethod } from '../lib/patch-method.ts';
 
 interface RecordedRequest {
   readonly url: string;
@@ -47,6 +50,10 @@ export interface SqlitePullSample {
   readonly requests: number;
   /** In fetch, to the body read (the first sync fetches its next page while it stores one). */
   readonly httpMs: number;
+  /** In the collection's storage bulkWrite (below RxDB's collection wrapper): validation + the SQLite instance. */
+  readonly writeMs: number;
+  /** Of which in the SQLite instance: index keys, JSON text, the inserts and the commit. */
+  readonly sqliteMs: number;
   /** The raw baseline: the same requests' fetch + JSON.parse, then the raw inserts. */
   readonly rawFetchMs: number;
   readonly rawInsertMs: number;
@@ -59,8 +66,34 @@ async function pullOnce(server: BenchServer, token: string, pageSize: number): P
   const recording = new RecordingFetch();
   let ms: number;
   let count: number;
+  let writeMs = 0;
+  let sqliteMs = 0;
   try {
+    const timedWrite = <T extends { bulkWrite: (...args: never[]) => Promise<unknown> }>(
+      target: T,
+      add: (ms: number) => void,
+      only?: (self: T) => boolean,
+    ) => {
+      const original = target.bulkWrite;
+      return patchMethod(target, 'bulkWrite', async function (this: T, ...args: never[]) {
+        if (only && !only(this)) return original.apply(this, args);
+        const begin = performance.now();
+        try {
+          return await original.apply(this, args);
+        } finally {
+          add(performance.now() - begin);
+        }
+      } as T['bulkWrite']);
+    };
+    // The SQLite instance's method is patched before the store opens: RxDB's validation wrapper binds it then.
+    const restoreSqlite = timedWrite(
+      RxStorageInstanceSQLite.prototype,
+      (spent) => (sqliteMs += spent),
+      (self) => self.collectionName === 'brainActions',
+    );
     const store = await openSqliteStore(file.path);
+    const below = storageBelowCollection(store.database.brainActions as never);
+    const restore = [restoreSqlite, timedWrite(below, (spent) => (writeMs += spent))];
     await quiesce();
     const start = performance.now();
     const sync = replicateBrainStore(store, {
@@ -74,6 +107,7 @@ async function pullOnce(server: BenchServer, token: string, pageSize: number): P
     await sync.awaitInSync();
     count = await store.database.brainActions.count().exec();
     ms = performance.now() - start;
+    for (const undo of restore) undo();
     await sync.cancel();
     await store.close();
   } finally {
@@ -102,6 +136,8 @@ async function pullOnce(server: BenchServer, token: string, pageSize: number): P
     count,
     requests: recording.requests.length,
     httpMs: recording.ms,
+    writeMs,
+    sqliteMs,
     rawFetchMs,
     rawInsertMs: insertMs,
     rawDocs: docs.length,

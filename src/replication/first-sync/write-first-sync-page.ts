@@ -30,11 +30,12 @@ export function storageBelowCollection(
 }
 
 /**
- * Stores a page as the server sent it, with no replication bookkeeping: each document is an
- * insert at revision 1 that names the replication as its origin (`_meta.o`), which is what
- * RxDB's downstream checks to treat a local document without an assumed master as the
- * server's (so a later pull may overwrite it), and whose last-write time lies before the
- * upstream checkpoint handed to RxDB (so it is never pushed back). A document that exists
+ * Stores a page as the server sent it (its documents completed in place), with no replication
+ * bookkeeping: each document is an insert at revision 1 that names the replication as its
+ * origin (`_meta.o`), which is what RxDB's downstream checks to treat a local document
+ * without an assumed master as the server's (so a later pull may overwrite it), and whose
+ * last-write time lies before the upstream checkpoint handed to RxDB (so it is never pushed
+ * back). A document that exists
  * already is kept as it is: a local write made during the first sync (its revision moved on,
  * so RxDB pushes it and the server's conflict rule decides), or a copy from an earlier part.
  * Returns how many documents were new.
@@ -47,9 +48,17 @@ export async function writeFirstSyncPage(
   if (documents.length === 0) return 0;
   const meta = { lwt: origin.lwt, o: { _rev: 1, hash: origin.hash } };
   const revision = `1-${origin.token}`;
-  const rows: BulkWriteRow<Record<string, unknown>>[] = documents.map((doc) => ({
-    document: { ...doc, _deleted: false, _attachments: {}, _rev: revision, _meta: meta } as never,
-  }));
+  // The page's documents are the first sync's own (parsed from the answer): completed in place,
+  // not copied — a copy of every document of a page doubled what a page leaves to the collector
+  // (measured: 200k actions into SQLite peaked at 418–487 MB RSS with copies, 215 MB without).
+  const rows: BulkWriteRow<Record<string, unknown>>[] = documents.map((doc) => {
+    const row = doc as Record<string, unknown>;
+    row['_deleted'] = false;
+    row['_attachments'] = {};
+    row['_rev'] = revision;
+    row['_meta'] = meta;
+    return { document: row as never };
+  });
   const instance = storageBelowCollection(collection);
   const result = await collection.database.lockedRun(() => instance.bulkWrite(rows, FIRST_SYNC_CONTEXT));
   const failed = result.error.find((error) => error.status !== 409);
