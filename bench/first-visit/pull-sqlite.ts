@@ -83,7 +83,7 @@ async function pullOnce(server: BenchServer, token: string, pageSize: number): P
         } finally {
           add(performance.now() - begin);
         }
-      } as T['bulkWrite']);
+      });
     };
     // The SQLite instance's method is patched before the store opens: RxDB's validation wrapper binds it then.
     const restoreSqlite = timedWrite(
