@@ -23,21 +23,37 @@ export function jitterRetries<Doc, Checkpoint>(
 ): JitteredRetries {
   const failures: Record<RetryDirection, number> = { pull: 0, push: 0 };
   let last: RetryDirection = 'pull';
+  let notBeforeMs = 0;
   // error$ emits synchronously, before RxDB reads retryTime for the wait that follows.
   const subscription = state.error$.subscribe((error) => {
-    const direction = (error as { parameters?: { direction?: unknown } }).parameters?.direction;
+    const parameters = (error as { parameters?: { direction?: unknown; errors?: unknown } }).parameters;
+    const direction = parameters?.direction;
     if (direction !== 'pull' && direction !== 'push') return;
     failures[direction] += 1;
     last = direction;
+    notBeforeMs = retryAfterMs(parameters?.errors);
   });
   Object.defineProperty(state, 'retryTime', {
     configurable: true,
     enumerable: true,
-    // At least 1 ms: RxDB takes a zero retryTime for a missing one and throws.
-    get: () => Math.max(1, backoff(Math.max(1, failures[last]))),
+    // At least 1 ms: RxDB takes a zero retryTime for a missing one and throws. Never sooner
+    // than a 429's or 503's Retry-After (a subject over its budget, issue 23): retrying earlier
+    // is refused again.
+    get: () => Math.max(1, notBeforeMs, backoff(Math.max(1, failures[last]))),
   });
   return {
     succeeded: (direction) => void (failures[direction] = 0),
     stop: () => subscription.unsubscribe(),
   };
+}
+
+/** The longest Retry-After among the request errors RxDB wrapped (as plain JSON: `parameters` kept), in ms. */
+function retryAfterMs(errors: unknown): number {
+  if (!Array.isArray(errors)) return 0;
+  let longest = 0;
+  for (const error of errors) {
+    const seconds = (error as { parameters?: { retryAfterSeconds?: unknown } } | null)?.parameters?.retryAfterSeconds;
+    if (typeof seconds === 'number' && Number.isFinite(seconds)) longest = Math.max(longest, seconds * 1000);
+  }
+  return longest;
 }

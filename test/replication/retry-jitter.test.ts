@@ -149,6 +149,25 @@ describe('jitterRetries (RxDB reads retryTime right after emitting the failure)'
     retries.stop();
   });
 
+  it("waits at least a refusal's Retry-After (429 past a subject's budget, issue 23), then jitters again", () => {
+    const error$ = new Subject<unknown>();
+    const state = { error$, retryTime: 5_000 } as unknown as RxReplicationState<unknown, unknown>;
+    jitterRetries(state, (attempt) => attempt * 100);
+    // RxDB wraps the request's error as plain JSON, its parameters kept (RC_PULL / RC_PUSH).
+    const refused = (direction: 'pull' | 'push', retryAfterSeconds?: number) => ({
+      parameters: {
+        direction,
+        errors: [{ code: 'RATE_LIMITED', parameters: retryAfterSeconds === undefined ? {} : { retryAfterSeconds } }],
+      },
+    });
+    error$.next(refused('pull', 7));
+    expect(state.retryTime).toBe(7_000);
+    error$.next(refused('push'));
+    expect(state.retryTime).toBe(100);
+    error$.next(refused('pull', 0.05));
+    expect(state.retryTime).toBe(200);
+  });
+
   it('never answers 0 (RxDB would take it for a missing retryTime and throw)', () => {
     const error$ = new Subject<unknown>();
     const state = { error$, retryTime: 5_000 } as unknown as RxReplicationState<unknown, unknown>;

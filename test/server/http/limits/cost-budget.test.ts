@@ -2,6 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { WireError } from '../../../../src/protocol/messages.ts';
 import { startTestServer, syncBackends, type TestServer } from '../../../helpers/sync-server.ts';
 import { action, client } from '../../fixtures.ts';
+import { openSyncedStore, sync } from '../../../replication/sync-fixtures.ts';
+import { filter, firstValueFrom, timeout } from 'rxjs';
 
 /**
  * Issue 23 §4: a budget per subject of the rows and bytes its requests make the server
@@ -46,6 +48,23 @@ describe.each(await syncBackends())('cost budget per subject on %s', (backend) =
     await expectLimited(flooder.pull('brainActions', null), '6');
     clock += 6_000;
     expect((await flooder.pull('brainActions', null)).status).toBe(200);
+  });
+
+  it("a replicating client over its budget sees RATE_LIMITED with the server's Retry-After (its retries wait for it)", async () => {
+    const { server, as } = await serve({ maxRowsPerSubject: 100, maxBytesPerSubject: 0 });
+    const ws = `budget-${backend}`;
+    const refused = Array.from({ length: 120 }, () => ({ newDocumentState: action(ws, { priority: 101, created_at: clock }) }));
+    expect((await (await as('replicating-bot')).push('brainActions', refused)).status).toBe(200);
+    const store = await openSyncedStore();
+    const replication = sync(store, { url: server.url, token: await server.token([ws], 600, { role: 'bot', subject: 'replicating-bot' }) });
+    const status = await firstValueFrom(
+      replication.status$.pipe(
+        filter((candidate) => candidate.error !== undefined),
+        timeout(15_000),
+      ),
+    );
+    expect(status.error).toMatchObject({ code: 'RATE_LIMITED', parameters: { status: 429, retryAfterSeconds: 10 } });
+    await replication.cancel();
   });
 
   it('counts pushed bytes and pulled documents', async () => {
