@@ -64,7 +64,7 @@ export interface CollectionReplicationOptions {
   readonly leading$?: Observable<boolean>;
   /** How a live replication hears of changes (default: the stream, always). */
   readonly live$?: Observable<LiveMode>;
-  /** Between pulls when live$ says 'poll' (ms, default 2000). */
+  /** Between pulls when live$ says 'poll', and while the server refuses the stream (ms, default 2000). */
   readonly pollMs?: number;
   /** A push got no answer (offline): its rows stay in unsentRows() for a last try. */
   readonly onPushUnanswered?: () => void;
@@ -168,6 +168,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
                   path: endpoints.stream(name),
                   backoff: options.backoff,
                   ...(options.random ? { random: options.random } : {}),
+                  pollMs: options.pollMs ?? 2_000,
                   onError: (error) => options.onStreamError?.(error),
                   ...(options.renewed$ ? { renewed$: options.renewed$ } : {}),
                 }),

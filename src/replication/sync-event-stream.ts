@@ -3,6 +3,7 @@ import { createParser } from 'eventsource-parser';
 import { streamEventSchema, type StreamEvent } from '../protocol/messages.ts';
 import { readMessage } from '../protocol/read-message.ts';
 import type { SyncHttpClient } from './sync-http-client.ts';
+import { isBrainStoreError } from '../errors/brain-store-error.ts';
 
 export interface EventStreamOptions {
   readonly client: SyncHttpClient;
@@ -14,6 +15,23 @@ export interface EventStreamOptions {
   readonly renewed$?: Source<unknown>;
   /** Injectable randomness of the wait a server's retry hint asks for (default Math.random). */
   readonly random?: () => number;
+  /** Between the RESYNCs (pulls) sent while the server refuses the stream for a while (default 2 s). */
+  readonly pollMs?: number;
+}
+
+/** Between pulls while the stream is refused, unless `pollMs` says otherwise. */
+const DEFAULT_POLL_MS = 2_000;
+
+/** The longest a refused stream waits before asking again, whatever the server's Retry-After. */
+const MAX_REFUSED_WAIT_MS = 5 * 60_000;
+
+/** How long the server asked the stream to stay away (429 or 503 with Retry-After), in ms; undefined: not a refusal. */
+function refusedForMs(error: unknown): number | undefined {
+  if (!isBrainStoreError(error)) return undefined;
+  const seconds = error.parameters['retryAfterSeconds'];
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0
+    ? Math.min(seconds * 1_000, MAX_REFUSED_WAIT_MS)
+    : undefined;
 }
 
 /**
@@ -22,6 +40,10 @@ export interface EventStreamOptions {
  * the server sends RESYNC first on every connection, so a reconnect always triggers a pull.
  * A server that ends the stream on purpose (shutting down) sends a `retry:` hint first: the
  * next connection waits a random time within it, so its clients do not all return at once.
+ *
+ * A server that refuses the stream for a while (429 past its streams per subject, or 503, with
+ * `Retry-After`) is asked again after that wait plus up to half of it (jitter); meanwhile a
+ * RESYNC every `pollMs` (and one at once) has the client pull, so it keeps receiving changes.
  */
 export function syncEventStream(options: EventStreamOptions): Observable<StreamEvent> {
   return new Observable<StreamEvent>((subscriber) => {
@@ -66,23 +88,41 @@ export function syncEventStream(options: EventStreamOptions): Observable<StreamE
       }
     };
 
+    const random = options.random ?? Math.random;
     const loop = async () => {
       while (!abort.signal.aborted) {
         hintMs = undefined;
+        let refusedMs: number | undefined;
         const renewed = (): boolean => connection?.signal.aborted === true && !abort.signal.aborted;
         try {
           await connectOnce();
         } catch (error) {
           if (abort.signal.aborted) return;
           if (!renewed()) options.onError?.(error);
+          refusedMs = refusedForMs(error);
         }
         if (abort.signal.aborted) return;
         if (renewed()) continue;
         attempt += 1;
-        const wait = hintMs === undefined ? options.backoff(attempt) : Math.round((options.random ?? Math.random)() * hintMs);
+        const wait =
+          refusedMs !== undefined
+            ? Math.round(refusedMs * (1 + random() / 2))
+            : hintMs === undefined
+              ? options.backoff(attempt)
+              : Math.round(random() * hintMs);
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, wait);
-          abort.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+          const resync = (): void => subscriber.next({ type: 'RESYNC' });
+          const done = (): void => {
+            clearTimeout(timer);
+            clearInterval(poll);
+            abort.signal.removeEventListener('abort', done);
+            resolve();
+          };
+          const timer = setTimeout(done, wait);
+          // Refused: the client pulls meanwhile, at once and every pollMs.
+          const poll = refusedMs === undefined ? undefined : setInterval(resync, options.pollMs ?? DEFAULT_POLL_MS);
+          if (refusedMs !== undefined) resync();
+          abort.signal.addEventListener('abort', done, { once: true });
         });
       }
     };
