@@ -82,6 +82,7 @@ export function createActionQueries(collection: RxCollection<BrainActionDocument
       collection,
       now,
       lifecycle: context.lifecycle,
+      scheduler: context.scheduler,
       clockChanged$: context.clockChanged$,
       query: (at) => ({
         selector: status === 'pending' ? { ...selector, expires_at: { $gt: at }, snoozed_until: { $lte: at } } : selector,

@@ -74,6 +74,7 @@ export function createInsightQueries(collection: RxCollection<BrainInsightDocume
         collection,
         now: context.now,
         lifecycle: context.lifecycle,
+        scheduler: context.scheduler,
         clockChanged$: context.clockChanged$,
         query: () => ({ selector, sort: [{ created_desc: 'asc' }, { id: 'asc' }], index, limit }),
         answer: (docs) => docs.map(brainInsights.toPublic),

@@ -60,6 +60,7 @@ export function createSummaryQueries(collection: RxCollection<BrainSummaryDocume
         collection,
         now: context.now,
         lifecycle: context.lifecycle,
+        scheduler: context.scheduler,
         clockChanged$: context.clockChanged$,
         query: () => ({ ...newestFirst(workspace_id), limit: 1 }),
         answer: (docs) => (docs[0] ? brainSummaries.toPublic(docs[0]) : null),
@@ -72,6 +73,7 @@ export function createSummaryQueries(collection: RxCollection<BrainSummaryDocume
         collection,
         now: context.now,
         lifecycle: context.lifecycle,
+        scheduler: context.scheduler,
         clockChanged$: context.clockChanged$,
         query: () => ({ ...newestFirst(workspace_id, summary_type), limit }),
         answer: toPublic,
@@ -85,6 +87,7 @@ export function createSummaryQueries(collection: RxCollection<BrainSummaryDocume
         collection,
         now: context.now,
         lifecycle: context.lifecycle,
+        scheduler: context.scheduler,
         clockChanged$: context.clockChanged$,
         query: (at) => {
           const base = newestFirst(workspace_id);

@@ -1,7 +1,7 @@
 import { BehaviorSubject, Observable, combineLatest, defer, distinctUntilChanged, filter, finalize, map, switchMap, takeUntil } from 'rxjs';
 import { deepEqual, type MangoQuery, type RxCollection, type RxDocument } from 'rxdb';
 import { deepFreeze } from '../collections/declare-collection.ts';
-import { storageCall, type Lifecycle } from './query-context.ts';
+import { storageCall, type Lifecycle, type Timers } from './query-context.ts';
 
 /**
  * A reactive read: `exec()` answers once, `$` emits the current answer first and then once
@@ -18,6 +18,8 @@ const MAX_TIMER_MS = 2_147_483_647;
 export interface LiveQueryOptions<Doc, T> {
   readonly collection: RxCollection<Doc>;
   readonly now: () => number;
+  /** The timers the query re-arms on (the store's scheduler). */
+  readonly scheduler: Timers;
   /** `$` completes when the store closes; `exec()`/`$` on a closed store fail with CLOSED. */
   readonly lifecycle: Lifecycle;
   /** Builds the mango query for the instant `at` (time windows and expiry are relative to it). */
@@ -43,7 +45,7 @@ export interface LiveQueryOptions<Doc, T> {
 }
 
 export function liveQuery<Doc, T>(options: LiveQueryOptions<Doc, T>): LiveQuery<T> {
-  const { collection, now, lifecycle, query, answer, changesAt, clockChanged$, watch } = options;
+  const { collection, now, scheduler, lifecycle, query, answer, changesAt, clockChanged$, watch } = options;
   const toAnswer = (docs: RxDocument<Doc>[]): { docs: Doc[]; value: T } => {
     const plain = docs.map((doc) => doc.toMutableJSON());
     return { docs: plain, value: deepFreeze(answer(plain)) };
@@ -52,15 +54,15 @@ export function liveQuery<Doc, T>(options: LiveQueryOptions<Doc, T>): LiveQuery<
   const $ = defer(() => {
     lifecycle.assertOpen();
     const tick$ = new BehaviorSubject(now());
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: unknown;
     const disarm = () => {
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined) scheduler.clearTimeout(timer);
       timer = undefined;
     };
     const arm = (next: number) => {
       disarm();
       const wait = Math.min(Math.max(next - now(), 0), MAX_TIMER_MS);
-      timer = setTimeout(() => {
+      timer = scheduler.setTimeout(() => {
         timer = undefined;
         const current = now();
         // The clock may not have reached `next` (a drifting injected clock): re-arm instead.

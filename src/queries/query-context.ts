@@ -8,15 +8,27 @@ import { DEFAULT_TIME_ALLOWANCE, judgeWrite, type Writer } from '../collections/
 import { MAX_DOCUMENT_BYTES } from '../protocol/endpoints.ts';
 import { utf8Length } from '../protocol/utf8-length.ts';
 
-/** What the query modules need from the store: the clock, the id maker, open/closed. */
+/** What the query modules need from the store: the clock, its timers, the id maker, open/closed. */
 export interface QueryContext {
   readonly now: () => number;
+  /** The timers a live query re-arms on at the next instant its answer changes by time alone. */
+  readonly scheduler: Timers;
   readonly newId: () => string;
   readonly lifecycle: Lifecycle;
   /** Who writes through this store; undefined for trusted code (every write allowed, as before roles). */
   readonly writer?: Writer | undefined;
   /** Emits when `now` moved by a step (a new offset to the server's clock): time-based waits re-arm. */
   readonly clockChanged$?: Observable<unknown>;
+}
+
+/**
+ * Timers: the global setTimeout and clearTimeout, or a host's (or a test's) own that it drives.
+ * The store's `scheduler` (src/store/scheduler.ts) is one; it is declared here, below the store,
+ * because the live queries arm them too.
+ */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
 }
 
 /** Whether the store is open; `closed$` fires once when it closes. */

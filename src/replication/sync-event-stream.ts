@@ -4,6 +4,7 @@ import { streamEventSchema, type StreamEvent } from '../protocol/messages.ts';
 import { readMessage } from '../protocol/read-message.ts';
 import type { SyncHttpClient } from './sync-http-client.ts';
 import { isBrainStoreError } from '../errors/brain-store-error.ts';
+import { defaultScheduler, type ExpiryScheduler } from '../store/scheduler.ts';
 
 export interface EventStreamOptions {
   readonly client: SyncHttpClient;
@@ -17,6 +18,8 @@ export interface EventStreamOptions {
   readonly random?: () => number;
   /** Between the RESYNCs (pulls) sent while the server refuses the stream for a while (default 2 s). */
   readonly pollMs?: number;
+  /** Timers of the waits between connections (default the global ones; tests drive a fake). */
+  readonly scheduler?: ExpiryScheduler;
 }
 
 /** Between pulls while the stream is refused, unless `pollMs` says otherwise. */
@@ -110,15 +113,16 @@ export function syncEventStream(options: EventStreamOptions): Observable<StreamE
             : hintMs === undefined
               ? options.backoff(attempt)
               : Math.round(random() * hintMs);
+        const scheduler = options.scheduler ?? defaultScheduler;
         await new Promise<void>((resolve) => {
           const resync = (): void => subscriber.next({ type: 'RESYNC' });
           const done = (): void => {
-            clearTimeout(timer);
+            scheduler.clearTimeout(timer);
             clearInterval(poll);
             abort.signal.removeEventListener('abort', done);
             resolve();
           };
-          const timer = setTimeout(done, wait);
+          const timer = scheduler.setTimeout(done, wait);
           // Refused: the client pulls meanwhile, at once and every pollMs.
           const poll = refusedMs === undefined ? undefined : setInterval(resync, options.pollMs ?? DEFAULT_POLL_MS);
           if (refusedMs !== undefined) resync();

@@ -19,6 +19,7 @@ import { defaultStorage } from './default-storage.ts';
 import { loadMigrationWhenNeeded, refuseNewerSchemas } from './refuse-newer-schemas.ts';
 import { correctedClock, type StoreClock } from './corrected-clock.ts';
 import { readClockOffset } from './local-settings.ts';
+import { defaultScheduler, type ExpiryScheduler } from './scheduler.ts';
 
 addRxPlugin(RxDBLeaderElectionPlugin);
 addRxPlugin(RxDBLocalDocumentsPlugin);
@@ -54,6 +55,12 @@ export interface CreateBrainStoreOptions {
    * A replication with `correctClock` (its default) adds the offset to the server's clock.
    */
   readonly now?: () => number;
+  /**
+   * The timers a live query re-arms on to change its answer at an instant (an action's
+   * `expires_at`, a snooze's end): a host or a test that drives time hands its own, as it does
+   * to startExpiryCleanup and replicateBrainStore. Default the global setTimeout/clearTimeout.
+   */
+  readonly scheduler?: ExpiryScheduler;
   /** Share the database between browser tabs (BroadcastChannel). Default: true in a browser, false in Node. */
   readonly multiInstance?: boolean;
   /** Make a new document id. Default UUIDv7 (time-ordered). */
@@ -145,7 +152,8 @@ export async function createBrainStore(options: CreateBrainStoreOptions = {}): P
 
   const teardowns: (() => void | Promise<void>)[] = [];
   const lifecycle = createLifecycle();
-  const context = { now, newId: options.newId ?? uuidV7, lifecycle, clockChanged$: clock.changed$, writer };
+  const scheduler = options.scheduler ?? defaultScheduler;
+  const context = { now, scheduler, newId: options.newId ?? uuidV7, lifecycle, clockChanged$: clock.changed$, writer };
   const actions = createActionQueries(database.brainActions, context);
   let closed: Promise<void> | undefined;
   return {

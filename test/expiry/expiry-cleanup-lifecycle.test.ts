@@ -13,8 +13,8 @@ import {
   settle,
   statusOf,
   trackingScheduler,
-  useFakeClock,
 } from './expiry-fixtures.ts';
+import { fakeClock } from '../helpers/fake-clock.ts';
 import { until } from '../../harness/until.ts';
 import { startExpiryCleanup } from '../../src/expiry/start-expiry-cleanup.ts';
 import { isBrainStoreError, type BrainStore } from '../../src/index.ts';
@@ -23,18 +23,18 @@ describe.each(STORAGES)('startExpiryCleanup lifecycle on $name', ({ make }) => {
   const { stores, started } = cleanupSuite(make);
 
   it('errors go to onError and the subscription keeps running', async () => {
-    const { store, log } = await started({ intervalMs: MINUTE });
+    const { store, log, clock } = await started({ intervalMs: MINUTE });
     const spy = vi.spyOn(store.brainActions, 'cleanupExpiredActions').mockRejectedValueOnce(new Error('disk full'));
-    await vi.advanceTimersByTimeAsync(MINUTE);
+    await clock.advance(MINUTE);
     await until(() => log.errors.length === 1, 'the error');
     expect(String(log.errors[0])).toContain('disk full');
-    await vi.advanceTimersByTimeAsync(MINUTE);
+    await clock.advance(MINUTE);
     await log.runs(2);
     expect(spy).toHaveBeenCalledTimes(2);
   });
 
   it('never overlaps runs; triggers during a run collapse into one follow-up run', async () => {
-    const { store, log } = await started({ intervalMs: MINUTE });
+    const { store, log, clock } = await started({ intervalMs: MINUTE });
     const real = store.brainActions.cleanupExpiredActions.bind(store.brainActions);
     let active = 0;
     let maxActive = 0;
@@ -47,9 +47,9 @@ describe.each(STORAGES)('startExpiryCleanup lifecycle on $name', ({ make }) => {
       active -= 1;
       return real();
     });
-    await vi.advanceTimersByTimeAsync(MINUTE); // starts a run that blocks on the gate
+    await clock.advance(MINUTE); // starts a run that blocks on the gate
     await create(store, Date.now()); // due now: the expiry timer asks for a run
-    await vi.advanceTimersByTimeAsync(3 * MINUTE); // three more interval requests
+    await clock.advance(3 * MINUTE); // three more interval requests
     await settle();
     expect(spy).toHaveBeenCalledTimes(1);
     release();
@@ -60,25 +60,25 @@ describe.each(STORAGES)('startExpiryCleanup lifecycle on $name', ({ make }) => {
   });
 
   it('unsubscribe stops every timer and listener; no run happens afterwards', async () => {
-    const tracked = trackingScheduler();
+    let tracked!: ReturnType<typeof trackingScheduler>;
     const page = fakeDocument();
     vi.stubGlobal('document', page.doc);
     let id = '';
-    const { store, log, subscription } = await started(
-      { scheduler: tracked.scheduler },
+    const { store, log, subscription, clock } = await started(
+      (fake) => ({ scheduler: (tracked = trackingScheduler(fake.scheduler)).scheduler }),
       async (s) => void (id = await create(s, T0 + HOUR)),
     );
     expect(tracked.live.size).toBe(2); // the clock watch and the expiry timer
     const spy = vi.spyOn(store.brainActions, 'cleanupExpiredActions');
     subscription.unsubscribe();
     expect(tracked.live.size).toBe(0);
-    // RxDB's own short waits (a query re-run after a concurrent write waits 20 ms) drain too.
-    await vi.advanceTimersByTimeAsync(SECOND);
+    await clock.advance(SECOND);
     await settle();
-    expect(vi.getTimerCount()).toBe(0);
+    // Nothing left on the clock: only the store's live queries would arm it, and none is open.
+    expect(clock.pending).toBe(0);
     page.hide();
     page.show();
-    await vi.advanceTimersByTimeAsync(2 * HOUR);
+    await clock.advance(2 * HOUR);
     await settle();
     expect(spy).not.toHaveBeenCalled();
     expect(log.reports).toHaveLength(1);
@@ -86,15 +86,13 @@ describe.each(STORAGES)('startExpiryCleanup lifecycle on $name', ({ make }) => {
   });
 
   it('store.close() stops it too', async () => {
-    const tracked = trackingScheduler();
-    const { store, subscription } = await started({ scheduler: tracked.scheduler });
+    let tracked!: ReturnType<typeof trackingScheduler>;
+    const { store, subscription } = await started((fake) => ({ scheduler: (tracked = trackingScheduler(fake.scheduler)).scheduler }));
     const closing = store.close();
     expect(subscription.closed).toBe(true); // the teardown runs first, synchronously
     expect(tracked.live.size).toBe(0);
-    // RxDB's close waits on its own (here fake) timers.
-    let closed = false;
-    void closing.then(() => (closed = true));
-    while (!closed) await vi.advanceTimersByTimeAsync(SECOND);
+    // RxDB's close waits on its own timers, which stay real.
+    await closing;
   });
 
   it('runs at once when a hidden tab becomes visible again', async () => {
@@ -112,24 +110,24 @@ describe.each(STORAGES)('startExpiryCleanup lifecycle on $name', ({ make }) => {
   });
 
   it('a drift within the tolerance is not a jump', async () => {
-    const { log } = await started({ clockCheckMs: 5 * SECOND, clockJumpToleranceMs: 2 * SECOND });
+    const { log, clock } = await started({ clockCheckMs: 5 * SECOND, clockJumpToleranceMs: 2 * SECOND });
     vi.setSystemTime(Date.now() + 1_500);
-    await vi.advanceTimersByTimeAsync(30 * SECOND);
+    await clock.advance(30 * SECOND);
     await settle();
     expect(log.reports).toHaveLength(1);
     vi.setSystemTime(Date.now() - 3 * SECOND);
-    await vi.advanceTimersByTimeAsync(5 * SECOND);
+    await clock.advance(5 * SECOND);
     await log.runs(2);
   });
 
   it('with several tabs on one database, runs only once this tab is the leader', async () => {
-    useFakeClock();
-    const store = await stores.open(make);
+    const clock = fakeClock(T0);
+    const store = await stores.open(make, { scheduler: clock.scheduler });
     const due = await create(store, T0 - 1);
     const { database, becomeLeader } = waitingForLeadership(store);
     const log = recordRuns();
-    startExpiryCleanup({ ...store, database }, { onRun: log.onRun, onError: log.onError });
-    await vi.advanceTimersByTimeAsync(5 * MINUTE);
+    startExpiryCleanup({ ...store, database }, { onRun: log.onRun, onError: log.onError, scheduler: clock.scheduler });
+    await clock.advance(5 * MINUTE);
     await settle();
     expect(log.reports).toHaveLength(0);
     expect(await statusOf(store, due)).toBe('pending');
@@ -139,19 +137,19 @@ describe.each(STORAGES)('startExpiryCleanup lifecycle on $name', ({ make }) => {
   });
 
   it('with leading$, runs while it says true and stops when it says false, whatever RxDB elected', async () => {
-    useFakeClock();
-    const store = await stores.open(make);
+    const clock = fakeClock(T0);
+    const store = await stores.open(make, { scheduler: clock.scheduler });
     const first = await create(store, T0 - 1);
     // RxDB's election never picks this tab (its leader is a frozen background tab, say).
     const { database } = waitingForLeadership(store);
     const leading$ = new BehaviorSubject(false);
-    const tracked = trackingScheduler();
+    const tracked = trackingScheduler(clock.scheduler);
     const log = recordRuns();
     const cleanup = startExpiryCleanup(
       { ...store, database },
       { leading$, onRun: log.onRun, onError: log.onError, scheduler: tracked.scheduler, intervalMs: MINUTE },
     );
-    await vi.advanceTimersByTimeAsync(5 * MINUTE);
+    await clock.advance(5 * MINUTE);
     await settle();
     expect(log.reports).toHaveLength(0);
     expect(tracked.live.size).toBe(0);
@@ -164,7 +162,7 @@ describe.each(STORAGES)('startExpiryCleanup lifecycle on $name', ({ make }) => {
     await settle();
     expect(tracked.live.size).toBe(0);
     const second = await create(store, Date.now() + SECOND);
-    await vi.advanceTimersByTimeAsync(5 * MINUTE);
+    await clock.advance(5 * MINUTE);
     await settle();
     expect(log.reports).toHaveLength(1);
     expect(await statusOf(store, second)).toBe('pending');
@@ -178,10 +176,10 @@ describe.each(STORAGES)('startExpiryCleanup lifecycle on $name', ({ make }) => {
   });
 
   it('unsubscribed before leadership: never runs', async () => {
-    useFakeClock();
-    const store = await stores.open(make);
+    const clock = fakeClock(T0);
+    const store = await stores.open(make, { scheduler: clock.scheduler });
     const { database, becomeLeader } = waitingForLeadership(store);
-    const tracked = trackingScheduler();
+    const tracked = trackingScheduler(clock.scheduler);
     const log = recordRuns();
     startExpiryCleanup({ ...store, database }, { onRun: log.onRun, scheduler: tracked.scheduler }).unsubscribe();
     becomeLeader();
@@ -191,7 +189,7 @@ describe.each(STORAGES)('startExpiryCleanup lifecycle on $name', ({ make }) => {
   });
 
   it('refuses bad options with a CONFIG error', async () => {
-    useFakeClock();
+    fakeClock(T0);
     const store = await stores.open(make);
     for (const options of [{ intervalMs: 0 }, { intervalMs: Number.NaN }, { clockCheckMs: -1 }, { retention: { actionsMs: -5 } }]) {
       let caught: unknown;

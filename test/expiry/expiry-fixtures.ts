@@ -1,13 +1,14 @@
 import { afterEach, vi } from 'vitest';
 import type { RxCollection, RxStorage } from 'rxdb';
-import type { BrainStore } from '../../src/index.ts';
+import type { BrainStore, CreateBrainStoreOptions, ExpiryScheduler } from '../../src/index.ts';
 import type { ActionStatus } from '../../src/collections/action-status.ts';
 import { startExpiryCleanup, type ExpiryCleanupOptions, type ExpiryRunReport } from '../../src/expiry/start-expiry-cleanup.ts';
 import { closingStores } from '../helpers/storages.ts';
 import { until } from '../../harness/until.ts';
-import { DAY, HOUR, T0, actionArgs, actionDoc, flushWithoutTime, useFakeClock } from '../queries/fixtures.ts';
+import { DAY, HOUR, T0, actionArgs, actionDoc, flushWithoutTime } from '../queries/fixtures.ts';
+import { fakeClock, type FakeClock } from '../helpers/fake-clock.ts';
 
-export { DAY, HOUR, T0, actionDoc, useFakeClock };
+export { DAY, HOUR, T0, actionDoc };
 export const SECOND = 1_000;
 export const MINUTE = 60_000;
 
@@ -66,14 +67,14 @@ export async function statusOf(store: BrainStore, id: string): Promise<ActionSta
   return (await store.database.brainActions.findOne(id).exec())?.status;
 }
 
-/** A scheduler over the (fake) global timers that knows which of its timers are still armed. */
-export function trackingScheduler() {
-  const live = new Set<ReturnType<typeof setTimeout>>();
+/** A scheduler over `timers` (a fake clock's) that knows which of its timers are still armed. */
+export function trackingScheduler(timers: ExpiryScheduler) {
+  const live = new Set<unknown>();
   return {
     live,
     scheduler: {
       setTimeout(callback: () => void, ms: number) {
-        const handle = setTimeout(() => {
+        const handle = timers.setTimeout(() => {
           live.delete(handle);
           callback();
         }, ms);
@@ -81,8 +82,8 @@ export function trackingScheduler() {
         return handle;
       },
       clearTimeout(handle: unknown) {
-        live.delete(handle as ReturnType<typeof setTimeout>);
-        clearTimeout(handle as ReturnType<typeof setTimeout>);
+        live.delete(handle);
+        timers.clearTimeout(handle);
       },
     },
   };
@@ -105,19 +106,24 @@ export function fakeDocument() {
   };
 }
 
-/** Opens a store (fake clock at T0), lets `setup` write, starts the cleanup and waits for its first run. */
+/**
+ * Opens a store on a fake clock at T0 (its live queries and the cleanup on the clock's
+ * scheduler, unless `options` names another), lets `setup` write, starts the cleanup and waits
+ * for its first run.
+ */
 async function startedCleanup(
-  open: () => Promise<BrainStore>,
-  options: ExpiryCleanupOptions = {},
+  open: (options: Pick<CreateBrainStoreOptions, 'scheduler'>) => Promise<BrainStore>,
+  options: ExpiryCleanupOptions | ((clock: FakeClock) => ExpiryCleanupOptions) = {},
   setup?: (store: BrainStore) => Promise<void>,
 ) {
-  useFakeClock();
-  const store = await open();
+  const clock = fakeClock(T0);
+  const store = await open({ scheduler: clock.scheduler });
   await setup?.(store);
   const log = recordRuns();
-  const subscription = startExpiryCleanup(store, { onRun: log.onRun, onError: log.onError, ...options });
+  const extra = typeof options === 'function' ? options(clock) : options;
+  const subscription = startExpiryCleanup(store, { onRun: log.onRun, onError: log.onError, scheduler: clock.scheduler, ...extra });
   await log.runs(1);
-  return { store, log, subscription };
+  return { store, log, subscription, clock };
 }
 
 /**
@@ -130,8 +136,10 @@ export function cleanupSuite(make: () => RxStorage<any, any>) {
     vi.unstubAllGlobals();
     vi.useRealTimers();
   });
-  const started = (options: ExpiryCleanupOptions = {}, setup?: (store: BrainStore) => Promise<void>) =>
-    startedCleanup(() => stores.open(make), options, setup);
+  const started = (
+    options: ExpiryCleanupOptions | ((clock: FakeClock) => ExpiryCleanupOptions) = {},
+    setup?: (store: BrainStore) => Promise<void>,
+  ) => startedCleanup((storeOptions) => stores.open(make, storeOptions), options, setup);
   return { stores, started };
 }
 

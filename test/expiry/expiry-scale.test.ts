@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { STORAGES } from '../helpers/storages.ts';
 import { startExpiryCleanup } from '../../src/expiry/start-expiry-cleanup.ts';
@@ -16,7 +16,6 @@ import {
   recordRuns,
   settle,
   statuses,
-  useFakeClock,
 } from './expiry-fixtures.ts';
 import { until } from '../../harness/until.ts';
 
@@ -37,8 +36,8 @@ describe.each(STORAGES)('expiry at scale on $name', ({ name, make }) => {
     `${many} actions expiring at the same instant: one run expires all, reads drop them at that instant`,
     { timeout: 240_000 },
     async () => {
-      useFakeClock();
-      const store = await stores.open(make);
+      const clock = fakeClock(T0);
+      const store = await stores.open(make, { scheduler: clock.scheduler });
       const expiresAt = T0 + HOUR;
       await store.database.brainActions.bulkInsert(
         Array.from({ length: many }, (_, i) => actionDoc(`a${String(i).padStart(5, '0')}`, { created_at: T0 - i, expires_at: expiresAt })),
@@ -46,14 +45,14 @@ describe.each(STORAGES)('expiry at scale on $name', ({ name, make }) => {
       const answers: number[] = [];
       const read = store.brainActions.getActionsByPriority({ workspace_id: 'w1' }).$.subscribe((actions) => answers.push(actions.length));
       const log = recordRuns();
-      startExpiryCleanup(store, { onRun: log.onRun, onError: log.onError });
+      startExpiryCleanup(store, { onRun: log.onRun, onError: log.onError, scheduler: clock.scheduler });
       await log.runs(1);
       await until(() => answers.at(-1) === 20, 'the first answer');
-      await vi.advanceTimersByTimeAsync(HOUR - 1);
+      await clock.advance(HOUR - 1);
       await settle();
       expect(answers.at(-1)).toBe(20);
       expect(log.reports.every((report) => report.expired === 0)).toBe(true);
-      await vi.advanceTimersByTimeAsync(1);
+      await clock.advance(1);
       await until(() => log.reports.some((report) => report.expired > 0), 'the expiry run');
       const expiring = log.reports.filter((report) => report.expired > 0);
       expect(expiring).toEqual([expect.objectContaining({ at: expiresAt, expired: many })]);
@@ -68,18 +67,18 @@ describe.each(STORAGES)('expiry at scale on $name', ({ name, make }) => {
   );
 
   it(`an idle tick with ${MANY} pending actions, none due, reads ~0 documents (O(1), not O(n))`, async () => {
-    useFakeClock();
-    const store = await stores.open(make);
+    const clock = fakeClock(T0);
+    const store = await stores.open(make, { scheduler: clock.scheduler });
     await store.database.brainActions.bulkInsert(
       Array.from({ length: MANY }, (_, i) => actionDoc(`p${i}`, { created_at: T0, expires_at: T0 + DAY + i })),
     );
     const log = recordRuns();
-    startExpiryCleanup(store, { onRun: log.onRun, intervalMs: MINUTE, clockCheckMs: 5 * SECOND });
+    startExpiryCleanup(store, { onRun: log.onRun, intervalMs: MINUTE, clockCheckMs: 5 * SECOND, scheduler: clock.scheduler });
     await log.runs(1);
     await settle();
     const reads = countReads(store.database.brainActions);
     // One interval: eleven clock checks (no storage access) and one full run (expiry + retention queries).
-    await vi.advanceTimersByTimeAsync(MINUTE);
+    await clock.advance(MINUTE);
     await log.runs(2);
     await settle();
     expect(log.reports[1]).toMatchObject({ expired: 0 });

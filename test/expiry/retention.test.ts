@@ -10,7 +10,8 @@ import { retentionInUse } from '../../src/store/retention-in-use.ts';
 import { ACTION_STATUSES } from '../../src/collections/action-status.ts';
 import { isBrainStoreError, type BrainStore } from '../../src/index.ts';
 import { insightArgs, summaryArgs } from '../queries/fixtures.ts';
-import { DAY, T0, actionDoc, cleanupSuite, countReads, recordRuns, settle, useFakeClock } from './expiry-fixtures.ts';
+import { DAY, T0, actionDoc, cleanupSuite, countReads, recordRuns, settle } from './expiry-fixtures.ts';
+import { fakeClock, type FakeClock } from '../helpers/fake-clock.ts';
 import { until } from '../../harness/until.ts';
 
 describe('isPurgedByRetention (the rule the push handler and the server share)', () => {
@@ -91,9 +92,10 @@ describe.each(STORAGES)('retention purge on $name', ({ make }) => {
     await store.brainInsights.createInsight(insightArgs());
   }
   /** A store seeded 40 days before T0 (the summary and insight are that old), the clock then at `then`. */
+  let clock: FakeClock;
   async function seededStore(then = T0) {
-    useFakeClock(T0 - 40 * DAY);
-    const store = await stores.open(make);
+    clock = fakeClock(T0 - 40 * DAY);
+    const store = await stores.open(make, { scheduler: clock.scheduler });
     await seed(store);
     vi.setSystemTime(then);
     return store;
@@ -104,7 +106,7 @@ describe.each(STORAGES)('retention purge on $name', ({ make }) => {
   it('purges only old terminal actions; pending and recent ones stay; tombstones are removed', async () => {
     const store = await seededStore();
     const log = recordRuns();
-    startExpiryCleanup(store, { onRun: log.onRun, onError: log.onError });
+    startExpiryCleanup(store, { onRun: log.onRun, onError: log.onError, scheduler: clock.scheduler });
     await log.runs(1);
     expect(log.errors).toEqual([]);
     expect(log.reports[0]?.purged).toEqual({ brainActions: 3, brainSummaries: 0, brainInsights: 0 });
@@ -131,7 +133,7 @@ describe.each(STORAGES)('retention purge on $name', ({ make }) => {
     });
     try {
       const log = recordRuns();
-      startExpiryCleanup(store, { onRun: log.onRun, onError: log.onError });
+      startExpiryCleanup(store, { onRun: log.onRun, onError: log.onError, scheduler: clock.scheduler });
       await log.runs(1);
       expect(log.reports[0]?.purged.brainActions).toBe(3);
       const tombstones = () => collection.storageInstance.findDocumentsById(['actioned-old', 'dismissed-old', 'expired-old'], true);
@@ -150,7 +152,11 @@ describe.each(STORAGES)('retention purge on $name', ({ make }) => {
     await store.brainSummaries.createSummary(summaryArgs({ summary_text: 'newer' }));
     vi.setSystemTime(T0);
     const log = recordRuns();
-    startExpiryCleanup(store, { onRun: log.onRun, retention: { summariesMs: 39 * DAY + 1, insightsMs: 30 * DAY } });
+    startExpiryCleanup(store, {
+      onRun: log.onRun,
+      retention: { summariesMs: 39 * DAY + 1, insightsMs: 30 * DAY },
+      scheduler: clock.scheduler,
+    });
     await log.runs(1);
     expect(log.reports[0]?.purged).toEqual({ brainActions: 3, brainSummaries: 1, brainInsights: 1 });
     expect(await ids(store, 'brainInsights')).toEqual([]);
@@ -164,7 +170,7 @@ describe.each(STORAGES)('retention purge on $name', ({ make }) => {
   });
 
   it('reads through the index: documents read ≈ documents purged, not the collection', async () => {
-    useFakeClock();
+    fakeClock(T0);
     const store = await stores.open(make);
     const docs = Array.from({ length: 2_000 }, (_, i) =>
       i < 100
@@ -179,7 +185,7 @@ describe.each(STORAGES)('retention purge on $name', ({ make }) => {
   });
 
   it('purges exactly the documents the predicate names (random statuses and times)', async () => {
-    useFakeClock();
+    fakeClock(T0);
     const store = await stores.open(make);
     const retention = resolveRetention({ actionsMs: 5 * DAY });
     let run = 0;

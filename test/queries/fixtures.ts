@@ -1,4 +1,3 @@
-import { vi } from 'vitest';
 import type { RxStorage } from 'rxdb';
 import type { CreateActionArgs, CreateInsightArgs, CreateSummaryArgs } from '../../src/index.ts';
 import type { BrainActionDocument } from '../../src/collections/brain-actions.ts';
@@ -91,36 +90,7 @@ export function storesWithClock(make: () => RxStorage<any, any>) {
   };
 }
 
-/**
- * Fake the clock and the timers, but not setImmediate: fake-indexeddb completes its
- * requests through setImmediate, so Dexie would hang on faked immediates.
- */
-export function useFakeClock(start = T0): void {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: start });
-}
-
-/**
- * Awaits `promise` under vi.useFakeTimers. RxDB and its idle queue wait on 0 ms timers, and
- * fake timers schedule a 0 ms timer set inside a tick 1 ms later, so this runs due timers and,
- * when nothing else moves, lets the clock step by 1 ms. Use it for setup and teardown, not
- * around an instant under test.
- */
-export async function settle<T>(promise: Promise<T>, vi: { advanceTimersByTimeAsync(ms: number): Promise<unknown> }): Promise<T> {
-  let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
-  void promise.then(
-    (value) => void (outcome = { ok: true, value }),
-    (error: unknown) => void (outcome = { ok: false, error }),
-  );
-  for (let round = 0; !outcome; round++) {
-    if (round > 5_000) throw new Error('settle: the promise still waits after 1000 fake ms');
-    await vi.advanceTimersByTimeAsync(round % 5 === 4 ? 1 : 0);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  if (!outcome.ok) throw outcome.error;
-  return outcome.value;
-}
-
-/** Lets real macrotasks (fake-indexeddb's setImmediate) run without moving the fake clock. */
+/** Lets real macrotasks (fake-indexeddb's setImmediate) run without moving a fake clock. */
 export async function flushWithoutTime(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
 }

@@ -10,6 +10,7 @@ import { syncEventStream } from '../../src/replication/sync-event-stream.ts';
 import { SyncHttpClient } from '../../src/replication/sync-http-client.ts';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
 import { fuzzSettings } from '../helpers/fuzz-settings.ts';
+import { fakeClock } from '../helpers/fake-clock.ts';
 import { uniqueName } from '../helpers/storages.ts';
 import { action } from './sync-fixtures.ts';
 
@@ -183,7 +184,7 @@ describe('the change stream reconnects after a jittered, growing wait', () => {
   });
 
   it('the n-th reconnect after consecutive failures comes draw × min(30 s, 1 s·2^(n-1)) after the failure', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const clock = fakeClock(Date.now());
     const settings = fuzzSettings('stream reconnect jitter', 20);
     await fc.assert(
       fc.asyncProperty(fc.array(draw, { minLength: 1, maxLength: 8 }), async (draws) => {
@@ -201,10 +202,16 @@ describe('the change stream reconnects after a jittered, growing wait', () => {
           maxMs: 30_000,
           random: drawing([...draws, ...Array.from({ length: 50 }, () => 0.99)]),
         });
-        const subscription = syncEventStream({ client, path: '/sync/brainActions/stream', backoff, onError: () => undefined }).subscribe();
+        const subscription = syncEventStream({
+          client,
+          path: '/sync/brainActions/stream',
+          backoff,
+          onError: () => undefined,
+          scheduler: clock.scheduler,
+        }).subscribe();
         try {
-          for (let index = 0; index < draws.length; index++) await vi.advanceTimersByTimeAsync(cappedDelay(1_000, 30_000, index + 1));
-          await vi.advanceTimersByTimeAsync(0);
+          for (let index = 0; index < draws.length; index++) await clock.advance(cappedDelay(1_000, 30_000, index + 1));
+          await clock.advance(0);
           const gaps = attempts.slice(1, draws.length + 1).map((at, index) => at - attempts[index]!);
           // (Node runs a timer of 0 ms after 1 ms.)
           const expected = draws.map((r, index) => Math.round(r * cappedDelay(1_000, 30_000, index + 1)));

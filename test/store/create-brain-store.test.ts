@@ -8,7 +8,9 @@ import type { CollectionDeclaration } from '../../src/collections/declare-collec
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { STORAGES, closingStores, scratchDir, uniqueName } from '../helpers/storages.ts';
-import { T0, actionArgs, manualClock, settle, summaryArgs, useFakeClock } from '../queries/fixtures.ts';
+import { T0, actionArgs, manualClock, summaryArgs } from '../queries/fixtures.ts';
+import { fakeClock } from '../helpers/fake-clock.ts';
+import { until } from '../../harness/until.ts';
 
 describe('createBrainStore without a storage in Node', () => {
   it('is durable: SQLite at `path`, and a reopened store holds what was written', async () => {
@@ -53,24 +55,22 @@ describe.each(STORAGES)('createBrainStore on $name', ({ make }) => {
   });
 
   it('close() completes live subscriptions and leaves no timer behind', async () => {
-    const store = await stores.open(make);
-    useFakeClock(Date.now());
-    await settle(store.brainActions.createActionRecommendation(actionArgs()), vi);
+    const clock = fakeClock(Date.now());
+    const store = await stores.open(make, { scheduler: clock.scheduler });
+    await store.brainActions.createActionRecommendation(actionArgs());
     let completed = false;
     const seen: unknown[] = [];
     const subscription = store.brainActions
       .getActionsByPriority({ workspace_id: 'w1' })
       .$.subscribe({ next: (value) => seen.push(value), complete: () => (completed = true) });
-    for (let i = 0; i < 100 && seen.length === 0; i++) await settle(Promise.resolve(), vi);
-    expect(seen).toHaveLength(1);
-    expect(vi.getTimerCount()).toBeGreaterThan(0); // at least the read's timer at expires_at
-    await settle(store.close(), vi);
-    await settle(store.close(), vi);
+    await until(() => seen.length === 1, 'the first answer');
+    expect(clock.pending).toBeGreaterThan(0); // at least the read's timer at expires_at
+    await store.close();
+    await store.close();
     expect(completed).toBe(true);
     expect(subscription.closed).toBe(true);
-    // RxDB's own short idle timers drain within a second; the read's 24 h timer must be gone.
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(vi.getTimerCount()).toBe(0);
+    // The read's 24 h timer is gone (RxDB's own short idle timers are real and drain by themselves).
+    expect(clock.pending).toBe(0);
   });
 
   it('refuses an invalid document written through store.database (validated storage)', async () => {
