@@ -40,9 +40,9 @@ export class OwedBytes {
     return this.#askedAt !== undefined;
   }
 
-  /** Whether a frame of documents may go now; false holds it back (the client will pull it). */
+  /** Whether a frame of documents may go now; false holds it back (the client will pull it), and every later one until a pull. */
   admitsDocuments(bytes: number): boolean {
-    if (this.#askedAt === undefined && this.#owed + bytes <= this.budget - CONTROL_RESERVE_BYTES) return true;
+    if (!this.#full && this.#owed + bytes <= this.budget - CONTROL_RESERVE_BYTES) return true;
     this.#full = true;
     return false;
   }

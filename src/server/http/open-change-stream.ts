@@ -93,7 +93,9 @@ export function openChangeStream(
   const close = (retryHintMs?: unknown): void => {
     if (closed) return;
     // A shutdown's hint: the client comes back within it, at a random moment (SSE `retry:`).
-    if (typeof retryHintMs === 'number') send(new TextEncoder().encode(`retry: ${Math.round(retryHintMs)}\n\n`));
+    // (Not to a stream that owes its whole budget: sending would drop it, closing it twice.)
+    const hint = typeof retryHintMs === 'number' ? new TextEncoder().encode(`retry: ${Math.round(retryHintMs)}\n\n`) : undefined;
+    if (hint && owed.admitsControl(hint.length)) send(hint);
     closed = true;
     for (const timer of timers) clearTimeout(timer);
     unsubscribe();
