@@ -28,6 +28,7 @@ export { PROTOCOL_VERSION } from './protocol/protocol-version.ts';
 export { startExpiryCleanup } from './expiry/start-expiry-cleanup.ts';
 export type { ExpiryCleanupOptions, ExpiryRunReport, ExpiryStore } from './expiry/start-expiry-cleanup.ts';
 export type { ExpiryScheduler } from './store/scheduler.ts';
+export type { Timers } from './queries/query-context.ts';
 export { defaultScheduler, timerDelay } from './store/scheduler.ts';
 export { isPurgedByRetention, isRetentionDelete } from './collections/retention.ts';
 export { DEFAULT_ACTION_RETENTION_MS } from './collections/retention-rule.ts';
