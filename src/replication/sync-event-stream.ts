@@ -115,16 +115,19 @@ export function syncEventStream(options: EventStreamOptions): Observable<StreamE
               : Math.round(random() * hintMs);
         const scheduler = options.scheduler ?? defaultScheduler;
         await new Promise<void>((resolve) => {
-          const resync = (): void => subscriber.next({ type: 'RESYNC' });
+          let poll: unknown;
+          // Refused: the client pulls meanwhile, at once and every pollMs.
+          const resync = (): void => {
+            subscriber.next({ type: 'RESYNC' });
+            poll = scheduler.setTimeout(resync, options.pollMs ?? DEFAULT_POLL_MS);
+          };
           const done = (): void => {
             scheduler.clearTimeout(timer);
-            clearInterval(poll);
+            if (poll !== undefined) scheduler.clearTimeout(poll);
             abort.signal.removeEventListener('abort', done);
             resolve();
           };
           const timer = scheduler.setTimeout(done, wait);
-          // Refused: the client pulls meanwhile, at once and every pollMs.
-          const poll = refusedMs === undefined ? undefined : setInterval(resync, options.pollMs ?? DEFAULT_POLL_MS);
           if (refusedMs !== undefined) resync();
           abort.signal.addEventListener('abort', done, { once: true });
         });

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { fakeClock } from '../helpers/fake-clock.ts';
 import { endpoints } from '../../src/protocol/endpoints.ts';
 import { SyncHttpClient } from '../../src/replication/sync-http-client.ts';
 import { syncEventStream } from '../../src/replication/sync-event-stream.ts';
@@ -15,13 +16,9 @@ import { firstMatching, openSyncedStore, sync } from './sync-fixtures.ts';
 const STREAM = endpoints.stream('brainActions');
 const encoder = new TextEncoder();
 
-afterEach(() => {
-  vi.useRealTimers();
-});
-
 describe('a change stream the server refuses', () => {
   it('pulls at once and every pollMs while refused, asks again after Retry-After with jitter, and stops polling once admitted', async () => {
-    vi.useFakeTimers();
+    const clock = fakeClock(1_800_000_000_000);
     const t0 = Date.now();
     const asked: number[] = [];
     let admit = false;
@@ -47,24 +44,26 @@ describe('a change stream the server refuses', () => {
       backoff: () => 1_000,
       random: () => 0.5,
       pollMs: 2_000,
+      scheduler: clock.scheduler,
       onError: (error) => refusals.push(error),
     }).subscribe((event) => {
       expect(event.type).toBe('RESYNC');
       events.push(Date.now() - t0);
     });
     try {
-      await vi.advanceTimersByTimeAsync(30_000);
+      await clock.advance(30_000);
       // Refused at 0: a pull at once and every 2 s; not asked again before Retry-After.
       expect(asked).toEqual([0]);
       expect(refusals).toMatchObject([{ code: 'RATE_LIMITED', parameters: { retryAfterSeconds: 30 } }]);
       expect(events).toEqual(Array.from({ length: 16 }, (_, i) => i * 2_000));
       admit = true;
       // 30 s × (1 + 0.5 / 2): asked again at 37.5 s, admitted; its RESYNC, then no more polling.
-      await vi.advanceTimersByTimeAsync(30_000);
+      await clock.advance(30_000);
       expect(asked).toEqual([0, 37_500]);
       expect(events.filter((at) => at > 30_000)).toEqual([32_000, 34_000, 36_000, 37_500]);
     } finally {
       subscription.unsubscribe();
+      clock.restore();
     }
   });
 });
