@@ -41,7 +41,7 @@ const PAGE = 5_000;
 const PARTS = (process.env['BENCH_FIRST_VISIT_PARTS'] ?? 'visit,indexeddb,sqlite,rss').split(',');
 const WAIT_MS = 600_000;
 
-const label = (size: number) => (size >= 1000 ? `${size / 1000}k` : String(size));
+const label = (size: number) => (size >= 1_000_000 ? `${size / 1_000_000}m` : size >= 1000 ? `${size / 1000}k` : String(size));
 
 /** The workspace: `size` pending actions, the URGENT most urgent (priority 100) written last. */
 async function seed(server: BenchServer, size: number): Promise<void> {
@@ -233,7 +233,7 @@ async function measureMillion(server: BenchServer, context: BenchContext): Promi
   await seedActions(server, MILLION_WORKSPACE, size);
   const result = await millionPull(server, await server.token([MILLION_WORKSPACE]), PAGE, context);
   if (result.count !== size) throw new Error(`the first sync stored ${result.count} documents, expected ${size}`);
-  const growth = `${Math.round(result.rssBeforeMB)} MB with the modules loaded and the store open, then peak ${Math.round(result.maxRssMB)} MB (process maxrss); JS heap peak ${Math.round(result.heapPeakMB)} MB, external ${Math.round(result.externalPeakMB)} MB (sampled every 20 ms)`;
+  const growth = `${Math.round(result.rssBeforeMB)} MB with the modules loaded and the store open, then peak ${Math.round(result.maxRssMB)} MB by the end of the sync (process maxrss; ${Math.round(result.maxRssAfterChecksMB)} MB after the bench's own count and close); sampled every 20 ms: RSS up to ${Math.round(result.sampledPeak.rss)} MB, JS heap up to ${Math.round(result.heapPeakMB)} MB, external ${Math.round(result.externalPeakMB)} MB`;
   const details = { size, ...result };
   return [
     judged({

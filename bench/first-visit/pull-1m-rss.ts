@@ -23,6 +23,8 @@ export interface MillionPullResult {
   readonly count: number;
   /** getrusage's maxrss of the child: the peak, which sampling could miss. */
   readonly maxRssMB: number;
+  /** The same after the checks that follow the sync (a count, closing the store). */
+  readonly maxRssAfterChecksMB: number;
   /** After loading the modules and opening the store, before the first request. */
   readonly rssBeforeMB: number;
   readonly heapPeakMB: number;

@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   const sync = replicateBrainStore(store, { url, token, live: false, pullBatchSize: Number(pageSize), collections: ['brainActions'] });
   await sync.awaitInSync();
   const ms = performance.now() - start;
+  // The peak of the first sync itself, before the checks below (a count, closing the store).
+  const maxRssAtSyncMB = process.resourceUsage().maxRSS / 1024;
   clearInterval(timer);
   if (process.env['PULL_RSS_SNAPSHOT']) (await import('node:v8')).writeHeapSnapshot(process.env['PULL_RSS_SNAPSHOT']);
   sample();
@@ -39,7 +41,8 @@ async function main(): Promise<void> {
     `${PULL_RSS_MARKER}${JSON.stringify({
       ms,
       count,
-      maxRssMB: process.resourceUsage().maxRSS / 1024,
+      maxRssMB: maxRssAtSyncMB,
+      maxRssAfterChecksMB: process.resourceUsage().maxRSS / 1024,
       rssBeforeMB: before.rss / MB,
       heapBeforeMB: before.heapUsed / MB,
       sampledPeak: peak,
