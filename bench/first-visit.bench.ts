@@ -233,7 +233,7 @@ async function measureMillion(server: BenchServer, context: BenchContext): Promi
   await seedActions(server, MILLION_WORKSPACE, size);
   const result = await millionPull(server, await server.token([MILLION_WORKSPACE]), PAGE, context);
   if (result.count !== size) throw new Error(`the first sync stored ${result.count} documents, expected ${size}`);
-  const growth = `${Math.round(result.rssBeforeMB)} MB with the modules loaded and the store open, then peak ${Math.round(result.maxRssMB)} MB by the end of the sync (process maxrss; ${Math.round(result.maxRssAfterChecksMB)} MB after the bench's own count and close); sampled every 20 ms: RSS up to ${Math.round(result.sampledPeak.rss)} MB, JS heap up to ${Math.round(result.heapPeakMB)} MB, external ${Math.round(result.externalPeakMB)} MB`;
+  const growth = `${Math.round(result.rssBeforeMB)} MB with the modules loaded and the store open, then peak ${Math.round(result.maxRssMB)} MB by the end of the sync (VmHWM; ${Math.round(result.maxRssAfterChecksMB)} MB after the bench's own count and close; getrusage's maxrss says ${Math.round(result.getrusageMaxRssMB)} MB because it keeps the RSS of the bench process it was forked from); sampled every 20 ms: RSS up to ${Math.round(result.sampledPeak.rss)} MB, JS heap up to ${Math.round(result.heapPeakMB)} MB, external ${Math.round(result.externalPeakMB)} MB`;
   const details = { size, ...result };
   return [
     judged({

@@ -21,10 +21,12 @@ const PULL_RSS_MARKER = 'PULL_RSS_RESULT ';
 export interface MillionPullResult {
   readonly ms: number;
   readonly count: number;
-  /** getrusage's maxrss of the child: the peak, which sampling could miss. */
+  /** The child's VmHWM when the sync ended: its peak RSS, which sampling could miss. */
   readonly maxRssMB: number;
   /** The same after the checks that follow the sync (a count, closing the store). */
   readonly maxRssAfterChecksMB: number;
+  /** getrusage's maxrss, which counts the parent's RSS at the fork (kept to show the difference). */
+  readonly getrusageMaxRssMB: number;
   /** After loading the modules and opening the store, before the first request. */
   readonly rssBeforeMB: number;
   readonly heapPeakMB: number;
