@@ -111,6 +111,35 @@ describe.each(await syncBackends())('first-sync pages bounded in bytes on %s', (
     }
   });
 
+  it("charges a page's bytes to the subject's cost budget: pages past it are refused 429 until the window ends", async () => {
+    // Bytes only (rows unbounded): about 100 actions of JSON are over this budget.
+    const budgeted = await startTestServer({
+      backend,
+      rateLimit: false,
+      limits: { maxRowsPerSubject: 0, maxBytesPerSubject: 20_000, costWindowMs: 600_000 },
+    });
+    try {
+      await seed(
+        'brainActions',
+        Array.from({ length: 100 }, () => action('w1')),
+      );
+      const page = () =>
+        fetch(budgeted.url + firstSyncPath('brainActions'), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ step: 'page', workspace: 'w1', part: 'rest', after: null, limit: 5_000 }),
+        });
+      const first = await page();
+      expect(first.status).toBe(200);
+      expect(((await first.json()) as FirstSyncPageResponse).documents).toHaveLength(100);
+      const second = await page();
+      expect(second.status).toBe(429);
+      expect(second.headers.get('retry-after')).not.toBeNull();
+    } finally {
+      await budgeted.close();
+    }
+  });
+
   it('refuses a head part continued from something else than a count of its documents', async () => {
     for (const after of ['abc', '-1', '999999']) {
       const response = await fetch(server.url + firstSyncPath('brainActions'), {

@@ -29,6 +29,8 @@ export interface FirstSyncRows {
   readonly docs: Record<string, unknown>[];
   /** Rows the page read before the byte budget (its row limit or fewer): more than kept means cut by bytes. */
   readonly read: number;
+  /** The JSON text bytes of the documents kept (what the budget counted; the cost budget charges them). */
+  readonly bytes: number;
 }
 
 /**
@@ -50,12 +52,20 @@ function withinBytes(page: string, order: string, budget: string): string {
      SELECT d.*, COALESCE(sum(d.bytes) OVER (ORDER BY ${order} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS bytes_before
      FROM sized d
    )
-   SELECT d.id, d.doc, (SELECT count(*) FROM page) AS page_rows FROM kept d WHERE d.bytes_before < ${budget}::bigint ORDER BY ${order}`;
+   SELECT d.id, d.doc, d.bytes, (SELECT count(*) FROM page) AS page_rows FROM kept d WHERE d.bytes_before < ${budget}::bigint ORDER BY ${order}`;
 }
 
 async function budgetedRows(db: SqlExecutor, sql: string, params: readonly unknown[]): Promise<FirstSyncRows> {
-  const rows = await db.query<{ id: string; doc: Record<string, unknown>; page_rows: string | number }>(sql, params);
-  return { ids: rows.map((row) => row.id), docs: rows.map((row) => row.doc), read: rows.length === 0 ? 0 : Number(rows[0]!.page_rows) };
+  const rows = await db.query<{ id: string; doc: Record<string, unknown>; bytes: string | number; page_rows: string | number }>(
+    sql,
+    params,
+  );
+  return {
+    ids: rows.map((row) => row.id),
+    docs: rows.map((row) => row.doc),
+    read: rows.length === 0 ? 0 : Number(rows[0]!.page_rows),
+    bytes: rows.reduce((sum, row) => sum + Number(row.bytes), 0),
+  };
 }
 
 /** The byte budget as the statement's parameter (at least 1: the first row always goes). */

@@ -44,6 +44,7 @@ export async function handleFirstSync(
   // Pages stop at the server's byte budget, as the pull's (the first row always goes).
   const maxBytes = ctx.limits.maxPageBytes;
   let response: FirstSyncPageResponse;
+  let bytes: number;
   if (request.part === REST_PART) {
     const page = await restPage(ctx.db, {
       collection: collection.name,
@@ -53,6 +54,7 @@ export async function handleFirstSync(
       maxBytes,
     });
     const more = page.ids.length < page.read || page.read === request.limit;
+    bytes = page.bytes;
     response = { documents: asLive(page.docs), after: more ? page.ids.at(-1)! : null };
   } else {
     const part = collection.firstSync.find((candidate) => candidate.name === request.part);
@@ -65,9 +67,10 @@ export async function handleFirstSync(
       });
     }
     const page = await headPage(ctx.db, { collection: collection.name, workspace: request.workspace, part, offset, maxBytes });
+    bytes = page.bytes;
     response = { documents: asLive(page.docs), after: page.ids.length < page.read ? String(offset + page.ids.length) : null };
   }
-  ctx.budget.charge(c.req.raw, { rows: response.documents.length });
+  ctx.budget.charge(c.req.raw, { rows: response.documents.length, bytes });
   ctx.metrics.pulledDocuments.inc({ collection: collection.name }, response.documents.length);
   return c.json(response);
 }
