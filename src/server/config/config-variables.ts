@@ -266,7 +266,7 @@ export const CONFIG_VARIABLES = [
   {
     name: 'MAX_ROWS_PER_SUBJECT',
     flag: '--max-rows-per-subject',
-    default: '200000',
+    default: '500000',
     description:
       'Cost budget: rows a subject makes the server handle per COST_WINDOW (pushed, refused ones too, and pulled); 429 with Retry-After beyond (0: no bound).',
     schema: whole(0, 1_000_000_000),

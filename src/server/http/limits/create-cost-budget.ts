@@ -32,7 +32,7 @@ export interface CostBudget {
  * waits for the window's end. The map is dropped each window, so it cannot grow for long.
  *
  * @example
- * const budget = createCostBudget({ rows: 200_000, bytes: 128 * 2 ** 20, windowMs: 10_000 }, Date.now);
+ * const budget = createCostBudget({ rows: 500_000, bytes: 128 * 2 ** 20, windowMs: 10_000 }, Date.now);
  * budget.admit(c.req.raw, subject, { bytes: body.length }); … budget.charge(c.req.raw, { rows: rows.length });
  */
 export function createCostBudget(options: CostBudgetOptions, now: () => number): CostBudget {

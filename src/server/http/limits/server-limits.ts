@@ -51,7 +51,7 @@ export interface ServerLimits {
    * The cost budget per subject and `costWindowMs` (create-cost-budget.ts): rows its
    * requests made the server handle — pushed rows, refused ones included, pulled and
    * first-sync documents. Past it, 429 RATE_LIMITED with Retry-After until the window ends.
-   * 0: no bound. Default 200,000 (a bot pushes ~16k rows/s, a first sync pulls ~13k/s).
+   * 0: no bound. Default 500,000: twice the 25k documents a second a first sync is to reach (issue 19), so it is never throttled; a bot pushes ~16k rows/s. A flood of refused rows is held by the bytes budget.
    */
   readonly maxRowsPerSubject: number;
   /** Bytes likewise: request bodies and pulled documents' JSON. 0: no bound. Default 128 MiB. */
@@ -75,7 +75,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   bodyMinBytes: 16 * 1024,
   bodyIntervalMs: 10_000,
   maxUnauthenticatedPerAddress: 100,
-  maxRowsPerSubject: 200_000,
+  maxRowsPerSubject: 500_000,
   maxBytesPerSubject: 128 * 1024 * 1024,
   costWindowMs: 10_000,
 };
