@@ -8,7 +8,8 @@ import { judged } from '../lib/bench-module.ts';
 import { availableParallelism, loadavg } from 'node:os';
 import { cpuMs, EmissionProbe } from '../lib/emission-probe.ts';
 import { GcTracker } from '../lib/gc-tracker.ts';
-import { pendingActions, prng } from '../lib/fixtures.ts';
+import { pendingActions } from '../lib/fixtures.ts';
+import { seededRandom } from '../../harness/seeded-random.ts';
 import { seed } from '../lib/seed.ts';
 import { percentile, round, settle, summarize } from '../lib/stats.ts';
 import { benchDatabaseName, CLIENT_STORAGES, disposeStore, makeStorage, openStore } from '../lib/storages.ts';
@@ -132,7 +133,7 @@ export async function benchLiveLatency(context: BenchContext): Promise<BenchRow[
       .filter((doc) => doc.priority <= 10)
       .sort((a, b) => a.created_at - b.created_at)
       .map((doc) => doc.id);
-    const random = prng(9);
+    const random = seededRandom(9);
     const shuffled = low.slice(warmups + runs).sort(() => random() - 0.5);
     const probe = new EmissionProbe(store.brainActions.getActionsByPriority({ workspace_id: WORKSPACE }).$);
     await probe.first(TIMEOUT_MS);

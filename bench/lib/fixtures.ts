@@ -1,3 +1,4 @@
+import { seededRandom } from '../../harness/seeded-random.ts';
 /**
  * Deterministic documents for benchmarks, built with the same fields and derived sort keys
  * the store's own write functions produce, so they satisfy the schema and its invariants
@@ -19,18 +20,6 @@ import type { BrainSummaryDocument } from '../../src/collections/brain-summaries
 import type { BrainInsightDocument } from '../../src/collections/brain-insights.ts';
 import { DAY_MS, descendingTime } from '../../src/collections/fields.ts';
 
-/** Mulberry32: a small seeded PRNG, so every run seeds the same data. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** A UUIDv7 for `msecs` with seeded randomness (uuid's own calls getRandomValues per id: slow and not repeatable). */
 function timeOrderedId(random: () => number, msecs: number): string {
   const bytes = new Uint8Array(16);
@@ -51,7 +40,7 @@ export interface ActionSeed {
 
 /** `count` pending actions as createActionRecommendation would store them (expires in 24 h). */
 export function pendingActions(count: number, options: ActionSeed): BrainActionDocument[] {
-  const random = prng(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const priorityOf = options.priority ?? ((r) => int(r, 100));
   const docs: BrainActionDocument[] = [];
   for (let i = 0; i < count; i++) {
@@ -83,7 +72,7 @@ function actionDocument(random: () => number, workspace_id: string, priority: nu
 
 /** Arguments for bulkCreateInsights (what the bot sends). */
 export function insightArgs(count: number, workspace_id: string, seed = 2): CreateInsightArgs[] {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const args: CreateInsightArgs[] = [];
   for (let i = 0; i < count; i++) {
     args.push({
@@ -102,7 +91,7 @@ export function insightArgs(count: number, workspace_id: string, seed = 2): Crea
 
 /** The stored form of insight arguments, as bulkCreateInsights builds it. */
 export function insightDocuments(args: readonly CreateInsightArgs[], created_at: number, seed = 4): BrainInsightDocument[] {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   return args.map((input) => ({
     ...(input as Omit<BrainInsightDocument, 'id' | 'created_at' | 'created_desc'>),
     id: timeOrderedId(random, created_at),
@@ -113,7 +102,7 @@ export function insightDocuments(args: readonly CreateInsightArgs[], created_at:
 
 /** `count` summaries of one workspace, one per minute back from `newest`. */
 export function summaryDocuments(count: number, workspace_id: string, newest: number, seed = 3): BrainSummaryDocument[] {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const docs: BrainSummaryDocument[] = [];
   for (let i = 0; i < count; i++) {
     const created_at = newest - i * 60_000;

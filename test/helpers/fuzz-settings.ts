@@ -1,3 +1,4 @@
+import { seededRandom } from '../../harness/seeded-random.ts';
 /**
  * Run counts and seeds for the property suites, from the environment, so `npm test` stays
  * fast while a long run is one variable away:
@@ -38,16 +39,4 @@ export function killBudget(name: string, defaultKills: number): KillBudget {
   if (!Number.isInteger(seed)) throw new Error(`${seedVar} must be an integer, got ${process.env[seedVar]}`);
   console.info(`[kills] ${seedVar}=${seed} ${killsVar}=${kills}`);
   return { kills, seed, random: seededRandom(seed) };
-}
-
-/** A small seeded generator (mulberry32): random moments that replay the same way. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

@@ -40,35 +40,47 @@ const hub: ChangeHub = {
   close: () => Promise.resolve(),
 };
 
-describe('refusals logged once per caller and window, with a count', () => {
-  it('50 forged tokens from one address and 20 rate-limited pulls of one subject: one line each, the rest counted', async () => {
-    const { logger, lines } = capturingLogger();
-    let clock = 1_700_000_000_000;
-    const ctx: ServerContext = {
-      db,
-      collections: hostedCollections(),
-      secretKey: secretKey(secret),
-      now: () => clock,
-      logger,
-      metrics: createServerMetrics(),
-      hub,
-      // Two subjects are over their rate limit; everyone else is not.
-      rateLimit: (key) => (key === 's:flooder' || key === 's:other' ? 7 : null),
-      limits: { ...DEFAULT_LIMITS, maxUnauthenticatedPerAddress: 1_000 },
-      budget: createCostBudget({ rows: 0, bytes: 0, windowMs: 10_000 }, Date.now),
-      heartbeatMs: 1_000,
-      streams: new Set(),
-      corsOrigin: '*',
-    };
-    const app = createSyncApp(ctx);
-    const pull = (token: string) =>
+/** The sync app over `db` (default: no SQL reached) on a clock the test moves, with pull and token helpers. */
+function syncApp(options: Pick<ServerContext, 'logger'> & Partial<Pick<ServerContext, 'db' | 'rateLimit' | 'limits'>>) {
+  let time = 1_700_000_000_000;
+  const now = () => time;
+  const app = createSyncApp({
+    db,
+    collections: hostedCollections(),
+    secretKey: secretKey(secret),
+    now,
+    metrics: createServerMetrics(),
+    hub,
+    rateLimit: () => null,
+    limits: DEFAULT_LIMITS,
+    budget: createCostBudget({ rows: 0, bytes: 0, windowMs: 10_000 }, Date.now),
+    heartbeatMs: 1_000,
+    streams: new Set(),
+    corsOrigin: '*',
+    ...options,
+  });
+  return {
+    app,
+    clock: { advance: (ms: number) => void (time += ms) },
+    pull: (token: string) =>
       app.request('/sync/brainActions/pull', {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ checkpoint: null, batchSize: 10 }),
-      });
-    const tokenOf = (subject: string) =>
-      createAccessToken({ secret, workspaces: ['w1'], ttlSeconds: 600, role: 'member', subject, now: () => clock });
+      }),
+    tokenOf: (subject: string) => createAccessToken({ secret, workspaces: ['w1'], ttlSeconds: 600, role: 'member', subject, now }),
+  };
+}
+
+describe('refusals logged once per caller and window, with a count', () => {
+  it('50 forged tokens from one address and 20 rate-limited pulls of one subject: one line each, the rest counted', async () => {
+    const { logger, lines } = capturingLogger();
+    // Two subjects are over their rate limit; everyone else is not.
+    const { app, clock, pull, tokenOf } = syncApp({
+      logger,
+      rateLimit: (key) => (key === 's:flooder' || key === 's:other' ? 7 : null),
+      limits: { ...DEFAULT_LIMITS, maxUnauthenticatedPerAddress: 1_000 },
+    });
     const accessLines = (status: number) => lines.filter((line) => line.msg === 'request' && line['status'] === status);
 
     for (let i = 0; i < 50; i++) expect((await pull(`forged.${i}.token`)).status).toBe(401);
@@ -83,7 +95,7 @@ describe('refusals logged once per caller and window, with a count', () => {
     expect(accessLines(200)).toHaveLength(3);
 
     // Once the window has ended, any request writes the counts of what was not logged.
-    clock += REFUSAL_WINDOW_MS;
+    clock.advance(REFUSAL_WINDOW_MS);
     expect((await app.request('/healthz')).status).toBe(200);
     const summaries = lines.filter((line) => line.msg === 'refusals not logged one by one');
     expect(
@@ -102,36 +114,12 @@ describe('refusals logged once per caller and window, with a count', () => {
 describe('statement timeouts logged once per caller and window, with a count', () => {
   it('20 pulls of one subject cancelled by the statement timeout: one warning and one access line; another subject its own', async () => {
     const { logger, lines } = capturingLogger();
-    let clock = 1_700_000_000_000;
     // Every statement runs past PostgreSQL's statement timeout (57014), as under a lock held for minutes.
     const timingOut: SqlDatabase = {
       ...db,
       query: () => Promise.reject(Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' })),
     };
-    const ctx: ServerContext = {
-      db: timingOut,
-      collections: hostedCollections(),
-      secretKey: secretKey(secret),
-      now: () => clock,
-      logger,
-      metrics: createServerMetrics(),
-      hub,
-      rateLimit: () => null,
-      limits: DEFAULT_LIMITS,
-      budget: createCostBudget({ rows: 0, bytes: 0, windowMs: 10_000 }, Date.now),
-      heartbeatMs: 1_000,
-      streams: new Set(),
-      corsOrigin: '*',
-    };
-    const app = createSyncApp(ctx);
-    const pull = (token: string) =>
-      app.request('/sync/brainActions/pull', {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ checkpoint: null, batchSize: 10 }),
-      });
-    const tokenOf = (subject: string) =>
-      createAccessToken({ secret, workspaces: ['w1'], ttlSeconds: 600, role: 'member', subject, now: () => clock });
+    const { clock, pull, tokenOf } = syncApp({ logger, db: timingOut });
     const warnings = () => lines.filter((line) => line.msg === 'statement timeout: request cancelled');
     const accessLines = () => lines.filter((line) => line.msg === 'request' && line['status'] === 503);
 
@@ -146,7 +134,7 @@ describe('statement timeouts logged once per caller and window, with a count', (
     expect(accessLines()).toHaveLength(2);
 
     // A window later: the next timeout is warned of again, with how many were not; the access lines' count is written.
-    clock += REFUSAL_WINDOW_MS;
+    clock.advance(REFUSAL_WINDOW_MS);
     expect((await pull(slow)).status).toBe(503);
     expect(warnings()).toHaveLength(3);
     expect(warnings()[2]).toMatchObject({ path: '/sync/brainActions/pull', repeated: 19 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { SyncCheckpoint, WireDocument } from '../../../src/protocol/messages.ts';
 import { describeOnPostgres, startTestServer, type TestServer } from '../../helpers/sync-server.ts';
 import { action, client, openStream } from '../fixtures.ts';
-import { seededRandom } from '../../helpers/fuzz-settings.ts';
+import { seededRandom } from '../../../harness/seeded-random.ts';
 
 /**
  * Issue 3 item 2: sequence numbers are assigned before commit, so rows become visible out
