@@ -1,4 +1,5 @@
 import type { RxReplicationState } from 'rxdb/plugins/replication';
+import { retryAfterMsOf } from './sync-http-client.ts';
 
 export type RetryDirection = 'pull' | 'push';
 
@@ -47,13 +48,7 @@ export function jitterRetries<Doc, Checkpoint>(
   };
 }
 
-/** The longest Retry-After among the request errors RxDB wrapped (as plain JSON: `parameters` kept), in ms. */
+/** The longest Retry-After among the request errors RxDB wrapped, in ms (0: none). */
 function retryAfterMs(errors: unknown): number {
-  if (!Array.isArray(errors)) return 0;
-  let longest = 0;
-  for (const error of errors) {
-    const seconds = (error as { parameters?: { retryAfterSeconds?: unknown } } | null)?.parameters?.retryAfterSeconds;
-    if (typeof seconds === 'number' && Number.isFinite(seconds)) longest = Math.max(longest, seconds * 1000);
-  }
-  return longest;
+  return Array.isArray(errors) ? Math.max(0, ...errors.map((error) => retryAfterMsOf(error) ?? 0)) : 0;
 }

@@ -2,8 +2,7 @@ import { Observable, type Observable as Source } from 'rxjs';
 import { createParser } from 'eventsource-parser';
 import { streamEventSchema, type StreamEvent } from '../protocol/messages.ts';
 import { readMessage } from '../protocol/read-message.ts';
-import type { SyncHttpClient } from './sync-http-client.ts';
-import { isBrainStoreError } from '../errors/brain-store-error.ts';
+import { retryAfterMsOf, type SyncHttpClient } from './sync-http-client.ts';
 import { defaultScheduler, type ExpiryScheduler } from '../store/scheduler.ts';
 
 export interface EventStreamOptions {
@@ -30,11 +29,8 @@ const MAX_REFUSED_WAIT_MS = 5 * 60_000;
 
 /** How long the server asked the stream to stay away (429 or 503 with Retry-After), in ms; undefined: not a refusal. */
 function refusedForMs(error: unknown): number | undefined {
-  if (!isBrainStoreError(error)) return undefined;
-  const seconds = error.parameters['retryAfterSeconds'];
-  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0
-    ? Math.min(seconds * 1_000, MAX_REFUSED_WAIT_MS)
-    : undefined;
+  const ms = retryAfterMsOf(error);
+  return ms === undefined ? undefined : Math.min(ms, MAX_REFUSED_WAIT_MS);
 }
 
 /**

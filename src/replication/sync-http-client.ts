@@ -220,3 +220,13 @@ async function toError(response: Response): Promise<BrainStoreError> {
     },
   });
 }
+
+/**
+ * How long, in ms, a refusal's `Retry-After` asked to wait (`parameters.retryAfterSeconds` of
+ * the error above, also as the plain JSON RxDB wraps request errors in); undefined when it
+ * asked for none.
+ */
+export function retryAfterMsOf(error: unknown): number | undefined {
+  const seconds = (error as { parameters?: { retryAfterSeconds?: unknown } } | null | undefined)?.parameters?.retryAfterSeconds;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds * 1_000 : undefined;
+}

@@ -1,5 +1,6 @@
 import { isRetryableSqlError, type SqlExecutor } from '../sql/sql-database.ts';
 import { findUnsafeText } from './find-unsafe-text.ts';
+import { pageWithinBytes } from './page-within-bytes.ts';
 
 /**
  * The SQL of the documents table, one function per statement. Every write goes through
@@ -47,13 +48,7 @@ export const CHANGES_CHANNEL = 'brain_store_changes';
  * transaction prev listed as running (if it has ended by the target), and one from prev's
  * xmax up to the target's, starting after ($8, $9) (see rangeStart). The last row names the
  * target snapshot, so a page cut short can continue toward the same one, and how many rows
- * the page had before the byte budget.
- *
- * The byte budget ($10, issue 23): rows are kept, in order, while the JSON text of the rows
- * before them stays under it, so the first row always goes, however large. The text is
- * rendered only for rows whose *stored* (possibly compressed) sizes before them stay under
- * the budget: a stored size never exceeds the text's, so no row that could pass is left out,
- * and a page of a thousand 1 MB documents renders a handful of them, not a gigabyte.
+ * the page had before the byte budget ($10, issue 23: see pageWithinBytes).
  */
 export const PULL_SQL = `WITH b AS MATERIALIZED (
      SELECT s.target, pg_snapshot_xmax(s.prev) AS prev_xmax, ARRAY(SELECT pg_snapshot_xip(s.prev)) AS prev_xip,
@@ -80,21 +75,9 @@ export const PULL_SQL = `WITH b AS MATERIALIZED (
      ) p
      ORDER BY p.xid, p.seq LIMIT $7
    ),
-   stored AS (
-     SELECT page.*, COALESCE(sum(pg_column_size(page.doc)) OVER (ORDER BY page.xid, page.seq
-       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS stored_before
-     FROM page
-   ),
-   sized AS (
-     SELECT s.*, octet_length(s.doc::text) AS bytes FROM stored s WHERE s.stored_before < $10::bigint
-   ),
-   kept AS (
-     SELECT sized.*, COALESCE(sum(sized.bytes) OVER (ORDER BY sized.xid, sized.seq
-       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS bytes_before
-     FROM sized
-   )
+   ${pageWithinBytes('d.xid, d.seq', '$10')}
    SELECT ws, doc, deleted, xid::text AS tx, seq::text AS seq, bytes, NULL AS target, NULL::bigint AS page_rows
-   FROM kept WHERE bytes_before < $10::bigint
+   FROM within
    UNION ALL
    SELECT NULL, NULL, NULL, NULL, NULL, NULL, target::text, (SELECT count(*) FROM page) FROM b`;
 

@@ -1,5 +1,6 @@
 import type { FirstSyncPart } from '../../collections/first-sync-parts.ts';
 import type { SqlExecutor } from '../sql/sql-database.ts';
+import { pageWithinBytes } from './page-within-bytes.ts';
 
 /**
  * The SQL of a first sync's reads. Every statement is filtered by collection and workspace
@@ -33,26 +34,11 @@ export interface FirstSyncRows {
   readonly bytes: number;
 }
 
-/**
- * Keeps the rows of `page` (a statement selecting `d.id, d.doc` in `order`), in that order,
- * while the JSON text of the rows before them stays under the byte budget (parameter
- * `budget`): the first row always goes, however large, as in the pull (PULL_SQL, whose
- * reasoning this repeats). The text is rendered only for rows whose stored sizes before them
- * are under the budget, so a page over a thousand 1 MB documents renders a handful of them.
- */
+/** The rows of `page` (a statement selecting `d.id, d.doc` in `order`), in that order, within the byte budget (`budget`). */
 function withinBytes(page: string, order: string, budget: string): string {
   return `WITH page AS MATERIALIZED (${page}),
-   stored AS (
-     SELECT d.*, COALESCE(sum(pg_column_size(d.doc)) OVER (ORDER BY ${order}
-       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS stored_before
-     FROM page d
-   ),
-   sized AS (SELECT d.*, octet_length(d.doc::text) AS bytes FROM stored d WHERE d.stored_before < ${budget}::bigint),
-   kept AS (
-     SELECT d.*, COALESCE(sum(d.bytes) OVER (ORDER BY ${order} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS bytes_before
-     FROM sized d
-   )
-   SELECT d.id, d.doc, d.bytes, (SELECT count(*) FROM page) AS page_rows FROM kept d WHERE d.bytes_before < ${budget}::bigint ORDER BY ${order}`;
+   ${pageWithinBytes(order, budget)}
+   SELECT d.id, d.doc, d.bytes, (SELECT count(*) FROM page) AS page_rows FROM within d ORDER BY ${order}`;
 }
 
 async function budgetedRows(db: SqlExecutor, sql: string, params: readonly unknown[]): Promise<FirstSyncRows> {

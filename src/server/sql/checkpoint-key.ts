@@ -1,4 +1,4 @@
-import type { SqlExecutor } from './sql-database.ts';
+import { oncePerPool } from './once-per-pool.ts';
 
 /** What the server needs to issue and check checkpoints: read once per connection pool. */
 export interface CheckpointKey {
@@ -13,8 +13,6 @@ export interface CheckpointKey {
   readonly maxRunning: number;
 }
 
-const keys = new WeakMap<SqlExecutor, Promise<CheckpointKey>>();
-
 const SQL = `SELECT checkpoint_key AS key,
   current_setting('max_connections')::int + current_setting('autovacuum_max_workers')::int + 1
   + current_setting('max_worker_processes')::int + current_setting('max_wal_senders')::int
@@ -22,15 +20,9 @@ const SQL = `SELECT checkpoint_key AS key,
   FROM brain_store_secrets`;
 
 /** The checkpoint key and bound of the database (settings changed since need a server restart). */
-export function checkpointKey(db: SqlExecutor): Promise<CheckpointKey> {
-  let key = keys.get(db);
-  if (!key) {
-    key = db.query<{ key: string; max_running: number | string }>(SQL).then((rows) => {
-      if (!rows[0]) throw new Error('brain_store_secrets is empty: run the migrations');
-      return { key: rows[0].key, maxRunning: Number(rows[0].max_running) };
-    });
-    key.catch(() => keys.delete(db));
-    keys.set(db, key);
-  }
-  return key;
-}
+export const checkpointKey = oncePerPool((db): Promise<CheckpointKey> =>
+  db.query<{ key: string; max_running: number | string }>(SQL).then((rows) => {
+    if (!rows[0]) throw new Error('brain_store_secrets is empty: run the migrations');
+    return { key: rows[0].key, maxRunning: Number(rows[0].max_running) };
+  }),
+);

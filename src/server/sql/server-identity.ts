@@ -1,6 +1,4 @@
-import type { SqlExecutor } from './sql-database.ts';
-
-const identities = new WeakMap<SqlExecutor, Promise<string>>();
+import { oncePerPool } from './once-per-pool.ts';
 
 /**
  * The id a checkpoint names its database by: the random id the migration stored, plus the
@@ -9,19 +7,13 @@ const identities = new WeakMap<SqlExecutor, Promise<string>>();
  * same random id but whose transaction ids say nothing about what a client has seen.
  * Read once per connection pool: recreating the database means restarting the server.
  */
-export function serverIdentity(db: SqlExecutor): Promise<string> {
-  let identity = identities.get(db);
-  if (!identity) {
-    identity = db
-      .query<{ id: string }>(
-        `SELECT s.id || '.' || (SELECT oid::text FROM pg_database WHERE datname = current_database()) AS id FROM brain_store_server s`,
-      )
-      .then((rows) => {
-        if (!rows[0]) throw new Error('brain_store_server is empty: run the migrations');
-        return rows[0].id;
-      });
-    identity.catch(() => identities.delete(db));
-    identities.set(db, identity);
-  }
-  return identity;
-}
+export const serverIdentity = oncePerPool((db) =>
+  db
+    .query<{ id: string }>(
+      `SELECT s.id || '.' || (SELECT oid::text FROM pg_database WHERE datname = current_database()) AS id FROM brain_store_server s`,
+    )
+    .then((rows) => {
+      if (!rows[0]) throw new Error('brain_store_server is empty: run the migrations');
+      return rows[0].id;
+    }),
+);

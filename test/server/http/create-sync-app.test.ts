@@ -1,13 +1,7 @@
+import { inProcessApp } from './in-process-app.ts';
 import { DEFAULT_LIMITS } from '../../../src/server/http/limits/server-limits.ts';
-import { createCostBudget } from '../../../src/server/http/limits/create-cost-budget.ts';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createAccessToken, secretKey } from '../../../src/server/auth/access-token.ts';
-import type { ChangeHub } from '../../../src/server/fanout/create-change-hub.ts';
-import { createServerMetrics } from '../../../src/server/create-server-metrics.ts';
-import { createSyncApp } from '../../../src/server/http/create-sync-app.ts';
-import { hostedCollections } from '../../../src/server/documents/hosted-collections.ts';
-import type { ServerContext } from '../../../src/server/server-context.ts';
+import { createAccessToken } from '../../../src/server/auth/access-token.ts';
 import type { SqlDatabase } from '../../../src/server/sql/sql-database.ts';
 
 const secret = 'in-process-secret-long-enough';
@@ -20,29 +14,8 @@ const brokenDb: SqlDatabase = {
   listen: () => Promise.resolve(async () => undefined),
   close: () => Promise.resolve(),
 };
-const hub: ChangeHub = {
-  subscribe: () => () => undefined,
-  beginPull: () => Promise.resolve({ target: undefined, end: () => undefined }),
-  close: () => Promise.resolve(),
-};
-
 function app() {
-  const ctx: ServerContext = {
-    db: brokenDb,
-    collections: hostedCollections(),
-    secretKey: secretKey(secret),
-    now: Date.now,
-    logger: pino({ level: 'silent' }),
-    metrics: createServerMetrics(),
-    hub,
-    rateLimit: () => null,
-    limits: { ...DEFAULT_LIMITS, maxBodyBytes: 1_000, maxPushRows: 10 },
-    budget: createCostBudget({ rows: 0, bytes: 0, windowMs: 10_000 }, Date.now),
-    heartbeatMs: 1_000,
-    streams: new Set(),
-    corsOrigin: '*',
-  };
-  return createSyncApp(ctx);
+  return inProcessApp(secret, { db: brokenDb, limits: { ...DEFAULT_LIMITS, maxBodyBytes: 1_000, maxPushRows: 10 } });
 }
 
 describe('the HTTP surface in process (app.request)', () => {

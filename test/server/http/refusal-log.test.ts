@@ -1,12 +1,8 @@
+import { emptyDb, inProcessApp } from './in-process-app.ts';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createAccessToken, secretKey } from '../../../src/server/auth/access-token.ts';
-import { createServerMetrics } from '../../../src/server/create-server-metrics.ts';
-import { hostedCollections } from '../../../src/server/documents/hosted-collections.ts';
-import type { ChangeHub } from '../../../src/server/fanout/create-change-hub.ts';
-import { createSyncApp } from '../../../src/server/http/create-sync-app.ts';
+import { createAccessToken } from '../../../src/server/auth/access-token.ts';
 import { DEFAULT_LIMITS } from '../../../src/server/http/limits/server-limits.ts';
-import { createCostBudget } from '../../../src/server/http/limits/create-cost-budget.ts';
 import { REFUSAL_WINDOW_MS } from '../../../src/server/http/refusal-log.ts';
 import type { ServerContext } from '../../../src/server/server-context.ts';
 import type { SqlDatabase } from '../../../src/server/sql/sql-database.ts';
@@ -27,38 +23,11 @@ function capturingLogger() {
 }
 
 const secret = 'refusal-log-secret-long-enough';
-const db: SqlDatabase = {
-  kind: 'postgres',
-  query: () => Promise.resolve([]),
-  transaction: () => Promise.reject(new Error('not in this test')),
-  listen: () => Promise.resolve(async () => undefined),
-  close: () => Promise.resolve(),
-};
-const hub: ChangeHub = {
-  subscribe: () => () => undefined,
-  beginPull: () => Promise.resolve({ target: undefined, end: () => undefined }),
-  close: () => Promise.resolve(),
-};
-
 /** The sync app over `db` (default: no SQL reached) on a clock the test moves, with pull and token helpers. */
 function syncApp(options: Pick<ServerContext, 'logger'> & Partial<Pick<ServerContext, 'db' | 'rateLimit' | 'limits'>>) {
   let time = 1_700_000_000_000;
   const now = () => time;
-  const app = createSyncApp({
-    db,
-    collections: hostedCollections(),
-    secretKey: secretKey(secret),
-    now,
-    metrics: createServerMetrics(),
-    hub,
-    rateLimit: () => null,
-    limits: DEFAULT_LIMITS,
-    budget: createCostBudget({ rows: 0, bytes: 0, windowMs: 10_000 }, Date.now),
-    heartbeatMs: 1_000,
-    streams: new Set(),
-    corsOrigin: '*',
-    ...options,
-  });
+  const app = inProcessApp(secret, { now, ...options });
   return {
     app,
     clock: { advance: (ms: number) => void (time += ms) },
@@ -116,7 +85,7 @@ describe('statement timeouts logged once per caller and window, with a count', (
     const { logger, lines } = capturingLogger();
     // Every statement runs past PostgreSQL's statement timeout (57014), as under a lock held for minutes.
     const timingOut: SqlDatabase = {
-      ...db,
+      ...emptyDb,
       query: () => Promise.reject(Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' })),
     };
     const { clock, pull, tokenOf } = syncApp({ logger, db: timingOut });
