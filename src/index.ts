@@ -29,7 +29,7 @@ export { startExpiryCleanup } from './expiry/start-expiry-cleanup.ts';
 export type { ExpiryCleanupOptions, ExpiryRunReport, ExpiryStore } from './expiry/start-expiry-cleanup.ts';
 export type { ExpiryScheduler } from './store/scheduler.ts';
 export type { Timers } from './queries/query-context.ts';
-export { defaultScheduler, timerDelay } from './store/scheduler.ts';
+export { defaultScheduler, timerDelay, whenClockReaches } from './store/scheduler.ts';
 export { isPurgedByRetention, isRetentionDelete } from './collections/retention.ts';
 export { DEFAULT_ACTION_RETENTION_MS } from './collections/retention-rule.ts';
 export type { RetentionOptions } from './collections/retention-rule.ts';

@@ -1,6 +1,13 @@
 import { BehaviorSubject, Observable, distinctUntilChanged, map, switchMap } from 'rxjs';
 import { liveRead } from './live-read.ts';
-import { brainActions, defaultScheduler, timerDelay, type BrainAction, type BrainStore, type ExpiryScheduler } from './brain-store.ts';
+import {
+  brainActions,
+  defaultScheduler,
+  whenClockReaches,
+  type BrainAction,
+  type BrainStore,
+  type ExpiryScheduler,
+} from './brain-store.ts';
 
 /**
  * The whole pending queue, a page at a time, read from IndexedDB through the collection's
@@ -52,7 +59,7 @@ export function pendingInstants(store: BrainStore, workspace: string, timers: Ex
   const collection = store.database.brainActions;
   const at$ = new BehaviorSubject(store.now());
   return new Observable<number>((subscriber) => {
-    let timer: unknown;
+    let cancelWait: (() => void) | undefined;
     const clock = store.clock.changed$.subscribe(() => at$.next(store.now()));
     const next = at$
       .pipe(
@@ -78,16 +85,20 @@ export function pendingInstants(store: BrainStore, workspace: string, timers: Ex
         ),
       )
       .subscribe(({ at, expiresAt }) => {
-        if (timer !== undefined) timers.clearTimeout(timer);
-        timer = undefined;
-        const arm = (when: number) => {
-          timer = timers.setTimeout(() => (store.now() >= when ? at$.next(store.now()) : arm(when)), timerDelay(when - store.now()));
-        };
-        if (expiresAt !== undefined) arm(expiresAt);
+        cancelWait?.();
+        cancelWait =
+          expiresAt === undefined
+            ? undefined
+            : whenClockReaches(
+                timers,
+                () => store.now(),
+                expiresAt,
+                (now) => at$.next(now),
+              );
         subscriber.next(at);
       });
     return () => {
-      if (timer !== undefined) timers.clearTimeout(timer);
+      cancelWait?.();
       clock.unsubscribe();
       next.unsubscribe();
     };

@@ -2,7 +2,7 @@ import { map } from 'rxjs';
 import type { RxCollection } from 'rxdb';
 import type { BrainActionDocument } from '../collections/brain-actions.ts';
 import { earliestPendingAction } from '../queries/brain-actions.ts';
-import { timerDelay, type ExpiryScheduler } from '../store/scheduler.ts';
+import { whenClockReaches, type ExpiryScheduler } from '../store/scheduler.ts';
 
 export interface WatchEarliestExpiryOptions {
   readonly collection: RxCollection<BrainActionDocument>;
@@ -30,27 +30,21 @@ export interface EarliestExpiryWatch {
 export function watchEarliestExpiry(options: WatchEarliestExpiryOptions): EarliestExpiryWatch {
   const { collection, now, scheduler } = options;
   let earliest: number | undefined;
-  let handle: unknown;
+  let cancelWait: (() => void) | undefined;
   let stopped = false;
 
   const clear = () => {
-    if (handle !== undefined) scheduler.clearTimeout(handle);
-    handle = undefined;
+    cancelWait?.();
+    cancelWait = undefined;
   };
   const arm = () => {
     clear();
     if (stopped || earliest === undefined) return;
-    const target = earliest;
-    handle = scheduler.setTimeout(
-      () => {
-        handle = undefined;
-        // The clock may not have reached the target (it went back, or the wait was capped at
-        // ~24.8 days): wait again rather than expire early.
-        if (now() >= target) options.onDue();
-        else arm();
-      },
-      timerDelay(target - now()),
-    );
+    // Never early: a clock that went back, or a wait past ~24.8 days, waits again.
+    cancelWait = whenClockReaches(scheduler, now, earliest, () => {
+      cancelWait = undefined;
+      options.onDue();
+    });
   };
 
   const subscription = earliestPendingAction(collection)

@@ -2,6 +2,7 @@ import { BehaviorSubject, Observable, combineLatest, defer, distinctUntilChanged
 import { deepEqual, type MangoQuery, type RxCollection, type RxDocument } from 'rxdb';
 import { deepFreeze } from '../collections/declare-collection.ts';
 import { storageCall, type Lifecycle, type Timers } from './query-context.ts';
+import { whenClockReaches } from './clock-waits.ts';
 
 /**
  * A reactive read: `exec()` answers once, `$` emits the current answer first and then once
@@ -11,9 +12,6 @@ export interface LiveQuery<T> {
   exec(): Promise<T>;
   readonly $: Observable<T>;
 }
-
-/** setTimeout cannot wait longer than this; longer waits re-arm. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 export interface LiveQueryOptions<Doc, T> {
   readonly collection: RxCollection<Doc>;
@@ -54,21 +52,17 @@ export function liveQuery<Doc, T>(options: LiveQueryOptions<Doc, T>): LiveQuery<
   const $ = defer(() => {
     lifecycle.assertOpen();
     const tick$ = new BehaviorSubject(now());
-    let timer: unknown;
+    let cancelWait: (() => void) | undefined;
     const disarm = () => {
-      if (timer !== undefined) scheduler.clearTimeout(timer);
-      timer = undefined;
+      cancelWait?.();
+      cancelWait = undefined;
     };
     const arm = (next: number) => {
       disarm();
-      const wait = Math.min(Math.max(next - now(), 0), MAX_TIMER_MS);
-      timer = scheduler.setTimeout(() => {
-        timer = undefined;
-        const current = now();
-        // The clock may not have reached `next` (a drifting injected clock): re-arm instead.
-        if (current >= next) tick$.next(current);
-        else arm(next);
-      }, wait);
+      cancelWait = whenClockReaches(scheduler, now, next, (current) => {
+        cancelWait = undefined;
+        tick$.next(current);
+      });
     };
     // A step of the clock is time passing at once: windows and expiries move with it (rare:
     // the first sync of a skewed device, then only a change beyond the apply threshold).

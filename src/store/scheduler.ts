@@ -18,14 +18,4 @@ export const defaultScheduler: ExpiryScheduler = {
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
-/** setTimeout cannot wait longer than this (2^31 - 1 ms); longer waits fire early and re-arm. */
-export const MAX_TIMER_MS = 2_147_483_647;
-
-/**
- * A delay setTimeout accepts: whole, between 0 and MAX_TIMER_MS. An app arming a timer for a
- * store instant (an action's expires_at may be a month out) passes its wait through this and
- * re-arms when the timer fires before the instant.
- */
-export function timerDelay(ms: number): number {
-  return Math.min(Math.max(Math.ceil(ms), 0), MAX_TIMER_MS);
-}
+export { timerDelay, whenClockReaches } from '../queries/clock-waits.ts';
