@@ -13,19 +13,41 @@ import { checkpointSchema, type SyncCheckpoint, type WireDocument } from './mess
  *   `rest` (every live document, id descending, paged with `after`, the last id of the
  *   previous page). Every page stops at the server's byte budget (`maxPageBytes`), as the
  *   pull's; a document larger than it goes alone.
+ *
+ * A resync (a device with history, back after a long absence; docs/first-sync.md) sends
+ * `since`, the checkpoint its pull holds, checked as the pull checks it:
+ * - `begin` with `since`: how many rows changed since then (what the pull would bring), per
+ *   workspace, and how many of them each head part holds — no checkpoint: the pull goes on
+ *   from `since`, unchanged.
+ * - `page` with `since`: a head part restricted to the documents changed since then.
+ * - `held` (always with `since`): of the ids the client holds at the head of its queue, the
+ *   current version of those changed since then, deleted ones included, so a document that
+ *   left the head (deleted, no longer pending, priority lowered) leaves the client's too.
+ * A server of before the resync refuses `since` (400, strict body): the client then simply
+ * pulls. A client of before it never sends it.
  */
 export const firstSyncPath = (collection: string) => `/sync/${encodeURIComponent(collection)}/first-sync`;
 
 const identifier = z.string().check(z.minLength(1), z.maxLength(256));
 
+/** Most ids a `held` request names: the largest head part (checkFirstSyncParts). */
+export const MAX_HELD_IDS = 5_000;
+
 export const firstSyncRequestSchema = z.discriminatedUnion('step', [
-  z.strictObject({ step: z.literal('begin') }),
+  z.strictObject({ step: z.literal('begin'), since: z.optional(checkpointSchema) }),
   z.strictObject({
     step: z.literal('page'),
     workspace: identifier,
     part: z.string().check(z.minLength(1), z.maxLength(64)),
     after: z.nullable(identifier),
     limit: z.number().check(z.int(), z.minimum(1), z.maximum(MAX_PULL_BATCH)),
+    since: z.optional(checkpointSchema),
+  }),
+  z.strictObject({
+    step: z.literal('held'),
+    workspace: identifier,
+    since: checkpointSchema,
+    ids: z.array(identifier).check(z.minLength(1), z.maxLength(MAX_HELD_IDS)),
   }),
 ]);
 /** @public The first-sync request body: for readers of the protocol (the handler reads the schema). */
@@ -40,9 +62,22 @@ export interface FirstSyncBeginResponse {
   parts: { name: string; limit: number }[];
 }
 
+/** The answer to `begin` with `since`: what changed since the client's checkpoint (nothing is read yet). */
+export interface ResyncBeginResponse {
+  /** Rows changed since `since` per workspace of the token: those the pull from it would send, deletes included. */
+  changed: Record<string, number>;
+  /** Per head part, per workspace: how many of the changed documents it holds (at most its limit). */
+  heads: Record<string, Record<string, number>>;
+  /** The head parts in the order to read them. */
+  parts: { name: string; limit: number }[];
+}
+
 export interface FirstSyncPageResponse {
   documents: WireDocument[];
-  /** Where the next page starts (`rest`: the last id sent; a head part: how many of it were sent); null when the part is done for this workspace. */
+  /**
+   * Where the next page starts (`rest`: the last id sent; a head part: how many of it were
+   * sent; `held`: the last id sent, ask again for the ids not sent yet); null when done.
+   */
   after: string | null;
 }
 
@@ -61,7 +96,7 @@ export const firstSyncBeginResponseSchema: z.ZodMiniType<FirstSyncBeginResponse>
   parts: z.array(z.object({ name: z.string(), limit: z.number() })),
 });
 
-/** The client's check of a page answer. */
+/** The client's check of a page answer (a `held` answer too: `after` non-null when the byte budget cut it). */
 export const firstSyncPageResponseSchema: z.ZodMiniType<FirstSyncPageResponse> = z.object({
   documents: documentsSchema,
   after: z.nullable(z.string()),

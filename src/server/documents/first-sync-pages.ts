@@ -1,5 +1,7 @@
 import type { FirstSyncPart } from '../../collections/first-sync-parts.ts';
 import type { SqlExecutor } from '../sql/sql-database.ts';
+import { findUnsafeText } from './find-unsafe-text.ts';
+import { changedPredicate, type ChangedSince } from './changed-since.ts';
 import { pageWithinBytes } from './page-within-bytes.ts';
 
 /**
@@ -64,15 +66,18 @@ const budgetParameter = (maxBytes: number) => String(Math.max(1, Math.floor(Math
  * a row the shifting head skips meanwhile still comes with the rest, which reads every live
  * document). Field names come from the collection declaration (checked by
  * checkFirstSyncParts) and are passed as parameters all the same.
+ *
+ * With `since` (a resync), only the documents changed since that checkpoint: the head of what
+ * the device has not seen yet.
  */
 export async function headPage(
   db: SqlExecutor,
-  args: { collection: string; workspace: string; part: FirstSyncPart; offset: number; maxBytes: number },
+  args: { collection: string; workspace: string; part: FirstSyncPart; offset: number; maxBytes: number; since?: ChangedSince | undefined },
 ): Promise<FirstSyncRows> {
   const params: unknown[] = [args.collection, args.workspace, Math.max(0, args.part.limit - args.offset), args.offset];
   const parameter = (value: unknown) => `$${params.push(value)}`;
   const budget = parameter(budgetParameter(args.maxBytes));
-  const where = Object.entries(args.part.where).map(([field, value]) => `d.doc->>${parameter(field)} = ${parameter(value)}`);
+  const where = partFilter(args.part, params, args.since);
   const order = [
     ...args.part.order.map(
       (key) =>
@@ -81,9 +86,52 @@ export async function headPage(
     'd.id COLLATE "C" ASC',
   ].join(', ');
   const page = `SELECT d.id, d.doc FROM brain_store_documents d
-     WHERE d.collection = $1 AND d.workspace_id = $2 AND NOT d.deleted ${where.map((clause) => `AND ${clause}`).join(' ')}
+     WHERE d.collection = $1 AND d.workspace_id = $2 AND NOT d.deleted ${where}
      ORDER BY ${order} LIMIT $3 OFFSET $4`;
   return budgetedRows(db, withinBytes(page, order, budget), params);
+}
+
+/** The part's equalities (and, for a resync, "changed since"), each clause prefixed with AND. */
+function partFilter(part: FirstSyncPart, params: unknown[], since: ChangedSince | undefined): string {
+  const parameter = (value: unknown) => `$${params.push(value)}`;
+  const clauses = Object.entries(part.where).map(([field, value]) => `d.doc->>${parameter(field)} = ${parameter(value)}`);
+  if (since) clauses.push(changedPredicate(since, params));
+  return clauses.map((clause) => `AND ${clause}`).join(' ');
+}
+
+/** How many live documents changed since the checkpoint a head part holds in a workspace (at most its limit). */
+export async function countChangedHead(
+  db: SqlExecutor,
+  args: { collection: string; workspace: string; part: FirstSyncPart; since: ChangedSince },
+): Promise<number> {
+  const params: unknown[] = [args.collection, args.workspace, args.part.limit];
+  const where = partFilter(args.part, params, args.since);
+  const [row] = await db.query<{ n: string | number }>(
+    `SELECT count(*) AS n FROM (SELECT 1 FROM brain_store_documents d
+       WHERE d.collection = $1 AND d.workspace_id = $2 AND NOT d.deleted ${where} LIMIT $3) s`,
+    params,
+  );
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * Of the documents `ids` (what a resyncing client holds at the head of its queue), those
+ * changed since the checkpoint, in their current version with `_deleted` — deleted ones
+ * included: a document that left the head must leave the client's. By id, within the byte
+ * budget; an unchanged one is not sent (the client's copy is the server's).
+ */
+export async function heldPage(
+  db: SqlExecutor,
+  args: { collection: string; workspace: string; ids: readonly string[]; since: ChangedSince; maxBytes: number },
+): Promise<FirstSyncRows> {
+  // An id with a NUL or a lone surrogate names no stored row, and PostgreSQL would refuse the statement.
+  const ids = args.ids.filter((id) => findUnsafeText([id]) === null);
+  const params: unknown[] = [args.collection, args.workspace, ids, budgetParameter(args.maxBytes)];
+  const changed = changedPredicate(args.since, params);
+  const page = `SELECT d.id, d.doc || jsonb_build_object('_deleted', d.deleted) AS doc FROM brain_store_documents d
+     WHERE d.collection = $1 AND d.workspace_id = $2 AND d.id = ANY($3::text[]) AND ${changed}
+     ORDER BY d.id COLLATE "C"`;
+  return budgetedRows(db, withinBytes(page, 'd.id COLLATE "C"', '$4'), params);
 }
 
 /**
