@@ -104,6 +104,41 @@ describe('SQLite index keys', () => {
     );
   });
 
+  it('key a document with exactly the bytes of the bound of its own values, whatever the numbers (property)', () => {
+    // A document's key is written field by field without RxDB's strings; an equality query's
+    // bounds go through RxDB's strings. They must agree to the byte, or `$eq` would miss rows.
+    // Doubles off the multipleOf grid, out of [min, max], -0 and non-finite values included.
+    const number = fc.oneof(
+      fc.double({ min: -80, max: 80, noNaN: true }),
+      fc.constantFrom(-0, 0.25, 0.75, 49.999, -50.001, 1e300, -1e300, Number.MAX_SAFE_INTEGER),
+    );
+    fc.assert(
+      // (a string of just U+FFFF is RxDB's INDEX_MAX, which as a bound means "above everything")
+      fc.property(
+        row.filter((a) => a.s !== INDEX_MAX && a.id !== INDEX_MAX),
+        number,
+        (a, n) => {
+          const doc = asDoc({ ...a, n });
+          const key = encoder.keyOf(doc);
+          expect(key.equals(encoder.lowerBound([a.s, a.b, n, a.id]))).toBe(true);
+          expect(key.equals(encoder.upperBound([a.s, a.b, n, a.id]))).toBe(true);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('key nested fields (_meta.lwt, two decimals) as RxDB’s bound strings do', () => {
+    const lwtEncoder = indexKeyEncoder(schema, ['_meta.lwt', 'id']);
+    fc.assert(
+      fc.property(fc.oneof(fc.double({ min: 0, max: 2e15, noNaN: true }), fc.integer({ min: 1, max: 1e15 })), (lwt) => {
+        const doc = { ...asDoc({ id: 'a', s: '', n: 0, b: false }), _meta: { lwt } };
+        expect(lwtEncoder.keyOf(doc).equals(lwtEncoder.lowerBound([lwt, 'a']))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('is far shorter than the padded string for short values', () => {
     const idEncoder = indexKeyEncoder(
       fillWithDefaultSettings<{ id: string; w: string }>({

@@ -18,12 +18,19 @@ export interface RxStorageSQLiteOptions extends SqliteFileOptions {
 
 export type RxStorageSQLite = RxStorage<SqliteInternals, object>;
 
-/** The indexes RxDB's schema declares, plus the two this storage reads itself. */
+/**
+ * The indexes RxDB's schema declares, plus what this storage reads itself: changes since a
+ * checkpoint (`[_meta.lwt, id]`, which RxDB's filled schemas declare already) and the
+ * tombstones for cleanup(). RxDB starts every declared index with `_deleted`, so the
+ * tombstones are one range of any of them; only a schema without such an index gets
+ * `[_deleted, _meta.lwt, id]` of its own (an index costs every insert one more B-tree write:
+ * ~15 % of the SQLite time of a first sync of brainActions, measured).
+ */
 function indexesOf(schema: RxStorageInstanceCreationParams<unknown, object>['schema']): string[][] {
   const primaryPath = getPrimaryFieldOfPrimaryKey(schema.primaryKey) as string;
   const indexes = (schema.indexes ?? []).map((index) => (Array.isArray(index) ? [...index] : [index as string]));
-  // changes since a checkpoint, and tombstones by age for cleanup()
-  indexes.push(['_meta.lwt', primaryPath], ['_deleted', '_meta.lwt', primaryPath]);
+  indexes.push(['_meta.lwt', primaryPath]);
+  if (!indexes.some((index) => index[0] === '_deleted')) indexes.push(['_deleted', '_meta.lwt', primaryPath]);
   const seen = new Set<string>();
   return indexes.filter((index) => !seen.has(index.join(',')) && seen.add(index.join(',')));
 }

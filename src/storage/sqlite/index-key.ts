@@ -121,14 +121,71 @@ export interface IndexKeyEncoder<Doc> {
   upperBound(bounds: readonly Bound[]): Buffer;
 }
 
+/** Writes `value` as exactly `width` decimal digits; false when it does not fit (the caller falls back to RxDB's string). */
+function pushDigits(value: number, width: number): boolean {
+  if (!Number.isSafeInteger(value) || value < 0) return false;
+  reserve(width);
+  let rest = value;
+  for (let i = width - 1; i >= 0; i--) {
+    scratch[position + i] = 0x30 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  }
+  if (rest !== 0) return false;
+  position += width;
+  return true;
+}
+
+type IndexMeta<Doc> = ReturnType<typeof getIndexMeta<Doc>>[number];
+/** Appends one field of a document to the key being built. */
+type PushField<Doc> = (doc: RxDocumentData<Doc>) => void;
+
+/** A reader of one field: a plain property read for a top-level field, RxDB's path reader for a nested one. */
+function valueReader<Doc>(field: IndexMeta<Doc>): (doc: RxDocumentData<Doc>) => unknown {
+  const name = field.fieldName;
+  if (name.includes('.')) return field.getValue as (doc: RxDocumentData<Doc>) => unknown;
+  return (doc) => (doc as Record<string, unknown>)[name];
+}
+
+/**
+ * The writer of one field of a document's key, compiled once per index: the bytes are
+ * exactly those of RxDB's index string part transcoded (`pushPart(kind, getIndexStringPart(doc))`),
+ * without the intermediate padded strings. A number is written digit by digit with RxDB's
+ * clamping and rounding; anything that is not a finite number in range (invalid input that
+ * validation normally stops) goes through RxDB's own part, so the result never differs.
+ */
+function fieldWriter<Doc>(field: IndexMeta<Doc>): PushField<Doc> {
+  const read = valueReader<Doc>(field);
+  const type = field.schemaPart.type;
+  if (type === 'string') return (doc) => pushStringPart((read(doc) as string | undefined) || '');
+  if (type === 'boolean') {
+    return (doc) => {
+      reserve(1);
+      scratch[position++] = read(doc) ? 0x31 : 0x30;
+    };
+  }
+  const { minimum, maximum, roundedMinimum, nonDecimals, decimals, multiplier } = field.parsedLengths!;
+  const viaRxDB = (doc: RxDocumentData<Doc>) => pushFixedPart(field.getIndexStringPart(doc));
+  return (doc) => {
+    const stored = read(doc);
+    if (typeof stored !== 'number' || !Number.isFinite(stored)) return viaRxDB(doc);
+    let value = stored;
+    if (value < minimum) value = minimum;
+    if (value > maximum) value = maximum;
+    const floored = Math.floor(value);
+    const start = position;
+    const fits =
+      pushDigits(floored - roundedMinimum, nonDecimals) &&
+      (decimals === 0 || pushDigits(Math.min(Math.round((value - floored) * multiplier), multiplier - 1), decimals));
+    if (fits) return;
+    position = start;
+    viaRxDB(doc);
+  };
+}
+
 export function indexKeyEncoder<Doc>(schema: RxJsonSchema<RxDocumentData<Doc>>, fields: readonly string[]): IndexKeyEncoder<Doc> {
   const meta = getIndexMeta(schema, [...fields]);
   const kinds: FieldKind[] = meta.map((field) => (field.schemaPart.type === 'string' ? 'string' : 'fixed'));
-  // Strings straight from the document (RxDB's part is the same value padded to maxLength,
-  // and padding is what the encoding drops); numbers and booleans through RxDB's part.
-  const parts = meta.map((field, index): ((doc: RxDocumentData<Doc>) => string) =>
-    kinds[index] === 'string' ? (doc) => (field.getValue(doc) as string | undefined) || '' : field.getIndexStringPart,
-  );
+  const writers = meta.map((field) => fieldWriter<Doc>(field));
   const bound = (fromRxDB: typeof getStartIndexStringFromLowerBound, bounds: readonly Bound[]) => {
     position = 0;
     fields.forEach((field, index) => {
@@ -140,7 +197,7 @@ export function indexKeyEncoder<Doc>(schema: RxJsonSchema<RxDocumentData<Doc>>, 
     fields,
     keyOf(doc) {
       position = 0;
-      for (let index = 0; index < parts.length; index++) pushPart(kinds[index]!, parts[index]!(doc));
+      for (let index = 0; index < writers.length; index++) writers[index]!(doc);
       return takeKey();
     },
     lowerBound: (bounds) => bound(getStartIndexStringFromLowerBound, bounds),

@@ -15,6 +15,9 @@ export const LAYOUT_VERSION = 1;
  * - `NORMAL`: the WAL is fsynced only at checkpoints; a power cut can roll back the last
  *   committed transactions (never corrupt the file). For bulk loaders that can redo work.
  */
+/** The page cache of a connection, in KiB (see openConnection). */
+const CACHE_KIB = 32 * 1024;
+
 export type SynchronousMode = 'FULL' | 'NORMAL';
 
 export interface SqliteFileOptions {
@@ -109,6 +112,12 @@ function openConnection(path: string, options: SqliteFileOptions): Database.Data
     }
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    // SQLite's default cache (2 MiB) is far smaller than what one page of a first sync dirties
+    // (5,000 actions: the rows and their index entries, ~25 MiB), so SQLite spilled dirty pages
+    // to the WAL mid-transaction and wrote them again at the commit: measured on 100k actions,
+    // 32 MiB cuts the write calls by a quarter (390k → 299k) and the reads by half. The cache
+    // only grows as pages are used, so a small store stays small.
+    db.pragma(`cache_size = ${-CACHE_KIB}`);
     // Take the write lock now, not at the first write: a second process is refused at open.
     db.exec('BEGIN IMMEDIATE; COMMIT');
     return db;

@@ -309,18 +309,26 @@ export class RxStorageInstanceSQLite<Doc> implements RxStorageInstance<Doc, Sqli
     return this.table.changes$.asObservable();
   }
 
-  /** Deletes tombstones older than `minimumDeletedTime` ms, with their index keys, in one transaction. */
+  /**
+   * Deletes tombstones older than `minimumDeletedTime` ms in one statement: the tombstones
+   * are one range (`_deleted` true) of an index that starts with `_deleted`, their age is
+   * compared on the `[_meta.lwt, id]` key column of each. Deleting the rows is enough:
+   * SQLite removes their index entries.
+   */
   cleanup(minimumDeletedTime: number): Promise<boolean> {
     try {
       this.ensureOpen();
       const maxDeletionTime = now() - minimumDeletedTime;
-      const position = this.byIndex.get(['_deleted', '_meta.lwt', this.primaryPath].join(','))!;
-      const encoder = this.table.indexes[position]!;
-      const names = this.table.names;
-      // Deleting the rows is enough: SQLite removes their index entries.
-      this.statement(`DELETE FROM ${names.docs} WHERE k${position} >= ? AND k${position} <= ?`).run(
-        encoder.lowerBound([true, INDEX_MIN, INDEX_MIN]),
-        encoder.upperBound([true, maxDeletionTime, INDEX_MAX]),
+      const tombstones = this.table.indexes.findIndex((encoder) => encoder.fields[0] === '_deleted');
+      const byAge = this.byIndex.get(['_meta.lwt', this.primaryPath].join(','))!;
+      const encoder = this.table.indexes[tombstones]!;
+      const rest = encoder.fields.slice(1);
+      this.statement(
+        `DELETE FROM ${this.table.names.docs} INDEXED BY ${this.table.names.indexes[tombstones]!} WHERE k${tombstones} >= ? AND k${tombstones} <= ? AND k${byAge} <= ?`,
+      ).run(
+        encoder.lowerBound([true, ...rest.map(() => INDEX_MIN)]),
+        encoder.upperBound([true, ...rest.map(() => INDEX_MAX)]),
+        this.table.indexes[byAge]!.upperBound([maxDeletionTime, INDEX_MAX]),
       );
       return Promise.resolve(true);
     } catch (cause) {
