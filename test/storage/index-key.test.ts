@@ -9,7 +9,7 @@ import {
   INDEX_MIN,
   type RxDocumentData,
 } from 'rxdb';
-import { indexKeyEncoder } from '../../src/storage/sqlite/index-key.ts';
+import { documentKeys, indexKeyEncoder } from '../../src/storage/sqlite/index-key.ts';
 
 interface Row {
   id: string;
@@ -134,6 +134,21 @@ describe('SQLite index keys', () => {
       fc.property(fc.oneof(fc.double({ min: 0, max: 2e15, noNaN: true }), fc.integer({ min: 1, max: 1e15 })), (lwt) => {
         const doc = { ...asDoc({ id: 'a', s: '', n: 0, b: false }), _meta: { lwt } };
         expect(lwtEncoder.keyOf(doc).equals(lwtEncoder.lowerBound([lwt, 'a']))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('key a document in every index at once with the bytes of each index’s own key (property)', () => {
+    // Fields shared between indexes are encoded once and copied: the keys must not change.
+    const indexes = [fields, ['b', 'id'], ['n', 's', 'id'], ['_deleted', 's', 'n', 'id'], ['_meta.lwt', 'id']];
+    const encoders = indexes.map((index) => indexKeyEncoder(schema, index));
+    const keysOf = documentKeys(schema, indexes);
+    fc.assert(
+      fc.property(row, fc.double({ min: -80, max: 80, noNaN: true }), fc.boolean(), (a, n, deleted) => {
+        const doc = { ...asDoc({ ...a, n }), _deleted: deleted };
+        const keys = keysOf(doc);
+        expect(keys.map((key) => key.toString('hex'))).toEqual(encoders.map((encoder) => encoder.keyOf(doc).toString('hex')));
       }),
       { numRuns: 2000 },
     );

@@ -6,7 +6,7 @@ import {
   type RxStorage,
   type RxStorageInstanceCreationParams,
 } from 'rxdb';
-import { indexKeyEncoder } from './index-key.ts';
+import { documentKeys, indexKeyEncoder } from './index-key.ts';
 import { acquireSqliteFile, releaseSqliteFile, type SqliteFileOptions } from './open-sqlite-file.ts';
 import { RxStorageInstanceSQLite, type SqliteInternals, type TableState } from './rx-storage-instance-sqlite.ts';
 import { openTable } from './sqlite-tables.ts';
@@ -64,6 +64,7 @@ export function getRxStorageSQLite(options: RxStorageSQLiteOptions): RxStorageSQ
           table = {
             names: opened.names,
             indexes: indexes.map((fields) => indexKeyEncoder(params.schema, fields)),
+            keysOf: documentKeys(params.schema, indexes),
             changes$: table?.changes$ ?? new Subject(),
           };
           file.tables.set(opened.names.docs, table);

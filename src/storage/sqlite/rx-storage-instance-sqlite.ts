@@ -22,7 +22,7 @@ import {
   type RxStorageQueryResult,
   type RxStorageWriteError,
 } from 'rxdb';
-import type { IndexKeyEncoder } from './index-key.ts';
+import type { DocumentKeys, IndexKeyEncoder } from './index-key.ts';
 import { releaseSqliteFile, type SqliteFile } from './open-sqlite-file.ts';
 import { dropTable, type TableNames } from './sqlite-tables.ts';
 import { rangeWhere, scanIndex, type IndexRange } from './scan-index.ts';
@@ -38,6 +38,8 @@ type Changes<Doc> = EventBulk<RxStorageChangeEvent<RxDocumentData<Doc>>, RxStora
 export interface TableState<Doc> {
   readonly names: TableNames;
   readonly indexes: readonly IndexKeyEncoder<Doc>[];
+  /** A document's keys in every index, in the order of `indexes`. */
+  readonly keysOf: DocumentKeys<Doc>;
   readonly changes$: Subject<Changes<Doc>>;
 }
 
@@ -135,7 +137,7 @@ export class RxStorageInstanceSQLite<Doc> implements RxStorageInstance<Doc, Sqli
     );
     for (const { document } of categorized.bulkInsertDocs) {
       const id = (document as Record<string, unknown>)[this.primaryPath] as string;
-      insertDoc.run(id, JSON.stringify(document), ...this.table.indexes.map((encoder) => encoder.keyOf(document)));
+      insertDoc.run(id, JSON.stringify(document), ...this.table.keysOf(document));
     }
     for (const { document } of categorized.bulkUpdateDocs) {
       const id = (document as Record<string, unknown>)[this.primaryPath] as string;
@@ -143,9 +145,9 @@ export class RxStorageInstanceSQLite<Doc> implements RxStorageInstance<Doc, Sqli
       // Only the keys that changed are set: SQLite then touches only those indexes.
       const changed: number[] = [];
       const keys: Buffer[] = [];
-      this.table.indexes.forEach((encoder, j) => {
-        const key = encoder.keyOf(document);
-        if (key.equals(encoder.keyOf(before.doc))) return;
+      const previous = this.table.keysOf(before.doc);
+      this.table.keysOf(document).forEach((key, j) => {
+        if (key.equals(previous[j]!)) return;
         changed.push(j);
         keys.push(key);
       });
@@ -190,7 +192,7 @@ export class RxStorageInstanceSQLite<Doc> implements RxStorageInstance<Doc, Sqli
       const rows = this.statement(`SELECT rid, doc FROM ${names.docs}`).all() as { rid: number; doc: string }[];
       for (const row of rows) {
         const doc = JSON.parse(row.doc) as RxDocumentData<Doc>;
-        update.run(...this.table.indexes.map((encoder) => encoder.keyOf(doc)), row.rid);
+        update.run(...this.table.keysOf(doc), row.rid);
       }
     })();
   }
