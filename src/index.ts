@@ -19,7 +19,12 @@ export { replicateBrainStore } from './replication/replicate-brain-store.ts';
 export type { BrainSync, ReplicateBrainStoreOptions } from './replication/replicate-brain-store.ts';
 export type { SyncStatus, SyncState } from './replication/sync-status.ts';
 export type { SyncSession } from './replication/watch-session.ts';
-export type { FirstSyncProgress, FirstSyncCollectionProgress, FirstSyncState } from './replication/first-sync/run-first-sync.ts';
+export type {
+  FirstSyncProgress,
+  FirstSyncCollectionProgress,
+  FirstSyncState,
+  FirstSyncKind,
+} from './replication/first-sync/run-first-sync.ts';
 export type { GetToken, TokenProblem, TokenRequest } from './replication/access-token-source.ts';
 export { ROLES } from './collections/write-rules.ts';
 export type { Role, Writer } from './collections/write-rules.ts';

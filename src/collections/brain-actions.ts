@@ -125,6 +125,11 @@ export const brainActions: CollectionDeclaration<BrainActionDocument, BrainActio
         { field: 'priority', direction: 'desc', type: 'number' },
         { field: 'created_at', direction: 'desc', type: 'number' },
       ],
+      // The queue's index (priority_rank = 100 - priority, created_desc = MAX_TIME - created_at).
+      localSort: [
+        { field: 'priority_rank', direction: 'asc' },
+        { field: 'created_desc', direction: 'asc' },
+      ],
       limit: 200,
     },
   ]),

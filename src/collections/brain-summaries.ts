@@ -58,7 +58,14 @@ export const brainSummaries: CollectionDeclaration<BrainSummaryDocument, BrainSu
   ...appendOnlyRules<BrainSummaryDocument>(),
   // The latest summary is on the dashboard's first screen.
   firstSync: checkFirstSyncParts([
-    { name: 'latest', where: {}, order: [{ field: 'created_at', direction: 'desc', type: 'number' }], limit: 20 },
+    {
+      name: 'latest',
+      where: {},
+      order: [{ field: 'created_at', direction: 'desc', type: 'number' }],
+      // The workspace's index (created_desc = MAX_TIME - created_at).
+      localSort: [{ field: 'created_desc', direction: 'asc' }],
+      limit: 20,
+    },
   ]),
   retention: appendOnlyRetention('summariesMs'),
 };

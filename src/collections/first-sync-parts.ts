@@ -28,6 +28,12 @@ export interface FirstSyncPart {
   readonly order: readonly FirstSyncOrderKey[];
   /** How many documents the part holds at most (the head of the queue); 1..5000. */
   readonly limit: number;
+  /**
+   * The same order over fields a local index covers (ties on the id follow), for a device's
+   * reads of its own head (a resync's `held` rounds): without it the store sorts every
+   * document matching `where` in memory. Must sort exactly as `order` does (tested).
+   */
+  readonly localSort?: readonly { readonly field: string; readonly direction: 'asc' | 'desc' }[];
 }
 
 /** The part every first sync ends with: every live document, pages by id descending. */
@@ -62,7 +68,7 @@ function compareValues(a: unknown, b: unknown, type: 'number' | 'string'): numbe
 export function checkFirstSyncParts(parts: readonly FirstSyncPart[]): readonly FirstSyncPart[] {
   const names = new Set<string>([REST_PART]);
   for (const part of parts) {
-    const fields = [...Object.keys(part.where), ...part.order.map((key) => key.field)];
+    const fields = [...Object.keys(part.where), ...part.order.map((key) => key.field), ...(part.localSort ?? []).map((key) => key.field)];
     const bad = fields.find((field) => !PART_FIELD.test(field));
     if (bad !== undefined || names.has(part.name) || !Number.isInteger(part.limit) || part.limit < 1 || part.limit > 5_000) {
       throw new Error(`first-sync part "${part.name}" is not valid (field ${bad ?? '-'}, limit ${part.limit})`);

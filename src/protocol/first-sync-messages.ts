@@ -96,6 +96,13 @@ export const firstSyncBeginResponseSchema: z.ZodMiniType<FirstSyncBeginResponse>
   parts: z.array(z.object({ name: z.string(), limit: z.number() })),
 });
 
+/** The client's check of a resync's begin answer. */
+export const resyncBeginResponseSchema: z.ZodMiniType<ResyncBeginResponse> = z.object({
+  changed: z.record(z.string(), z.number()),
+  heads: z.record(z.string(), z.record(z.string(), z.number())),
+  parts: z.array(z.object({ name: z.string(), limit: z.number() })),
+});
+
 /** The client's check of a page answer (a `held` answer too: `after` non-null when the byte budget cut it). */
 export const firstSyncPageResponseSchema: z.ZodMiniType<FirstSyncPageResponse> = z.object({
   documents: documentsSchema,

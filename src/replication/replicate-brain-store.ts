@@ -216,6 +216,7 @@ export function replicateBrainStore(store: BrainStore, options: ReplicateBrainSt
       },
       onStreamError: (error) => streamError$.next(error),
       firstSync: firstSync.forCollection,
+      resync: { onProgress: (progress) => firstSync.reportResync(name, progress) },
       leading$: leadership.leading$,
       live$: leadership.live$,
       onPushUnanswered: () => lastChance.unanswered(),

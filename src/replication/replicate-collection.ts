@@ -25,6 +25,9 @@ import type { RejectedWrites } from './rejected-writes.ts';
 import type { LiveMode } from './leadership/leadership.ts';
 import { createFirstSync, type FirstSyncSeed, type FirstSyncTarget } from './first-sync/run-first-sync.ts';
 import { FirstSyncOrigins } from './first-sync/first-sync-origins.ts';
+import { resyncHead } from './first-sync/resync-head.ts';
+import { resyncDownstream } from './first-sync/resync-downstream.ts';
+import type { FirstSyncCollectionProgress } from './first-sync/run-first-sync.ts';
 
 export interface CollectionReplicationOptions {
   /** The collection's name on the server. */
@@ -76,6 +79,12 @@ export interface CollectionReplicationOptions {
    * collection's own first sync; false: none (RxDB pulls from the start).
    */
   readonly firstSync?: ((target: FirstSyncTarget) => Promise<FirstSyncSeed | undefined>) | false;
+  /**
+   * The resync of a device with history after a long absence (issue 19, resync-head.ts): on
+   * by default in live mode, with its progress here; false: the pull alone. A one-shot
+   * replication (live false) never resyncs: it pulls everything before it ends anyway.
+   */
+  readonly resync?: { readonly onProgress?: (progress: FirstSyncCollectionProgress) => void } | false;
 }
 
 /** A document as the replication sees it: plain JSON with a string `id`. */
@@ -103,6 +112,11 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
   const unsent = new Map<string, PushRow>();
   const replicationIdentifier = `brain-store-${name}-${client.identity}`;
   const origins = FirstSyncOrigins.forCollection(collection, collection.database.hashFunction(`rxdbreplication${replicationIdentifier}`));
+  const resync =
+    options.live && options.resync !== false
+      ? resyncHead({ client, name, collection, ...(options.resync?.onProgress ? { onProgress: options.resync.onProgress } : {}) })
+      : undefined;
+  const resynced = resync ? resyncDownstream(resync, key) : undefined;
 
   const state = replicateRxCollection<SyncDoc, SyncCheckpoint>({
     collection,
@@ -121,6 +135,15 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
       handler: async (checkpoint, batchSize) => {
         // A newly granted workspace is pulled from the start (already held documents arrive unchanged).
         const from = options.fromStart?.() ? null : (checkpoint ?? null);
+        // Back after a long absence: the head of what changed first, through RxDB's own
+        // downstream with the checkpoint unchanged; a RESYNC asks for the pull from it at once.
+        const head = await resynced?.next(from, batchSize);
+        if (head) {
+          queueMicrotask(() => resync$.next('RESYNC'));
+          retries.succeeded('pull');
+          options.onSynced?.();
+          return { documents: head, checkpoint: from! };
+        }
         // Changes the server sent on the stream, if they continue exactly from this checkpoint.
         const local = from ? fed.take(from) : undefined;
         if (local) {
@@ -130,6 +153,8 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
         let response = await client
           .postJson(endpoints.pull(name), { checkpoint: from, batchSize }, pullResponseSchema)
           .catch((error: unknown) => {
+            // Away (offline, a server down): the next pull asks whether a resync is due.
+            resync?.arm();
             // A checkpoint this server refuses (issue 23: too large, or not signed by it; a
             // genuine client holds one only if the database's settings shrank): start over,
             // as with a checkpoint of another database. Unsynced writes are kept.
@@ -211,6 +236,7 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
           if (unsent.get(row.newDocumentState[key] as string) === row) unsent.delete(row.newDocumentState[key] as string);
         options.onSynced?.();
         for (const row of rows) origins.settled(row.newDocumentState[key] as string);
+        resynced?.pushed(rows.map((row) => row.newDocumentState[key] as string));
         const failed = new Set<string>();
         const conflicts: WireDocument[] = [...response.conflicts];
         for (const master of response.conflicts) {
@@ -260,6 +286,8 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
     let leadingNow = false;
     const leadership = options.leading$.subscribe((leading) => {
       leadingNow = leading;
+      // Leading again after a while: the first pull asks whether a resync is due.
+      if (leading) resync?.arm();
       // Errors of start() are emitted on error$; both run on RxDB's start queue, in order.
       if (leading) void afterFirstSync().then(() => (leadingNow && !state.isStopped() ? state.start().catch(() => undefined) : undefined));
       else void state.pause();
@@ -274,6 +302,17 @@ export function replicateCollection(options: CollectionReplicationOptions): Coll
   }
   // A tracker made here is this replication's alone: it stops with it.
   if (!options.pending) state.onCancel.push(() => pending.stop());
+  // In sync after a resync's head means after the pull that follows it too.
+  if (resynced) {
+    state.onCancel.push(() => resynced.stop());
+    const awaitInSync = state.awaitInSync.bind(state);
+    state.awaitInSync = async () => {
+      // Ask again should the RESYNC after the head have been lost (RxDB drops a task older than its latest pull).
+      if (resynced.pending()) resync$.next('RESYNC');
+      await resynced.settled();
+      return awaitInSync();
+    };
+  }
   return Object.assign(state, { resync: () => resync$.next('RESYNC'), restore: reverts.restore, unsentRows: () => [...unsent.values()] });
 }
 

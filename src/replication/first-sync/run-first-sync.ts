@@ -47,11 +47,23 @@ export interface FirstSyncSeed {
  */
 export type FirstSyncState = 'checking' | 'running' | 'done' | 'skipped';
 
-/** One collection's first sync: documents stored against the server's total. */
+/**
+ * What a collection's progress is about: `first-sync` (a device with nothing here takes the
+ * whole collection) or `resync` (a device with history, back after a long absence, takes the
+ * head of what changed meanwhile before its pull brings the rest).
+ */
+export type FirstSyncKind = 'first-sync' | 'resync';
+
+/**
+ * One collection's first sync: documents stored against the server's total. For a resync
+ * (`kind: 'resync'`): head documents received of the changed ones the server counted in the
+ * head parts (the rest of the changes then come by the pull, `state` `done`).
+ */
 export interface FirstSyncCollectionProgress {
+  readonly kind: FirstSyncKind;
   /** Documents stored so far (a local write or an earlier part's copy kept instead counts as stored). */
   readonly received: number;
-  /** Live documents on the server when the first sync began (all workspaces of the token). */
+  /** Live documents on the server when the first sync began (all workspaces of the token); for a resync, the changed documents of its head parts. */
   readonly total: number;
   readonly state: FirstSyncState;
 }
@@ -61,6 +73,9 @@ export interface FirstSyncCollectionProgress {
  * and, per collection, documents stored of the server's total (what a first-sync banner shows:
  * `actions 12,000 of 100,000`). A new device reads the head of each collection (the most urgent
  * actions, the latest summaries) before the rest, so the UI is live from the first page.
+ * A device with history back after a long absence shows its resync here too: the collections
+ * concerned turn `kind: 'resync'`, `running` while the head of what changed arrives (n of N),
+ * then `done` while the pull brings the rest.
  *
  * @example
  * sync.firstSync$.subscribe(({ state, collections }) => {
@@ -68,7 +83,7 @@ export interface FirstSyncCollectionProgress {
  * });
  */
 export interface FirstSyncProgress {
-  /** `skipped`: every collection had local history (the normal protocol catches up). */
+  /** `skipped`: every collection had local history (the normal protocol catches up); `running` while any collection's first sync or resync runs. */
   readonly state: FirstSyncState;
   readonly collections: Readonly<Record<string, FirstSyncCollectionProgress>>;
 }
@@ -113,19 +128,13 @@ interface Active {
 export function createFirstSync(options: FirstSyncOptions): FirstSync {
   const progress = new BehaviorSubject<FirstSyncProgress>({
     state: 'checking',
-    collections: Object.fromEntries(options.targets.map((target) => [target.name, { received: 0, total: 0, state: 'checking' as const }])),
+    collections: Object.fromEntries(
+      options.targets.map((target) => [target.name, { kind: 'first-sync' as const, received: 0, total: 0, state: 'checking' as const }]),
+    ),
   });
   const report = (name: string, value: FirstSyncCollectionProgress) => {
     const collections = { ...progress.value.collections, [name]: value };
-    const states = Object.values(collections).map((entry) => entry.state);
-    const state: FirstSyncState = states.includes('checking')
-      ? 'checking'
-      : states.includes('running')
-        ? 'running'
-        : states.includes('done')
-          ? 'done'
-          : 'skipped';
-    progress.next({ state, collections });
+    progress.next({ state: overallState(collections), collections });
   };
   const post = <T>(name: string, body: unknown, schema: ZodMiniType<T>) =>
     options.client.postJson(firstSyncPath(name), body, schema, options.signal);
@@ -169,6 +178,7 @@ export function createFirstSync(options: FirstSyncOptions): FirstSync {
     active.record = { ...active.record, ...change, received: active.record.received + added };
     await active.store.write(active.record);
     report(active.target.name, {
+      kind: 'first-sync',
       received: active.record.received,
       total: active.record.total,
       state: active.record.done ? 'done' : 'running',
@@ -214,8 +224,13 @@ export function createFirstSync(options: FirstSyncOptions): FirstSync {
       report(
         target.name,
         active
-          ? { received: active.record.received, total: active.record.total, state: active.record.done ? 'done' : 'running' }
-          : { received: 0, total: 0, state: 'skipped' },
+          ? {
+              kind: 'first-sync',
+              received: active.record.received,
+              total: active.record.total,
+              state: active.record.done ? 'done' : 'running',
+            }
+          : { kind: 'first-sync', received: 0, total: 0, state: 'skipped' },
       );
       prepared.push(active);
     }
@@ -244,6 +259,12 @@ export function createFirstSync(options: FirstSyncOptions): FirstSync {
         throw error;
       })),
   };
+}
+
+/** The state of the whole: checking while any collection is, else running while any runs, else done if any was synced, else skipped. */
+export function overallState(collections: Readonly<Record<string, FirstSyncCollectionProgress>>): FirstSyncState {
+  const states = Object.values(collections).map((entry) => entry.state);
+  return states.includes('checking') ? 'checking' : states.includes('running') ? 'running' : states.includes('done') ? 'done' : 'skipped';
 }
 
 /** Whether the collection holds any document (deleted ones too) or was replicated here before. */

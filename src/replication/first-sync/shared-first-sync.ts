@@ -1,6 +1,14 @@
 import { BehaviorSubject, type Observable } from 'rxjs';
 import type { SyncHttpClient } from '../sync-http-client.ts';
-import { createFirstSync, type FirstSync, type FirstSyncProgress, type FirstSyncSeed, type FirstSyncTarget } from './run-first-sync.ts';
+import {
+  createFirstSync,
+  overallState,
+  type FirstSync,
+  type FirstSyncCollectionProgress,
+  type FirstSyncProgress,
+  type FirstSyncSeed,
+  type FirstSyncTarget,
+} from './run-first-sync.ts';
 
 /**
  * The order a store's first sync reads its collections in: the action queue's head first, then
@@ -12,6 +20,8 @@ export interface SharedFirstSync {
   readonly progress$: Observable<FirstSyncProgress>;
   /** Each collection's replication calls this before it starts; it resolves once the store's first sync has run. */
   readonly forCollection: (target: FirstSyncTarget) => Promise<FirstSyncSeed | undefined>;
+  /** A collection's resync (kind 'resync') shows in the same progress, in place of its first sync's. */
+  readonly reportResync: (name: string, progress: FirstSyncCollectionProgress) => void;
 }
 
 /**
@@ -28,10 +38,18 @@ export function sharedFirstSync(options: {
   const targets = new Map<string, FirstSyncTarget>();
   let allAsked!: () => void;
   const asked = new Promise<void>((resolve) => (allAsked = resolve));
-  const progress = new BehaviorSubject<FirstSyncProgress>({
+  let first: FirstSyncProgress = {
     state: 'checking',
-    collections: Object.fromEntries(options.names.map((name) => [name, { received: 0, total: 0, state: 'checking' as const }])),
-  });
+    collections: Object.fromEntries(
+      options.names.map((name) => [name, { kind: 'first-sync' as const, received: 0, total: 0, state: 'checking' as const }]),
+    ),
+  };
+  const resyncs = new Map<string, FirstSyncCollectionProgress>();
+  const progress = new BehaviorSubject<FirstSyncProgress>(first);
+  const emit = () => {
+    const collections = { ...first.collections, ...Object.fromEntries(resyncs) };
+    progress.next({ state: overallState(collections), collections });
+  };
   let firstSync: FirstSync | undefined;
   const order = (name: string) => (FIRST_SYNC_ORDER.includes(name) ? FIRST_SYNC_ORDER.indexOf(name) : FIRST_SYNC_ORDER.length);
   return {
@@ -43,9 +61,16 @@ export function sharedFirstSync(options: {
       if (!firstSync) {
         const sorted = [...targets.values()].sort((a, b) => order(a.name) - order(b.name));
         firstSync = createFirstSync({ client: options.client, targets: sorted, pageSize: options.pageSize, signal: options.signal });
-        firstSync.progress$.subscribe((value) => progress.next(value));
+        firstSync.progress$.subscribe((value) => {
+          first = value;
+          emit();
+        });
       }
       return (await firstSync.run()).get(target.name);
+    },
+    reportResync: (name, value) => {
+      resyncs.set(name, value);
+      emit();
     },
   };
 }

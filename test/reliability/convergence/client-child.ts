@@ -58,6 +58,9 @@ const startSync = () => {
   sync = replicateBrainStore(store!, {
     ...syncOptions!,
     retryTime: 100,
+    // Small pull pages: a client back from an outage with more than 2 × 4 changes waiting
+    // resyncs (the head first, issue 19), so the model covers the resync too.
+    pullBatchSize: 4,
     requestTimeoutMs: 2_000,
     correctClock: false,
     fetch: recordingFetch,
