@@ -11,7 +11,8 @@ import { defineConfig } from 'vitest/config';
  *
  * A new test file lands in `postgres` unless it is listed in UNIT or BROWSER, so a file that
  * starts a server never runs in the crowded unit pool by accident. The projects run one
- * after the other (sequence.groupOrder), each with its own worker count.
+ * after the other (sequence.groupOrder), each with its own worker count; CI (.ci/run) runs
+ * `browser` on its own, beside the linter, before the others.
  * `npx vitest run --project unit` runs one of them.
  */
 const UNIT = [
