@@ -14,7 +14,8 @@ import { insertDocuments } from '../../../src/server/documents/document-store.ts
 import type { WireDocument } from '../../../src/protocol/messages.ts';
 import type { FirstSyncProgress } from '../../../src/replication/first-sync/run-first-sync.ts';
 import { startTestServer, type TestServer } from '../../helpers/sync-server.ts';
-import { action as wireAction, summary as wireSummary } from '../../server/fixtures.ts';
+import { summary as wireSummary } from '../../server/fixtures.ts';
+import { observedFetch, pendingActions } from './first-sync-fixtures.ts';
 import { openSyncedStore, sync, firstMatching } from '../sync-fixtures.ts';
 
 let server: TestServer;
@@ -28,21 +29,7 @@ afterAll(() => server?.close());
 beforeEach(() => server.reset());
 
 const NOW = Date.now();
-let serial = 0;
-/** A pending action created `ageMs` ago (so not expired) with `priority`. */
-function action(priority: number, ageMs = 1_000, overrides: Record<string, unknown> = {}): WireDocument {
-  serial += 1;
-  return wireAction('w1', {
-    id: `fs-${serial.toString().padStart(7, '0')}`,
-    priority,
-    priority_rank: 100 - priority,
-    created_at: NOW - ageMs,
-    status_at: NOW - ageMs,
-    expires_at: NOW - ageMs + 86_400_000,
-    created_desc: 10_000_000_000_000 - (NOW - ageMs),
-    ...overrides,
-  });
-}
+const action = pendingActions('fs', NOW);
 
 async function seed(collection: string, docs: readonly WireDocument[]): Promise<void> {
   await insertDocuments(
@@ -51,28 +38,6 @@ async function seed(collection: string, docs: readonly WireDocument[]): Promise<
     docs.map(({ _deleted, ...doc }) => ({ ws: doc['workspace_id'] as string, id: doc.id, doc, deleted: _deleted })),
     NOW,
   );
-}
-
-/** A fetch that records request bodies by path and can hold the first request matching `hold` until released. */
-function observedFetch(hold?: (path: string, body: Record<string, unknown>) => boolean) {
-  const bodies: { path: string; body: Record<string, unknown> }[] = [];
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let reached!: () => void;
-  const holding = new Promise<void>((resolve) => (reached = resolve));
-  let held = false;
-  const fetchImpl = async (input: string, init?: RequestInit) => {
-    const path = new URL(input).pathname;
-    const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as Record<string, unknown>) : {};
-    bodies.push({ path, body });
-    if (hold && !held && hold(path, body)) {
-      held = true;
-      reached();
-      await released;
-    }
-    return fetch(input, init);
-  };
-  return { fetch: fetchImpl, bodies, release, holding };
 }
 
 const pushedRows = (bodies: { path: string; body: Record<string, unknown> }[]) =>

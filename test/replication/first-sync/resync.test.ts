@@ -17,7 +17,7 @@ import type { FirstSyncProgress } from '../../../src/replication/first-sync/run-
 import type { BrainStore, BrainSync } from '../../../src/index.ts';
 import { fuzzSettings } from '../../helpers/fuzz-settings.ts';
 import { startTestServer, type TestServer } from '../../helpers/sync-server.ts';
-import { action as wireAction } from '../../server/fixtures.ts';
+import { observedFetch, pendingActions } from './first-sync-fixtures.ts';
 import { openSyncedStore, sync as startSync } from '../sync-fixtures.ts';
 
 let server: TestServer;
@@ -41,22 +41,7 @@ afterEach(async () => {
 const PAGE = 10;
 const NOW = Date.now();
 const urgent = COLLECTIONS.brainActions.firstSync[0]!;
-let serial = 0;
-
-/** A pending action created `ageMs` ago (not expired) with `priority`. */
-function action(priority: number, ageMs = 1_000, overrides: Record<string, unknown> = {}): WireDocument {
-  serial += 1;
-  return wireAction('w1', {
-    id: `rs-${serial.toString().padStart(7, '0')}`,
-    priority,
-    priority_rank: 100 - priority,
-    created_at: NOW - ageMs,
-    status_at: NOW - ageMs,
-    expires_at: NOW - ageMs + 86_400_000,
-    created_desc: 10_000_000_000_000 - (NOW - ageMs),
-    ...overrides,
-  });
-}
+const action = pendingActions('rs', NOW);
 
 const rowsOf = (docs: readonly WireDocument[]) =>
   docs.map(({ _deleted, ...doc }) => ({ ws: doc['workspace_id'] as string, id: doc.id, doc, deleted: _deleted }));
@@ -88,27 +73,11 @@ const countOnServer = async () =>
     (await server.sql.query<{ n: string }>(`SELECT count(*) AS n FROM brain_store_documents WHERE collection = 'brainActions'`))[0]!.n,
   );
 
-/** A fetch that records request bodies and holds the first brainActions pull until released. */
+/** A fetch that records request bodies and holds the first brainActions pull until released (at the latest after the test). */
 function heldPull() {
-  const bodies: { path: string; body: Record<string, unknown> }[] = [];
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  releases.push(() => release());
-  let reached!: () => void;
-  const holding = new Promise<void>((resolve) => (reached = resolve));
-  let held = false;
-  const fetchImpl = async (input: string, init?: RequestInit) => {
-    const path = new URL(input).pathname;
-    const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as Record<string, unknown>) : {};
-    bodies.push({ path, body });
-    if (!held && path === '/sync/brainActions/pull') {
-      held = true;
-      reached();
-      await released;
-    }
-    return fetch(input, init);
-  };
-  return { fetch: fetchImpl, bodies, release, holding };
+  const observed = observedFetch((path) => path === '/sync/brainActions/pull');
+  releases.push(observed.release);
+  return observed;
 }
 
 /** A device that synced `history`, then closed (away): its store reopens from the same IndexedDB. */
