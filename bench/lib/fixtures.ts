@@ -1,4 +1,3 @@
-import { seededRandom } from '../../harness/seeded-random.ts';
 /**
  * Deterministic documents for benchmarks, built with the same fields and derived sort keys
  * the store's own write functions produce, so they satisfy the schema and its invariants
@@ -19,6 +18,7 @@ import type { BrainActionDocument } from '../../src/collections/brain-actions.ts
 import type { BrainSummaryDocument } from '../../src/collections/brain-summaries.ts';
 import type { BrainInsightDocument } from '../../src/collections/brain-insights.ts';
 import { DAY_MS, descendingTime } from '../../src/collections/fields.ts';
+import { seededRandom } from '../../harness/seeded-random.ts';
 
 /** A UUIDv7 for `msecs` with seeded randomness (uuid's own calls getRandomValues per id: slow and not repeatable). */
 function timeOrderedId(random: () => number, msecs: number): string {

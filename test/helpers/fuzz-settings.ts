@@ -1,10 +1,11 @@
-import { seededRandom } from '../../harness/seeded-random.ts';
 /**
  * Run counts and seeds for the property suites, from the environment, so `npm test` stays
  * fast while a long run is one variable away:
  *   FUZZ_RUNS=2000 FUZZ_SEED=12345 npx vitest run test/reliability
  * The seed is printed, so a failure in CI can be replayed exactly.
  */
+import { seededRandom } from '../../harness/seeded-random.ts';
+
 export interface FuzzSettings {
   readonly numRuns: number;
   readonly seed: number;

@@ -11,7 +11,7 @@ import { insertDocuments } from '../../src/server/documents/document-store.ts';
 import { firstSyncPath, type FirstSyncPageResponse } from '../../src/protocol/first-sync-messages.ts';
 import type { WireDocument } from '../../src/protocol/messages.ts';
 import { startTestServer, syncBackends, type TestServer } from '../helpers/sync-server.ts';
-import { action, summary, T0 } from './fixtures.ts';
+import { action, storedRows, summary, T0 } from './fixtures.ts';
 
 /** About three actions of this file (each ~600–900 bytes of JSON). */
 const BUDGET = 2_400;
@@ -28,12 +28,7 @@ describe.each(await syncBackends())('first-sync pages bounded in bytes on %s', (
   beforeEach(() => server.reset());
 
   async function seed(collection: string, docs: readonly WireDocument[]): Promise<void> {
-    await insertDocuments(
-      server.sql,
-      collection,
-      docs.map(({ _deleted, ...doc }) => ({ ws: doc['workspace_id'] as string, id: doc.id, doc, deleted: _deleted })),
-      T0,
-    );
+    await insertDocuments(server.sql, collection, storedRows(docs), T0);
   }
 
   /** Every page of one part of w1, following `after` to the end. */

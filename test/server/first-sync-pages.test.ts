@@ -10,9 +10,9 @@ import { comparePartOrder, matchesPart } from '../../src/collections/first-sync-
 import { insertDocuments } from '../../src/server/documents/document-store.ts';
 import { firstSyncPath, type FirstSyncBeginResponse, type FirstSyncPageResponse } from '../../src/protocol/first-sync-messages.ts';
 import { endpoints } from '../../src/protocol/endpoints.ts';
-import type { PullResponse } from '../../src/protocol/messages.ts';
+import type { PullResponse, WireDocument } from '../../src/protocol/messages.ts';
 import { startTestServer, type TestServer } from '../helpers/sync-server.ts';
-import { action, T0 } from './fixtures.ts';
+import { action, storedRows, T0 } from './fixtures.ts';
 
 let server: TestServer;
 let token: string;
@@ -33,16 +33,8 @@ async function post<T>(path: string, body: unknown, as = token): Promise<{ statu
   return { status: response.status, body: (await response.json()) as T };
 }
 
-async function seed(docs: readonly Record<string, unknown>[], deleted = false): Promise<void> {
-  await insertDocuments(
-    server.sql,
-    'brainActions',
-    docs.map((doc) => {
-      const { _deleted: _ignored, ...rest } = doc;
-      return { ws: doc['workspace_id'] as string, id: doc['id'] as string, doc: rest, deleted };
-    }),
-    T0,
-  );
+async function seed(docs: readonly WireDocument[], deleted = false): Promise<void> {
+  await insertDocuments(server.sql, 'brainActions', storedRows(docs, deleted), T0);
 }
 
 const urgent = COLLECTIONS.brainActions.firstSync[0]!;

@@ -15,7 +15,7 @@ import { endpoints } from '../../src/protocol/endpoints.ts';
 import type { PullResponse, SyncCheckpoint, WireDocument } from '../../src/protocol/messages.ts';
 import { fuzzSettings } from '../helpers/fuzz-settings.ts';
 import { startTestServer, syncBackends, type TestServer } from '../helpers/sync-server.ts';
-import { action, T0 } from './fixtures.ts';
+import { action, storedRows, T0 } from './fixtures.ts';
 
 /** About three actions of this file (each ~600–900 bytes of JSON). */
 const BUDGET = 2_400;
@@ -41,41 +41,34 @@ describe.each(await syncBackends())('resync reads on %s (issue 19)', (backend) =
     return { status: response.status, body: (await response.json()) as T };
   }
 
-  const rowsOf = (docs: readonly WireDocument[], deleted = false) =>
-    docs.map(({ _deleted, ...doc }) => ({ ws: doc['workspace_id'] as string, id: doc.id, doc, deleted: deleted || _deleted }));
-  const seed = (docs: readonly WireDocument[], deleted = false) => insertDocuments(server.sql, 'brainActions', rowsOf(docs, deleted), T0);
+  const seed = (docs: readonly WireDocument[], deleted = false) =>
+    insertDocuments(server.sql, 'brainActions', storedRows(docs, deleted), T0);
   const rewrite = (docs: readonly WireDocument[], deleted = false) =>
-    updateDocuments(server.sql, 'brainActions', rowsOf(docs, deleted), T0);
+    updateDocuments(server.sql, 'brainActions', storedRows(docs, deleted), T0);
 
-  /** The checkpoint a device holds once it has pulled everything (what it goes away with). */
-  async function caughtUp(as = token): Promise<SyncCheckpoint> {
-    let checkpoint: SyncCheckpoint | null = null;
+  /** Pulls from `from` until nothing more comes: the last checkpoint, and the last version of every document brought. */
+  async function pullAll(
+    from: SyncCheckpoint | null,
+    as = token,
+  ): Promise<{ checkpoint: SyncCheckpoint; seen: Map<string, WireDocument> }> {
+    const seen = new Map<string, WireDocument>();
+    let checkpoint = from;
     for (;;) {
       const { body }: { body: PullResponse } = await post<PullResponse>(
         { checkpoint, batchSize: 5_000 },
         as,
         endpoints.pull('brainActions'),
       );
+      for (const doc of body.documents) seen.set(doc.id, doc);
       checkpoint = body.checkpoint;
-      if (body.documents.length === 0) return checkpoint!;
+      if (body.documents.length === 0) return { checkpoint: checkpoint!, seen };
     }
   }
 
+  /** The checkpoint a device holds once it has pulled everything (what it goes away with). */
+  const caughtUp = async (as = token) => (await pullAll(null, as)).checkpoint;
   /** Every document a pull from `since` brings (the ids, last version of each). */
-  async function pulledSince(since: SyncCheckpoint): Promise<Map<string, WireDocument>> {
-    const seen = new Map<string, WireDocument>();
-    let checkpoint: SyncCheckpoint | null = since;
-    for (;;) {
-      const { body }: { body: PullResponse } = await post<PullResponse>(
-        { checkpoint, batchSize: 5_000 },
-        token,
-        endpoints.pull('brainActions'),
-      );
-      for (const doc of body.documents) seen.set(doc.id, doc);
-      checkpoint = body.checkpoint;
-      if (body.documents.length === 0) return seen;
-    }
-  }
+  const pulledSince = async (since: SyncCheckpoint) => (await pullAll(since)).seen;
 
   /** Every page of a (since-restricted) part of w1, following `after`. */
   async function walkHead(since: SyncCheckpoint, workspace = 'w1'): Promise<WireDocument[][]> {

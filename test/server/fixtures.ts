@@ -1,9 +1,15 @@
 import { DAY_MS, MAX_TIME } from '../../src/collections/fields.ts';
 import { endpoints } from '../../src/protocol/endpoints.ts';
 import type { PullResponse, PushResponse, StreamEvent, SyncCheckpoint, WireDocument } from '../../src/protocol/messages.ts';
+import type { StoredDocument } from '../../src/server/documents/document-store.ts';
 
 export const T0 = 1_700_000_000_000;
 let counter = 0;
+
+/** Wire documents as rows of the documents table (insertDocuments, updateDocuments); `deleted`: as tombstones. */
+export function storedRows(docs: readonly WireDocument[], deleted = false): StoredDocument[] {
+  return docs.map(({ _deleted, ...doc }) => ({ ws: doc['workspace_id'] as string, id: doc.id, doc, deleted: deleted || _deleted }));
+}
 
 /** A valid pending action (wire form) in `ws`. */
 export function action(ws: string, overrides: Record<string, unknown> = {}): WireDocument {

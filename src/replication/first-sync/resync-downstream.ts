@@ -30,10 +30,8 @@ export function resyncDownstream(head: ResyncHead, primaryKey: string): ResyncDo
   let pending: { promise: Promise<void>; resolve: () => void } | undefined;
 
   const settle = () => {
-    const was = pending;
+    pending?.resolve();
     pending = undefined;
-    was?.resolve();
-    return was !== undefined;
   };
 
   return {

@@ -14,7 +14,7 @@ import { insertDocuments } from '../../../src/server/documents/document-store.ts
 import type { WireDocument } from '../../../src/protocol/messages.ts';
 import type { FirstSyncProgress } from '../../../src/replication/first-sync/run-first-sync.ts';
 import { startTestServer, type TestServer } from '../../helpers/sync-server.ts';
-import { summary as wireSummary } from '../../server/fixtures.ts';
+import { storedRows, summary as wireSummary } from '../../server/fixtures.ts';
 import { observedFetch, pendingActions } from './first-sync-fixtures.ts';
 import { openSyncedStore, sync, firstMatching } from '../sync-fixtures.ts';
 
@@ -32,12 +32,7 @@ const NOW = Date.now();
 const action = pendingActions('fs', NOW);
 
 async function seed(collection: string, docs: readonly WireDocument[]): Promise<void> {
-  await insertDocuments(
-    server.sql,
-    collection,
-    docs.map(({ _deleted, ...doc }) => ({ ws: doc['workspace_id'] as string, id: doc.id, doc, deleted: _deleted })),
-    NOW,
-  );
+  await insertDocuments(server.sql, collection, storedRows(docs), NOW);
 }
 
 const pushedRows = (bodies: { path: string; body: Record<string, unknown> }[]) =>

@@ -17,6 +17,7 @@ import type { FirstSyncProgress } from '../../../src/replication/first-sync/run-
 import type { BrainStore, BrainSync } from '../../../src/index.ts';
 import { fuzzSettings } from '../../helpers/fuzz-settings.ts';
 import { startTestServer, type TestServer } from '../../helpers/sync-server.ts';
+import { storedRows } from '../../server/fixtures.ts';
 import { observedFetch, pendingActions } from './first-sync-fixtures.ts';
 import { openSyncedStore, sync as startSync } from '../sync-fixtures.ts';
 
@@ -43,10 +44,8 @@ const NOW = Date.now();
 const urgent = COLLECTIONS.brainActions.firstSync[0]!;
 const action = pendingActions('rs', NOW);
 
-const rowsOf = (docs: readonly WireDocument[]) =>
-  docs.map(({ _deleted, ...doc }) => ({ ws: doc['workspace_id'] as string, id: doc.id, doc, deleted: _deleted }));
-const seed = (docs: readonly WireDocument[]) => insertDocuments(server.sql, 'brainActions', rowsOf(docs), NOW);
-const rewrite = (docs: readonly WireDocument[]) => updateDocuments(server.sql, 'brainActions', rowsOf(docs), NOW);
+const seed = (docs: readonly WireDocument[]) => insertDocuments(server.sql, 'brainActions', storedRows(docs), NOW);
+const rewrite = (docs: readonly WireDocument[]) => updateDocuments(server.sql, 'brainActions', storedRows(docs), NOW);
 
 /** The server's queue head now: pending live actions in the part's order (getActionsByPriority's). */
 async function serverTop(limit: number): Promise<string[]> {
